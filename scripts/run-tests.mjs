@@ -1,0 +1,22 @@
+// Runs every test/**/*.test.ts file with Node's built-in test runner (TypeScript through tsx).
+// Node 20's runner does not discover .ts files by itself, so we list them here.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+function findTests(dir) {
+  const found = [];
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) found.push(...findTests(path));
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const only = process.argv.slice(2);
+const files = only.length > 0 ? only : findTests('test');
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

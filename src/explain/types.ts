@@ -1,0 +1,129 @@
+/**
+ * Conv2dExplanation: a plain-data account of one conv2d, built by explainConv2d from ConvGeometry (and
+ * the values, when given). Renderers (the CLI's text, the web page) only read it; they compute nothing.
+ * Everything is JSON-serialisable (no Tensor objects, no functions).
+ */
+import type { ConvGeometry, DataFormat, PaddingMode } from '../geometry.js';
+
+/** One axis of a tensor: its name in TensorFlow's docs, its size, and what it means here. */
+export interface AxisMeaning {
+  /** e.g. "batch", "in_height", "filter_width", "in_channels", "out_channels" */
+  name: string;
+  size: number;
+  /** A plain sentence, e.g. "1 image in the batch" or "7 filters, one output channel each". */
+  meaning: string;
+}
+
+/** How one output spatial size comes about: the formula, with the numbers put in, and its value. */
+export interface OutputSizeDerivation {
+  axis: 'height' | 'width';
+  /** e.g. "out = ceil(in / stride)" */
+  formula: string;
+  /** e.g. "ceil(10 / 2) = 5" */
+  substituted: string;
+  value: number;
+  inSize: number;
+  kernel: number;
+  stride: number;
+  dilation: number;
+  effectiveKernel: number;
+}
+
+export interface PaddingExplanation {
+  mode: PaddingMode;
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+  /** Plain sentences: how the total was found and why an odd extra row/column goes bottom/right. */
+  notes: string[];
+}
+
+/**
+ * Where the filter's centre lands on the padded input for each output, drawn as in the seed:
+ * 'x' where some output's filter centre sits, '.' for other input cells, 'o' for padding cells.
+ */
+export interface CentreMap {
+  paddedHeight: number;
+  paddedWidth: number;
+  /** One string per padded row, one character per padded column. */
+  grid: string[];
+  /** For each output position (oy, ox): the centre (row, col) in padded coordinates. */
+  centres: { oy: number; ox: number; row: number; col: number }[];
+  /** How "centre" is defined for even filter sizes (the top-left of the two middle taps). */
+  note: string;
+}
+
+/** The three steps of TensorFlow's conv2d, with their matrix shapes. */
+export interface Im2colSteps {
+  /** [filter_height * filter_width * in_channels, out_channels] */
+  filterMatrixShape: [number, number];
+  /** [batch, out_height, out_width, filter_height * filter_width * in_channels] */
+  patchesShape: [number, number, number, number];
+  /** The patches as a matrix: [batch * out_height * out_width, filter_height * filter_width * in_channels] */
+  patchMatrixShape: [number, number];
+  /** [batch * out_height * out_width, out_channels], reshaped to the output shape */
+  productShape: [number, number];
+  /** One sentence per step, with the numbers in it. */
+  steps: [string, string, string];
+}
+
+/** One product term of an output's sum. `inputIndex` is null when the tap falls on padding. */
+export interface ProductTerm {
+  /** Index into the input in its own layout ([b, y, x, c] for NHWC, [b, c, y, x] for NCHW); null on padding. */
+  inputIndex: number[] | null;
+  /** [ky, kx, ic, oc] into the filter */
+  filterIndex: [number, number, number, number];
+  /** 0 on padding */
+  inputValue: number;
+  weight: number;
+  padding: boolean;
+}
+
+/** One output value as its sum of products. */
+export interface OutputBreakdown {
+  /** Index into the output in its own layout (rank 4; rank-3 inputs get batch 0 prepended). */
+  outputIndex: number[];
+  value: number;
+  terms: ProductTerm[];
+  /** e.g. "14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1"; padding terms are marked "pad*w". */
+  text: string;
+}
+
+export interface Conv2dExplanation {
+  geometry: ConvGeometry;
+  dataFormat: DataFormat;
+  inputShape: number[];
+  filterShape: number[];
+  outputShape: number[];
+  axes: { input: AxisMeaning[]; filter: AxisMeaning[]; output: AxisMeaning[] };
+  outputSize: [OutputSizeDerivation, OutputSizeDerivation];
+  padding: PaddingExplanation;
+  centres: CentreMap;
+  im2col: Im2colSteps;
+  /** Which algorithm convkit would use for this geometry, and why. */
+  plan: { algorithm: string; reason: string };
+  /** Present when input and filter values were given. */
+  values?: {
+    /** The whole output, flat, in the output's layout. */
+    output: number[];
+    /**
+     * The breakdowns shown: every output when the problem is small, else only the one at `at` (or none).
+     */
+    breakdowns: OutputBreakdown[];
+    /** true when not every output got a breakdown (problem too large and no `at` given). */
+    summarised: boolean;
+  };
+}
+
+/** Options of explainConv2d: conv2d's options, plus which output to break down for large problems. */
+export interface ExplainOptions {
+  strides?: number | number[];
+  padding?: 'SAME' | 'VALID' | 'same' | 'valid' | number[][];
+  dataFormat?: DataFormat;
+  dilations?: number | number[];
+  /** Output index [b, y, x, c] (in the output's layout) to break down when the problem is large. */
+  at?: number[];
+  /** Break down every output when there are at most this many (default 64). */
+  maxBreakdowns?: number;
+}

@@ -1,0 +1,414 @@
+/**
+ * ConvGeometry: the one place that knows TensorFlow's shape and padding rules. Every algorithm, the
+ * explainer, extract_image_patches and the gradients read the numbers computed here; nothing else
+ * derives output sizes or padding.
+ *
+ * TensorFlow's rules (tensorflow/core/framework/kernel_shape_util.cc), per spatial axis:
+ *   effective_k = (k - 1) * dilation + 1
+ *   VALID:    out = trunc((in - effective_k + stride) / stride)          (= ceil((in - effective_k + 1) / stride))
+ *   SAME:     out = ceil(in / stride); total = max((out - 1) * stride + effective_k - in, 0);
+ *             before = floor(total / 2); after = total - before  (the odd row/column goes bottom/right)
+ *   EXPLICIT: out = trunc((in + before + after - effective_k + stride) / stride)
+ * A negative `out` is an error. TensorFlow divides with C++ truncation, so a window that overhangs the
+ * input by less than one stride gives an empty axis (size 0), not an error; we do the same.
+ */
+import { InvalidArgumentError, invalid, show } from './errors.js';
+import { checkAllocatable } from './tensor.js';
+
+export type DataFormat = 'NHWC' | 'NCHW';
+export type PaddingMode = 'SAME' | 'VALID' | 'EXPLICIT';
+/** 'SAME'/'VALID' (any case), or explicit [before, after] pairs: 4 in dataFormat order, or 2 for (H, W). */
+export type PaddingSpec = 'SAME' | 'VALID' | 'same' | 'valid' | number[][];
+
+/** The options every convolution-shaped op takes (conv2d, its gradients, the explainer). */
+export interface ConvOptions {
+  strides?: number | number[];
+  padding?: PaddingSpec;
+  dataFormat?: DataFormat;
+  dilations?: number | number[];
+}
+
+/** One spatial axis of a sliding window. */
+export interface AxisGeometry {
+  inSize: number;
+  kernel: number;
+  stride: number;
+  dilation: number;
+  effectiveKernel: number;
+  outSize: number;
+  padBefore: number;
+  padAfter: number;
+}
+
+/** A window sliding over the spatial axes of an image batch: what conv2d and extract_patches share. */
+export interface WindowGeometry {
+  dataFormat: DataFormat;
+  paddingMode: PaddingMode;
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  effectiveFilterHeight: number;
+  effectiveFilterWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+export interface ConvGeometry extends WindowGeometry {
+  op: string;
+  /** false for a rank-3 input (one image): the output is rank 3 too. */
+  batched: boolean;
+  inputShape: readonly number[];
+  filterShape: readonly number[];
+  outputShape: readonly number[];
+  /** in_channels of the filter: inChannels / groups. */
+  filterInChannels: number;
+  outChannels: number;
+  /** inChannels / filterInChannels (TensorFlow's grouped convolution); 1 for ordinary conv2d. */
+  groups: number;
+  /** Multiply-adds times two: the FLOP count used for GFLOP/s. */
+  flops: number;
+}
+
+/** NHWC positions of the batch, height, width and channel axes for a layout. */
+export function axesOf(dataFormat: DataFormat): { n: number; h: number; w: number; c: number } {
+  return dataFormat === 'NHWC' ? { n: 0, h: 1, w: 2, c: 3 } : { n: 0, c: 1, h: 2, w: 3 };
+}
+
+export function checkDataFormat(op: string, value: unknown): DataFormat {
+  if (value === undefined) return 'NHWC';
+  if (value === 'NHWC' || value === 'NCHW') return value;
+  return invalid(op, 'dataFormat', `must be "NHWC" or "NCHW", got ${show(value)}`);
+}
+
+/**
+ * Strides or dilations as [height, width]: one number (both axes), two ([h, w]) or four (in
+ * dataFormat order, with 1 on the batch and channel axes), as tf.nn.conv2d takes them.
+ */
+export function spatialPair(
+  op: string,
+  arg: string,
+  value: unknown,
+  dataFormat: DataFormat,
+): [number, number] {
+  if (value === undefined) return [1, 1];
+  const list = typeof value === 'number' ? [value] : value;
+  if (!Array.isArray(list) || ![1, 2, 4].includes(list.length)) {
+    invalid(op, arg, `must be a number or a list of 1, 2 or 4 numbers, got ${show(value)}`);
+  }
+  for (const v of list) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
+      invalid(op, arg, `must hold integers >= 1, got ${show(value)}`);
+    }
+  }
+  if (list.length === 1) return [list[0], list[0]];
+  if (list.length === 2) return [list[0], list[1]];
+  const axes = axesOf(dataFormat);
+  if (list[axes.n] !== 1 || list[axes.c] !== 1) {
+    invalid(
+      op,
+      arg,
+      `${show(value)} must be 1 on the batch and channel axes (${dataFormat} order: ` +
+        `${dataFormat === 'NHWC' ? '[1, h, w, 1]' : '[1, 1, h, w]'})`,
+    );
+  }
+  return [list[axes.h], list[axes.w]];
+}
+
+export type NormalizedPadding =
+  { mode: 'SAME' | 'VALID' } | { mode: 'EXPLICIT'; top: number; bottom: number; left: number; right: number };
+
+export function normalizePadding(op: string, value: unknown, dataFormat: DataFormat): NormalizedPadding {
+  if (typeof value === 'string') {
+    const upper = value.toUpperCase();
+    if (upper === 'SAME' || upper === 'VALID') return { mode: upper };
+    invalid(op, 'padding', `must be "SAME", "VALID" or a list of [before, after] pairs, got ${show(value)}`);
+  }
+  if (!Array.isArray(value) || (value.length !== 4 && value.length !== 2)) {
+    invalid(
+      op,
+      'padding',
+      `must be "SAME", "VALID" or explicit [before, after] pairs (4 in ${dataFormat} order, or 2 for ` +
+        `[height, width]), got ${show(value)}`,
+    );
+  }
+  for (const pair of value) {
+    if (!Array.isArray(pair) || pair.length !== 2) {
+      invalid(op, 'padding', `must hold [before, after] pairs, got ${show(value)}`);
+    }
+    for (const p of pair) {
+      if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) {
+        invalid(op, 'padding', `amounts must be integers >= 0, got ${show(value)}`);
+      }
+    }
+  }
+  const pairs = value as [number, number][];
+  if (pairs.length === 2)
+    return { mode: 'EXPLICIT', top: pairs[0][0], bottom: pairs[0][1], left: pairs[1][0], right: pairs[1][1] };
+  const axes = axesOf(dataFormat);
+  const nonSpatial = [pairs[axes.n], pairs[axes.c]];
+  if (nonSpatial.some(([a, b]) => a !== 0 || b !== 0)) {
+    invalid(
+      op,
+      'padding',
+      `${show(value)} pads the batch or channel axis; only height and width may be padded ` +
+        `(${dataFormat} order: ${dataFormat === 'NHWC' ? '[[0,0],[top,bottom],[left,right],[0,0]]' : '[[0,0],[0,0],[top,bottom],[left,right]]'})`,
+    );
+  }
+  const [top, bottom] = pairs[axes.h];
+  const [left, right] = pairs[axes.w];
+  return { mode: 'EXPLICIT', top, bottom, left, right };
+}
+
+/**
+ * One spatial axis under TensorFlow's rules. `explicit` gives the [before, after] pads of EXPLICIT mode.
+ * `axisName` (e.g. "height") is used in the error for a negative size.
+ */
+export function windowAxis(
+  op: string,
+  axisName: string,
+  inSize: number,
+  kernel: number,
+  stride: number,
+  dilation: number,
+  mode: PaddingMode,
+  explicit: [number, number] = [0, 0],
+): AxisGeometry {
+  const effectiveKernel = (kernel - 1) * dilation + 1;
+  let outSize: number;
+  let padBefore = 0;
+  let padAfter = 0;
+  if (mode === 'SAME') {
+    outSize = Math.ceil(inSize / stride);
+    const total = Math.max((outSize - 1) * stride + effectiveKernel - inSize, 0);
+    padBefore = Math.floor(total / 2);
+    padAfter = total - padBefore;
+  } else {
+    if (mode === 'EXPLICIT') [padBefore, padAfter] = explicit;
+    outSize = Math.trunc((inSize + padBefore + padAfter - effectiveKernel + stride) / stride);
+    if (outSize < 0) {
+      const padded = mode === 'EXPLICIT' ? ` padded by ${padBefore}+${padAfter}` : '';
+      throw new InvalidArgumentError(
+        `${op}: ${mode} padding gives a negative output ${axisName} (${outSize}): input ${axisName} ${inSize}${padded} ` +
+          `is smaller than the effective filter ${axisName} ${effectiveKernel} ` +
+          `(filter ${kernel}, dilation ${dilation}); use SAME padding or a smaller filter`,
+      );
+    }
+  }
+  return { inSize, kernel, stride, dilation, effectiveKernel, outSize, padBefore, padAfter };
+}
+
+function checkRank(
+  op: string,
+  arg: string,
+  shape: readonly number[],
+  ranks: number[],
+  meaning: string,
+): void {
+  if (!ranks.includes(shape.length)) {
+    invalid(op, arg, `must be rank ${ranks.join(' or ')} (${meaning}), got shape ${show(shape)}`);
+  }
+}
+
+/** The spatial part of a window: both axes under one padding spec. */
+function slidingWindow(
+  op: string,
+  dataFormat: DataFormat,
+  [batch, inHeight, inWidth, inChannels]: number[],
+  [filterHeight, filterWidth]: [number, number],
+  options: { strides?: unknown; dilations?: unknown; padding?: unknown },
+  stridesArg = 'strides',
+  dilationsArg = 'dilations',
+): WindowGeometry {
+  const [strideHeight, strideWidth] = spatialPair(op, stridesArg, options.strides, dataFormat);
+  const [dilationHeight, dilationWidth] = spatialPair(op, dilationsArg, options.dilations, dataFormat);
+  const padding = normalizePadding(op, options.padding ?? 'VALID', dataFormat);
+  const explicit = padding.mode === 'EXPLICIT' ? padding : undefined;
+  const rows = windowAxis(
+    op,
+    'height',
+    inHeight,
+    filterHeight,
+    strideHeight,
+    dilationHeight,
+    padding.mode,
+    explicit && [explicit.top, explicit.bottom],
+  );
+  const cols = windowAxis(
+    op,
+    'width',
+    inWidth,
+    filterWidth,
+    strideWidth,
+    dilationWidth,
+    padding.mode,
+    explicit && [explicit.left, explicit.right],
+  );
+  return {
+    dataFormat,
+    paddingMode: padding.mode,
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    effectiveFilterHeight: rows.effectiveKernel,
+    effectiveFilterWidth: cols.effectiveKernel,
+    padTop: rows.padBefore,
+    padBottom: rows.padAfter,
+    padLeft: cols.padBefore,
+    padRight: cols.padAfter,
+    outHeight: rows.outSize,
+    outWidth: cols.outSize,
+  };
+}
+
+/** The geometry of conv2d(input, filter, options), validated. Shapes are as given (rank 3 or 4). */
+export function convGeometry(
+  op: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  options: ConvOptions = {},
+): ConvGeometry {
+  const dataFormat = checkDataFormat(op, options.dataFormat);
+  const layout =
+    dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
+  checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
+  checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, out_channels]');
+  const batched = inputShape.length === 4;
+  const full = batched ? inputShape : [1, ...inputShape];
+  const axes = axesOf(dataFormat);
+  const nhwc = [full[axes.n], full[axes.h], full[axes.w], full[axes.c]];
+  const inChannels = nhwc[3];
+  const [filterHeight, filterWidth, filterInChannels, outChannels] = filterShape;
+
+  if (filterShape.some((d) => d === 0)) {
+    invalid(op, 'filter', `must not have a zero dimension, got shape ${show(filterShape)}`);
+  }
+  if (inChannels % filterInChannels !== 0) {
+    invalid(
+      op,
+      'input',
+      `has ${inChannels} channels but filter ${show(filterShape)} expects ${filterInChannels}` +
+        ` (filter is [height, width, in_channels, out_channels]; input channels must equal in_channels, ` +
+        `or be a multiple of it for grouped convolution)`,
+    );
+  }
+  const groups = inChannels / filterInChannels;
+  if (outChannels % groups !== 0) {
+    invalid(
+      op,
+      'filter',
+      `${show(filterShape)} has ${outChannels} out_channels, which the ${groups} groups ` +
+        `(input channels ${inChannels} / filter in_channels ${filterInChannels}) do not divide`,
+    );
+  }
+  const window = slidingWindow(op, dataFormat, nhwc, [filterHeight, filterWidth], options);
+  const out = [window.batch, 0, 0, 0];
+  out[axes.h] = window.outHeight;
+  out[axes.w] = window.outWidth;
+  out[axes.c] = outChannels;
+  const outputShape = batched ? out : out.slice(1);
+  checkAllocatable(op, 'output', outputShape);
+  return {
+    ...window,
+    op,
+    batched,
+    inputShape: [...inputShape],
+    filterShape: [...filterShape],
+    outputShape,
+    filterInChannels,
+    outChannels,
+    groups,
+    flops:
+      2 *
+      window.batch *
+      window.outHeight *
+      window.outWidth *
+      outChannels *
+      filterHeight *
+      filterWidth *
+      filterInChannels,
+  };
+}
+
+export interface PatchesOptions {
+  sizes: number[];
+  strides: number[];
+  rates: number[];
+  padding: 'SAME' | 'VALID' | 'same' | 'valid';
+}
+
+export interface PatchesGeometry extends WindowGeometry {
+  /** [batch, out_rows, out_cols, size_rows * size_cols * depth] */
+  outputShape: readonly number[];
+}
+
+/** Reads a TF-style [1, r, c, 1] list (sizes, strides, rates of extract_patches). */
+function nhwcQuad(op: string, arg: string, value: unknown): [number, number] {
+  if (!Array.isArray(value) || value.length !== 4) {
+    invalid(op, arg, `must be a list of 4 integers [1, rows, cols, 1], got ${show(value)}`);
+  }
+  return spatialPair(op, arg, value, 'NHWC');
+}
+
+/** The geometry of tf.image.extract_patches(images, sizes, strides, rates, padding): NHWC only. */
+export function patchesGeometry(
+  op: string,
+  imagesShape: readonly number[],
+  options: PatchesOptions,
+): PatchesGeometry {
+  if (options === null || typeof options !== 'object') {
+    invalid(op, 'options', `must be an object { sizes, strides, rates, padding }, got ${show(options)}`);
+  }
+  checkRank(op, 'images', imagesShape, [4], '[batch, rows, cols, depth]');
+  const [rows, cols] = nhwcQuad(op, 'sizes', options.sizes);
+  nhwcQuad(op, 'strides', options.strides);
+  nhwcQuad(op, 'rates', options.rates);
+  if (typeof options.padding !== 'string') {
+    invalid(op, 'padding', `must be "SAME" or "VALID", got ${show(options.padding)}`);
+  }
+  const window = slidingWindow(
+    op,
+    'NHWC',
+    [...imagesShape],
+    [rows, cols],
+    {
+      strides: options.strides,
+      dilations: options.rates,
+      padding: options.padding,
+    },
+    'strides',
+    'rates',
+  );
+  const outputShape = [window.batch, window.outHeight, window.outWidth, rows * cols * window.inChannels];
+  checkAllocatable(op, 'output', outputShape);
+  return { ...window, outputShape };
+}
+
+/** Element strides of the batch, row, column and channel axes of a (full, rank-4) tensor in a layout. */
+export function layoutStrides(
+  dataFormat: DataFormat,
+  height: number,
+  width: number,
+  channels: number,
+): { n: number; h: number; w: number; c: number } {
+  return dataFormat === 'NHWC'
+    ? { n: height * width * channels, h: width * channels, w: channels, c: 1 }
+    : { n: channels * height * width, h: width, w: 1, c: height * width };
+}

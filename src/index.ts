@@ -1,0 +1,27 @@
+/** convkit: TensorFlow's tf.nn.conv2d in TypeScript. Public API (names fixed by DESIGN.md). */
+export { Tensor, tensor, zeros, randomNormal, MAX_TENSOR_ELEMENTS, type NestedArray } from './tensor.js';
+export { ConvkitError, InvalidArgumentError, ResourceExhaustedError } from './errors.js';
+export {
+  convGeometry,
+  patchesGeometry,
+  type ConvGeometry,
+  type ConvOptions,
+  type DataFormat,
+  type PaddingSpec,
+  type PatchesOptions,
+  type WindowGeometry,
+} from './geometry.js';
+export { conv2d, nn, type Conv2dOptions } from './ops/conv2d.js';
+export { extractImagePatches } from './ops/extract_image_patches.js';
+export { squeeze } from './ops/squeeze.js';
+export { transpose } from './ops/transpose.js';
+export { multiply } from './ops/multiply.js';
+export { reduceSum } from './ops/reduce_sum.js';
+export { concat } from './ops/concat.js';
+export {
+  planConv2d,
+  CONV2D_ALGORITHMS,
+  type Conv2dAlgorithm,
+  type AlgorithmChoice,
+  type Conv2dPlan,
+} from './plan/planner.js';

@@ -1,0 +1,43 @@
+/** conv2d: tf.nn.conv2d in options form, and nn.conv2d in TensorFlow's positional form. */
+import { Tensor, toTensor } from '../tensor.js';
+import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
+import { planConv2d, runConv2d, type AlgorithmChoice } from '../plan/planner.js';
+import { checkOptionKeys } from './options.js';
+
+export interface Conv2dOptions extends ConvOptions {
+  /** Which algorithm computes it; 'auto' (default) lets the planner choose. All give the same values. */
+  algorithm?: AlgorithmChoice;
+}
+
+const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+
+/**
+ * 2-D convolution (cross-correlation, no kernel flip) of NHWC (or NCHW) images with an HWIO filter,
+ * exactly as tf.nn.conv2d. A rank-3 input is one image. Padding defaults to VALID.
+ */
+export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): Tensor {
+  const op = 'conv2d';
+  const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+  const x = toTensor(op, 'input', input);
+  const w = toTensor(op, 'filter', filter);
+  const geometry = convGeometry(op, x.shape, w.shape, opts);
+  const plan = planConv2d(geometry, opts.algorithm ?? 'auto');
+  return new Tensor(runConv2d(plan, geometry, x.data, w.data), geometry.outputShape);
+}
+
+/** tf.nn.conv2d(input, filters, strides, padding, data_format, dilations), argument for argument. */
+function conv2dPositional(
+  input: Tensor,
+  filters: Tensor,
+  strides: number | number[],
+  padding: PaddingSpec,
+  dataFormat?: DataFormat,
+  dilations?: number | number[],
+): Tensor {
+  return conv2d(input, filters, { strides, padding, dataFormat, dilations });
+}
+
+/** TensorFlow's `tf.nn` namespace: the same ops with TensorFlow's positional arguments. */
+export const nn = {
+  conv2d: conv2dPositional,
+};
