@@ -68,8 +68,19 @@ function makeFormatter(values: ArrayLike<number>): (value: number) => string {
     const v = values[i];
     if (Number.isFinite(v)) parts.push(exponential ? splitExponential(v) : splitFixed(v));
   }
-  const padLeft = Math.max(0, ...parts.map((p) => p.sign.length + p.integer.length));
   const padRight = allWhole && !exponential ? 0 : Math.max(0, ...parts.map((p) => p.fraction.length));
+  // nan, inf and -inf must fit too (NumPy widens the integer part for them).
+  let nonFiniteWidth = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) nonFiniteWidth = Math.max(nonFiniteWidth, 3);
+    else if (!Number.isFinite(v)) nonFiniteWidth = Math.max(nonFiniteWidth, v < 0 ? 4 : 3);
+  }
+  const padLeft = Math.max(
+    0,
+    nonFiniteWidth - padRight - 1,
+    ...parts.map((p) => p.sign.length + p.integer.length),
+  );
   const width = padLeft + 1 + padRight + (exponential ? 4 : 0);
   return (value: number) => {
     if (!Number.isFinite(value)) {
@@ -90,6 +101,7 @@ export function formatArray(data: ArrayLike<number>, shape: readonly number[]): 
   const shown = summarise ? collectShown(data, shape) : data;
   const format = makeFormatter(shown);
   if (shape.length === 0) return format(data[0]);
+  if (size === 0) return '[]';
   const strides = new Array<number>(shape.length);
   let stride = 1;
   for (let d = shape.length - 1; d >= 0; d--) {

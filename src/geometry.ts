@@ -195,7 +195,8 @@ export function windowAxis(
     padAfter = total - padBefore;
   } else {
     if (mode === 'EXPLICIT') [padBefore, padAfter] = explicit;
-    outSize = Math.trunc((inSize + padBefore + padAfter - effectiveKernel + stride) / stride);
+    // `+ 0` turns a truncated -0 into 0.
+    outSize = Math.trunc((inSize + padBefore + padAfter - effectiveKernel + stride) / stride) + 0;
     if (outSize < 0) {
       const padded = mode === 'EXPLICIT' ? ` padded by ${padBefore}+${padAfter}` : '';
       throw new InvalidArgumentError(
@@ -305,8 +306,8 @@ export function convGeometry(
       op,
       'input',
       `has ${inChannels} channels but filter ${show(filterShape)} expects ${filterInChannels}` +
-        ` (filter is [height, width, in_channels, out_channels]; input channels must equal in_channels, ` +
-        `or be a multiple of it for grouped convolution)`,
+        ` (filter is [height, width, in_channels, out_channels]); input channels must equal in_channels, ` +
+        `or be a multiple of it for grouped convolution`,
     );
   }
   const groups = inChannels / filterInChannels;
@@ -411,4 +412,53 @@ export function layoutStrides(
   return dataFormat === 'NHWC'
     ? { n: height * width * channels, h: width * channels, w: channels, c: 1 }
     : { n: channels * height * width, h: width, w: 1, c: height * width };
+}
+
+/**
+ * The forward geometry behind a conv2d gradient (conv2dBackpropInput, conv2dBackpropFilter,
+ * conv2dTranspose). The rules are convGeometry's, except that a filter with 0 out_channels is accepted,
+ * as TensorFlow's gradient ops accept it (conv2d refuses it): the output then has 0 channels, and the
+ * gradients are zeros (input) or empty (filter).
+ */
+export function gradientGeometry(
+  op: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  options: ConvOptions = {},
+): ConvGeometry {
+  const noOutChannels =
+    filterShape.length === 4 && filterShape[3] === 0 && filterShape.slice(0, 3).every((d) => d > 0);
+  if (!noOutChannels) return convGeometry(op, inputShape, filterShape, options);
+  // The window does not depend on out_channels; any count the groups divide will do, and the input's
+  // channel count always is one (channels = groups * filter in_channels).
+  const dataFormat = checkDataFormat(op, options.dataFormat);
+  const channelAxis = axesOf(dataFormat).c - (inputShape.length === 3 ? 1 : 0);
+  const standIn = inputShape[channelAxis] || 1;
+  const g = convGeometry(op, inputShape, [filterShape[0], filterShape[1], filterShape[2], standIn], options);
+  const outputShape = [...g.outputShape];
+  outputShape[channelAxis] = 0;
+  return { ...g, filterShape: [...filterShape], outChannels: 0, outputShape, flops: 0 };
+}
+
+/**
+ * Checks that `shape`, the gradient with respect to conv2d's output that argument `arg` carries, is
+ * the output shape of the forward conv2d in `g`. `inputArg` and `filterArg` say how the op calls
+ * conv2d's input and filter (conv2dTranspose calls them outputShape and filters).
+ */
+export function checkOutputGradientShape(
+  g: ConvGeometry,
+  arg: string,
+  shape: readonly number[],
+  inputArg: string,
+  filterArg: string,
+): void {
+  const expected = g.outputShape;
+  if (shape.length === expected.length && shape.every((d, i) => d === expected[i])) return;
+  invalid(
+    g.op,
+    arg,
+    `has shape ${show(shape)} but conv2d of ${inputArg} ${show(g.inputShape)} with ${filterArg} ` +
+      `${show(g.filterShape)} (strides [${g.strideHeight},${g.strideWidth}], dilations ` +
+      `[${g.dilationHeight},${g.dilationWidth}], ${g.paddingMode} padding, ${g.dataFormat}) gives ${show(expected)}`,
+  );
 }

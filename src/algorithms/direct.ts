@@ -17,14 +17,17 @@ export function conv2dDirect(g: ConvGeometry, input: Float32Array, filter: Float
           const firstInChannel = Math.floor(oc / outPerGroup) * g.filterInChannels;
           let sum = 0;
           for (let ky = 0; ky < g.filterHeight; ky++) {
-            // Row of the input under filter row ky; outside [0, inHeight) it is padding (zero).
+            // Input row under filter row ky; outside [0, inHeight) the tap falls on padding.
             const iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight;
-            if (iy < 0 || iy >= g.inHeight) continue;
             for (let kx = 0; kx < g.filterWidth; kx++) {
               const ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth;
-              if (ix < 0 || ix >= g.inWidth) continue;
+              const inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth;
               for (let ic = 0; ic < g.filterInChannels; ic++) {
-                const xValue = input[b * x.n + iy * x.h + ix * x.w + (firstInChannel + ic) * x.c];
+                // Padding is a real zero that is multiplied (so 0 * Infinity gives NaN, as TensorFlow's
+                // patch-based kernels do), not a skipped term.
+                const xValue = inside
+                  ? input[b * x.n + iy * x.h + ix * x.w + (firstInChannel + ic) * x.c]
+                  : 0;
                 const wValue =
                   filter[((ky * g.filterWidth + kx) * g.filterInChannels + ic) * g.outChannels + oc];
                 sum += xValue * wValue;
