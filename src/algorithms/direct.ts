@@ -6,30 +6,31 @@
 import { layoutStrides, type ConvGeometry } from '../geometry.js';
 
 export function conv2dDirect(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
-  const x = layoutStrides(g.dataFormat, g.inHeight, g.inWidth, g.inChannels);
-  const y = layoutStrides(g.dataFormat, g.outHeight, g.outWidth, g.outChannels);
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
-  const outPerGroup = g.outChannels / g.groups;
-  for (let b = 0; b < g.batch; b++) {
-    for (let oy = 0; oy < g.outHeight; oy++) {
-      for (let ox = 0; ox < g.outWidth; ox++) {
-        for (let oc = 0; oc < g.outChannels; oc++) {
-          const firstInChannel = Math.floor(oc / outPerGroup) * g.filterInChannels;
+  const { batch, inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = g;
+  const { filterInChannels, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft } = g;
+  const x = layoutStrides(g.dataFormat, inHeight, inWidth, g.inChannels);
+  const y = layoutStrides(g.dataFormat, outHeight, outWidth, outChannels);
+  const output = new Float32Array(batch * outHeight * outWidth * outChannels);
+  const outPerGroup = outChannels / g.groups;
+  for (let b = 0; b < batch; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        for (let oc = 0; oc < outChannels; oc++) {
+          const firstInChannel = Math.floor(oc / outPerGroup) * filterInChannels;
           let sum = 0;
-          for (let ky = 0; ky < g.filterHeight; ky++) {
+          for (let ky = 0; ky < filterHeight; ky++) {
             // Input row under filter row ky; outside [0, inHeight) the tap falls on padding.
-            const iy = oy * g.strideHeight - g.padTop + ky * g.dilationHeight;
-            for (let kx = 0; kx < g.filterWidth; kx++) {
-              const ix = ox * g.strideWidth - g.padLeft + kx * g.dilationWidth;
-              const inside = iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth;
-              for (let ic = 0; ic < g.filterInChannels; ic++) {
+            const iy = oy * strideHeight - padTop + ky * dilationHeight;
+            for (let kx = 0; kx < filterWidth; kx++) {
+              const ix = ox * strideWidth - padLeft + kx * dilationWidth;
+              const inside = iy >= 0 && iy < inHeight && ix >= 0 && ix < inWidth;
+              for (let ic = 0; ic < filterInChannels; ic++) {
                 // Padding is a real zero that is multiplied (so 0 * Infinity gives NaN, as TensorFlow's
                 // patch-based kernels do), not a skipped term.
                 const xValue = inside
                   ? input[b * x.n + iy * x.h + ix * x.w + (firstInChannel + ic) * x.c]
                   : 0;
-                const wValue =
-                  filter[((ky * g.filterWidth + kx) * g.filterInChannels + ic) * g.outChannels + oc];
+                const wValue = filter[((ky * filterWidth + kx) * filterInChannels + ic) * outChannels + oc];
                 sum += xValue * wValue;
               }
             }
