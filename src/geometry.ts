@@ -301,7 +301,7 @@ export function convGeometry(
   if (filterShape.some((d) => d === 0)) {
     invalid(op, 'filter', `must not have a zero dimension, got shape ${show(filterShape)}`);
   }
-  if (inChannels % filterInChannels !== 0) {
+  if (inChannels === 0 || inChannels % filterInChannels !== 0) {
     invalid(
       op,
       'input',
