@@ -52,6 +52,13 @@ export interface CentreMap {
   centres: { oy: number; ox: number; row: number; col: number }[];
   /** How "centre" is defined for even filter sizes (the top-left of the two middle taps). */
   note: string;
+  /**
+   * The same map over the input alone (padding rows/columns dropped): the view the seed draws, e.g.
+   * `x.x.x` for SAME, stride 2, 3x3 on 5x5. Centres that fall on padding do not appear here.
+   */
+  inputGrid?: string[];
+  /** true when the input is too large to draw: grid, inputGrid and centres are then empty. */
+  omitted?: boolean;
 }
 
 /** The three steps of TensorFlow's conv2d, with their matrix shapes. */
@@ -86,7 +93,12 @@ export interface OutputBreakdown {
   outputIndex: number[];
   value: number;
   terms: ProductTerm[];
-  /** e.g. "14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1"; padding terms are marked "pad*w". */
+  /**
+   * e.g. "14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1": terms in filter order (row, column,
+   * then in_channel), each "input*weight". A tap on padding is written "0(pad)*w". Numbers are printed
+   * shortest (0.5, -1.25); values needing more than 4 decimals are rounded to 4 (4 significant digits
+   * below 1) in the text only, and negative factors are parenthesised: "2*(-0.5)".
+   */
   text: string;
 }
 

@@ -1,0 +1,68 @@
+/** `convkit run`: conv2d on tensors read from .npy/.json files, result written to a file or printed. */
+import type { Command } from 'commander';
+import { convGeometry } from '../geometry.js';
+import { conv2d } from '../ops/conv2d.js';
+import { planConv2d, CONV2D_ALGORITHMS, type AlgorithmChoice } from '../plan/planner.js';
+import { ConvkitError } from '../errors.js';
+import { formatShape } from '../explain/numbers.js';
+import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
+import { oneOf } from './parse.js';
+import { readTensorFile, writeTensorFile } from './tensor_files.js';
+import { shapeHints } from './hints.js';
+import { UsageError } from './usage_error.js';
+
+interface RunFlags extends ConvFlags {
+  input: string;
+  filter: string;
+  output?: string;
+  algorithm?: AlgorithmChoice;
+}
+
+export function registerRunCommand(program: Command): void {
+  const command = program
+    .command('run')
+    .summary('run conv2d on tensors from .npy/.json files')
+    .description(
+      'Compute tf.nn.conv2d(input, filter) for tensors stored in NumPy .npy (float32/float64, C order) ' +
+        'or JSON (nested arrays, or {"shape": [...], "data": [...]}) files.',
+    )
+    .requiredOption('--input <file>', 'input tensor, .npy or .json')
+    .requiredOption(
+      '--filter <file>',
+      'filter tensor [height, width, in_channels, out_channels], .npy or .json',
+    );
+  addConvFlags(command)
+    .option('--output <file>', 'where to write the result (.npy or .json); printed when left out')
+    .option(
+      '--algorithm <name>',
+      `auto (default), ${CONV2D_ALGORITHMS.join(', ')}`,
+      oneOf(['auto', ...CONV2D_ALGORITHMS]),
+    )
+    .action((flags: RunFlags) => {
+      const options = convOptionsFrom(flags);
+      const input = readTensorFile('--input', flags.input);
+      const filter = readTensorFile('--filter', flags.filter);
+      let output;
+      let algorithm: string;
+      try {
+        const plan = planConv2d(
+          convGeometry('conv2d', input.shape, filter.shape, options),
+          flags.algorithm ?? 'auto',
+        );
+        algorithm = plan.algorithm;
+        output = conv2d(input, filter, { ...options, algorithm: plan.algorithm });
+      } catch (error) {
+        if (!(error instanceof ConvkitError)) throw error;
+        throw new UsageError(error.message, shapeHints(input.shape, filter.shape, options.dataFormat));
+      }
+      const summary =
+        `conv2d: input ${formatShape(input.shape)} with filter ${formatShape(filter.shape)} -> ` +
+        `output ${formatShape(output.shape)} (algorithm: ${algorithm})`;
+      if (flags.output === undefined) {
+        process.stdout.write(`${summary}\n${output.toString()}\n`);
+        return;
+      }
+      writeTensorFile('--output', flags.output, output);
+      process.stdout.write(`${summary}\nwrote ${flags.output}\n`);
+    });
+}

@@ -1,0 +1,95 @@
+/**
+ * Reading and writing tensors for the command line, chosen by file extension:
+ *   .npy  NumPy array (see npy.ts)
+ *   .json nested arrays ([[1, 2], [3, 4]]) or {"shape": [2, 2], "data": [1, 2, 3, 4]}; written in the
+ *         second form, numbers as the shortest decimals that read back as the same float32 values.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { Tensor, tensor, type NestedArray } from '../tensor.js';
+import { ConvkitError } from '../errors.js';
+import { shortestDecimal } from '../explain/numbers.js';
+import { NpyFormatError, parseNpy, serializeNpy } from './npy.js';
+import { UsageError } from './usage_error.js';
+
+export const TENSOR_FILE_EXTENSIONS = ['.npy', '.json'];
+
+export function isTensorFile(path: string): boolean {
+  return TENSOR_FILE_EXTENSIONS.includes(extname(path).toLowerCase());
+}
+
+function checkExtension(flag: string, path: string): string {
+  const ext = extname(path).toLowerCase();
+  if (!TENSOR_FILE_EXTENSIONS.includes(ext)) {
+    throw new UsageError(`${flag} ${path}: unknown file type "${ext}"; use a .npy or .json file`);
+  }
+  return ext;
+}
+
+function tensorFromJson(flag: string, path: string, value: unknown): Tensor {
+  const bad = (why: string): never => {
+    throw new UsageError(
+      `${flag} ${path}: ${why}; expected nested arrays of numbers or {"shape": [...], "data": [...]}`,
+    );
+  };
+  try {
+    if (typeof value === 'number' || Array.isArray(value)) return tensor(value as NestedArray);
+    if (value !== null && typeof value === 'object' && 'shape' in value && 'data' in value) {
+      const { shape, data } = value as { shape: unknown; data: unknown };
+      if (!Array.isArray(shape) || !Array.isArray(data)) return bad('"shape" and "data" must be arrays');
+      return tensor(data as number[], shape as number[]);
+    }
+  } catch (error) {
+    if (error instanceof ConvkitError) return bad(error.message);
+    throw error;
+  }
+  return bad('unrecognised JSON');
+}
+
+/** Reads a tensor from a .npy or .json file; `flag` names the flag in error messages. */
+export function readTensorFile(flag: string, path: string): Tensor {
+  const ext = checkExtension(flag, path);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${path}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+  if (ext === '.npy') {
+    try {
+      const { shape, data } = parseNpy(bytes);
+      return new Tensor(data, shape);
+    } catch (error) {
+      if (error instanceof NpyFormatError) throw new UsageError(`${flag} ${path}: ${error.message}`);
+      throw error;
+    }
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    throw new UsageError(`${flag} ${path}: not valid JSON (${(error as Error).message})`);
+  }
+  return tensorFromJson(flag, path, parsed);
+}
+
+/** The JSON text of a tensor: {"shape": [...], "data": [...]}. */
+export function tensorToJson(t: Tensor): string {
+  // JSON has no NaN or Infinity: they are written as null (and refused when read back).
+  const data = Array.from(t.data, (v) => (Number.isFinite(v) ? shortestDecimal(v) : 'null'));
+  return `{"shape": [${t.shape.join(', ')}], "data": [${data.join(', ')}]}\n`;
+}
+
+export function writeTensorFile(flag: string, path: string, t: Tensor): void {
+  const ext = checkExtension(flag, path);
+  const contents = ext === '.npy' ? serializeNpy(t.shape, t.data) : tensorToJson(t);
+  try {
+    writeFileSync(path, contents);
+  } catch (error) {
+    throw new UsageError(
+      `${flag} ${path}: cannot write the file (${(error as NodeJS.ErrnoException).code ?? error})`,
+    );
+  }
+}

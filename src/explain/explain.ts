@@ -1,0 +1,117 @@
+/**
+ * explainConv2d: a plain-data account of one conv2d (see types.ts). Sizes and padding come from
+ * convGeometry, the algorithm from the planner, the output values from conv2d itself; this module only
+ * puts them into words and walks the filter taps for the sums of products.
+ */
+import { convGeometry, type ConvGeometry } from '../geometry.js';
+import { invalid, show } from '../errors.js';
+import { Tensor, checkShape, sizeOf } from '../tensor.js';
+import { conv2d } from '../ops/conv2d.js';
+import { checkOptionKeys } from '../ops/options.js';
+import { planConv2d } from '../plan/planner.js';
+import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
+import { filterAxes, inputAxes, outputAxes } from './axes.js';
+import { outputSizes, paddingExplanation } from './sizes.js';
+import { centreMap } from './centres.js';
+import { im2colSteps } from './im2col_steps.js';
+import { allOutputIndexes, breakdownAt } from './breakdown.js';
+
+const OP = 'explainConv2d';
+const EXPLAIN_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'at', 'maxBreakdowns'] as const;
+
+/** Break down every output when there are at most this many. */
+export const DEFAULT_MAX_BREAKDOWNS = 64;
+
+/** A Tensor (values given) or a shape (number[]: geometry only). */
+function shapeOf(arg: string, value: Tensor | number[]): readonly number[] {
+  if (value instanceof Tensor) return value.shape;
+  if (Array.isArray(value)) return checkShape(OP, arg, value);
+  return invalid(OP, arg, `must be a Tensor (values) or a shape (array of integers), got ${show(value)}`);
+}
+
+/** `at` as a rank-4 output layout index; a rank-3 output's index may leave out the batch 0. */
+function checkAt(g: ConvGeometry, at: unknown): number[] | undefined {
+  if (at === undefined) return undefined;
+  const rank4 = g.batched ? g.outputShape : [1, ...g.outputShape];
+  const layout = g.dataFormat === 'NHWC' ? '[b, y, x, c]' : '[b, c, y, x]';
+  const expected = `an index ${layout} into the output of shape ${show(g.outputShape)}`;
+  if (!Array.isArray(at) || (at.length !== 4 && at.length !== g.outputShape.length)) {
+    invalid(OP, 'at', `must be ${expected}, got ${show(at)}`);
+  }
+  const index = at.length === 4 ? [...at] : [0, ...at];
+  index.forEach((v, axis) => {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= rank4[axis]) {
+      invalid(
+        OP,
+        'at',
+        `${show(at)} is outside the output: must be ${expected}, each entry in [0, size - 1]`,
+      );
+    }
+  });
+  return index as number[];
+}
+
+function checkMaxBreakdowns(value: unknown): number {
+  if (value === undefined) return DEFAULT_MAX_BREAKDOWNS;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    invalid(OP, 'maxBreakdowns', `must be an integer >= 0, got ${show(value)}`);
+  }
+  return value;
+}
+
+function explainValues(
+  g: ConvGeometry,
+  input: Tensor,
+  filter: Tensor,
+  options: ExplainOptions,
+  at: number[] | undefined,
+  maxBreakdowns: number,
+): NonNullable<Conv2dExplanation['values']> {
+  const { strides, padding, dataFormat, dilations } = options;
+  const output = conv2d(input, filter, { strides, padding, dataFormat, dilations }).data;
+  const count = sizeOf(g.outputShape);
+  const everyOutput = count <= maxBreakdowns;
+  const indexes = everyOutput ? allOutputIndexes(g) : at ? [at] : [];
+  const breakdowns: OutputBreakdown[] = indexes.map((index) =>
+    breakdownAt(g, input.data, filter.data, output, index),
+  );
+  return { output: Array.from(output), breakdowns, summarised: !everyOutput };
+}
+
+/**
+ * Explains conv2d(input, filter, options): axes, output sizes, padding, filter centres, the im2col
+ * steps, the planned algorithm and, when both arguments are Tensors, every output's sum of products
+ * (or only the one at `options.at` when there are more than `maxBreakdowns` outputs).
+ * A shape (number[]) in place of a Tensor explains the geometry alone.
+ */
+export function explainConv2d(
+  input: Tensor | number[],
+  filter: Tensor | number[],
+  options?: ExplainOptions,
+): Conv2dExplanation {
+  const opts = checkOptionKeys(OP, options, EXPLAIN_OPTIONS);
+  const inputShape = shapeOf('input', input);
+  const filterShape = shapeOf('filter', filter);
+  const { strides, padding, dataFormat, dilations } = opts;
+  const g = convGeometry(OP, inputShape, filterShape, { strides, padding, dataFormat, dilations });
+  const at = checkAt(g, opts.at);
+  const maxBreakdowns = checkMaxBreakdowns(opts.maxBreakdowns);
+  const plan = planConv2d(g);
+  const explanation: Conv2dExplanation = {
+    geometry: g,
+    dataFormat: g.dataFormat,
+    inputShape: [...g.inputShape],
+    filterShape: [...g.filterShape],
+    outputShape: [...g.outputShape],
+    axes: { input: inputAxes(g), filter: filterAxes(g), output: outputAxes(g) },
+    outputSize: outputSizes(g),
+    padding: paddingExplanation(g),
+    centres: centreMap(g),
+    im2col: im2colSteps(g),
+    plan: { algorithm: plan.algorithm, reason: plan.reason },
+  };
+  if (input instanceof Tensor && filter instanceof Tensor) {
+    explanation.values = explainValues(g, input, filter, opts, at, maxBreakdowns);
+  }
+  return explanation;
+}
