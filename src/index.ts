@@ -25,3 +25,18 @@ export {
   type AlgorithmChoice,
   type Conv2dPlan,
 } from './plan/planner.js';
+export { conv2dBackpropInput } from './ops/conv2d_backprop_input.js';
+export { conv2dBackpropFilter } from './ops/conv2d_backprop_filter.js';
+export { conv2dTranspose } from './ops/conv2d_transpose.js';
+export { explainConv2d } from './explain/explain.js';
+export type {
+  Conv2dExplanation,
+  ExplainOptions,
+  AxisMeaning,
+  OutputSizeDerivation,
+  PaddingExplanation,
+  CentreMap,
+  Im2colSteps,
+  ProductTerm,
+  OutputBreakdown,
+} from './explain/types.js';

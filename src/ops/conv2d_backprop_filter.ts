@@ -1,0 +1,69 @@
+/** conv2dBackpropFilter: tf.nn.conv2d_backprop_filter, the gradient of conv2d with respect to its filter. */
+import { Tensor, checkAllocatable, sizeOf, toTensor } from '../tensor.js';
+import { invalid, show } from '../errors.js';
+import {
+  checkDataFormat,
+  checkOutputGradientShape,
+  gradientGeometry,
+  type ConvOptions,
+} from '../geometry.js';
+import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
+import { conv2dBackpropFilterGemm } from '../algorithms/backprop_gemm.js';
+import { checkOptionKeys } from './options.js';
+import {
+  GRADIENT_DIRECT_MAX_FLOPS,
+  GRADIENT_OPTIONS,
+  channelAxisOf,
+  checkSizeList,
+} from './conv2d_backprop_input.js';
+
+/**
+ * The gradient of conv2d(input, filter, options) with respect to the filter, given dy, the gradient
+ * with respect to conv2d's output; as tf.nn.conv2d_backprop_filter(input, filter_sizes, out_backprop, ...).
+ * `filterShape` is [filter_height, filter_width, in_channels, out_channels]; the input may be rank 3
+ * (one image); options are conv2d's (padding defaults to VALID). Dilations may be combined with strides.
+ */
+export function conv2dBackpropFilter(
+  input: Tensor,
+  filterShape: readonly number[],
+  dy: Tensor,
+  options?: ConvOptions,
+): Tensor {
+  const op = 'conv2dBackpropFilter';
+  const opts = checkOptionKeys(op, options, GRADIENT_OPTIONS);
+  const x = toTensor(op, 'input', input);
+  const grad = toTensor(op, 'dy', dy);
+  const shape = checkSizeList(op, 'filterShape', filterShape);
+  if (shape.length !== 4) {
+    invalid(
+      op,
+      'filterShape',
+      `must list 4 sizes [filter_height, filter_width, in_channels, out_channels], got ${show(shape)}`,
+    );
+  }
+  checkAllocatable(op, 'filterShape', shape);
+  const dataFormat = checkDataFormat(op, opts.dataFormat);
+  if (grad.rank !== 3 && grad.rank !== 4) {
+    const layout =
+      dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
+    invalid(op, 'dy', `must be rank 4 ${layout} or rank 3 (one image), got shape ${show(grad.shape)}`);
+  }
+  const dyChannels = grad.shape[channelAxisOf(dataFormat, grad.rank)];
+  if (dyChannels !== shape[3]) {
+    invalid(
+      op,
+      'dy',
+      `has ${dyChannels} channels but filterShape ${show(shape)} has ${shape[3]} out_channels ` +
+        `(filterShape is [filter_height, filter_width, in_channels, out_channels])`,
+    );
+  }
+  const g = gradientGeometry(op, x.shape, shape, opts);
+  checkOutputGradientShape(g, 'dy', grad.shape, 'input', 'a filter of shape');
+  // No output pixel (empty batch, zero-size output) or no output channel: every filter tap gets 0.
+  if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(shape)), shape);
+  const values =
+    g.flops <= GRADIENT_DIRECT_MAX_FLOPS
+      ? conv2dBackpropFilterDirect(g, x.data, grad.data)
+      : conv2dBackpropFilterGemm(g, x.data, grad.data);
+  return new Tensor(values, shape);
+}
