@@ -1,0 +1,256 @@
+/**
+ * Browser tests of the explainer page: build it with Vite, serve it on 127.0.0.1, drive Debian's
+ * Chromium with playwright-core. Expected numbers are the seed's hand-worked ones (14, 6, 6, 12 and
+ * their products) or worked out by hand in the comments. Screenshots go to web/test-results/.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serveDirectory } from '../../web/static_server.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
+const SHOTS = join(WEB, 'test-results');
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 375, height: 812 };
+
+let outDir = '';
+let server: Server | undefined;
+let baseUrl = '';
+let browser: Browser | undefined;
+let page: Page;
+/** Console errors and uncaught exceptions of every page, checked at the end. */
+const problems: string[] = [];
+
+before(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is missing at ${CHROMIUM}: the browser tests need it (apt-get install chromium). CI installs it.`,
+    );
+  }
+  outDir = mkdtempSync(join(tmpdir(), 'convkit-web-'));
+  await build({
+    root: WEB,
+    configFile: join(WEB, 'vite.config.ts'),
+    build: { outDir, emptyOutDir: true },
+    // 'error': the worker pool's dynamic import of node:worker_threads is reported as a (harmless) warning.
+    logLevel: 'error',
+  });
+  ({ server, url: baseUrl } = await serveDirectory(outDir));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+    ],
+  });
+  page = await newPage(DESKTOP);
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+async function newPage(viewport: { width: number; height: number }): Promise<Page> {
+  if (!browser) throw new Error('browser not started');
+  const p = await browser.newPage({ viewport });
+  p.setDefaultTimeout(8000);
+  p.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  p.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  return p;
+}
+
+async function open(query = ''): Promise<void> {
+  await page.goto(baseUrl + query);
+  await page.waitForSelector('[data-testid=output-shape], [data-testid=error]');
+}
+
+async function outputTexts(): Promise<string[]> {
+  return (await page.locator('[data-testid=output-cell]').allInnerTexts()).map((t) => t.trim());
+}
+
+const text = async (testId: string): Promise<string> =>
+  (await page.locator(`[data-testid=${testId}]`).innerText()).replace(/\s+/g, ' ').trim();
+
+test('the page loads the worked example by default: outputs 14, 6, 6, 12', async () => {
+  await open();
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.equal(await text('output-shape'), '1 × 2 × 2 × 1');
+  assert.equal(await page.locator('[data-testid=preset]').inputValue(), 'worked');
+  // Stepping moves the window to the next output.
+  await page.getByTestId('step-next').click();
+  assert.match(await text('stage-status'), /^output\[0, 0, 1, 0\] = 6 /);
+  assert.deepEqual(problems, []);
+});
+
+test('clicking an output shows its nine products (the seed’s hand-worked sums)', async () => {
+  await open();
+  await page.locator('[data-testid=output-cell][data-index="0,0,0,0"]').click();
+  assert.match(await text('breakdown'), /4×1 \+ 3×0 \+ 1×1 \+ 2×2 \+ 1×1 \+ 0×0 \+ 1×0 \+ 2×0 \+ 4×1 = 14/);
+  assert.equal(await page.locator('[data-testid=breakdown] .term').count(), 9);
+  // Hovering a product lights up its input cell (4, top-left) and its weight.
+  await page.locator('[data-testid=breakdown] .term').first().hover();
+  const hot = await page.locator('#stage .cell.hot').allInnerTexts();
+  assert.deepEqual(
+    hot.map((t) => t.trim()),
+    ['4', '1'],
+  );
+  await page.locator('[data-testid=output-cell][data-index="0,1,1,0"]').click();
+  assert.match(await text('breakdown'), /1×1 \+ 0×0 \+ 1×1 \+ 2×2 \+ 4×1 \+ 1×0 \+ 1×0 \+ 0×0 \+ 2×1 = 12/);
+  assert.match(page.url(), /[?&]pin=0,1,1,0(&|$)/);
+  // Keyboard: the output cells are buttons, so Enter pins one too.
+  await page.locator('[data-testid=output-cell][data-index="0,0,1,0"]').focus();
+  await page.keyboard.press('Enter');
+  assert.match(await text('breakdown'), /3×1 \+ 1×0 \+ 0×1 \+ 1×2 \+ 0×1 \+ 1×0 \+ 2×0 \+ 4×0 \+ 1×1 = 6/);
+});
+
+test('changing the stride changes the output shape, the formula and the URL', async () => {
+  await open();
+  await page.locator('[data-testid=stride-h]').fill('2');
+  await page.locator('[data-testid=stride-w]').fill('2');
+  // VALID: ceil((4 - 3 + 1) / 2) = 1 on both axes.
+  assert.equal(await text('output-shape'), '1 × 1 × 1 × 1');
+  assert.match(await text('output-formula'), /ceil\(\(4 - 3 \+ 1\) \/ 2\) = 1/);
+  assert.match(page.url(), /[?&]strides=2,2(&|$)/);
+  await page.locator('[data-testid=padding]').selectOption('SAME');
+  // SAME: ceil(4 / 2) = 2.
+  assert.equal(await text('output-shape'), '1 × 2 × 2 × 1');
+  assert.match(await text('output-formula'), /ceil\(4 \/ 2\) = 2/);
+  assert.match(page.url(), /[?&]padding=SAME(&|$)/);
+});
+
+test('an impossible setting shows convkit’s error in plain words, and a fix', async () => {
+  await open();
+  // A 7x7 filter on a 4x4 input: VALID gives trunc((4 - 7 + 1) / 1) = -2 rows, which TensorFlow refuses.
+  await page.locator('[data-testid=filter-shape]').fill('7, 7, 1, 1');
+  await page.locator('[data-testid=filter-shape]').press('Enter');
+  await page.waitForSelector('[data-testid=error]');
+  assert.match(await text('error-message'), /negative output height/);
+  assert.match(await text('error-words'), /does not fit/);
+  await page.locator('[data-testid=error]').screenshot({ path: join(SHOTS, 'error-1280.png') });
+  // The settings stay usable: the fix button switches to SAME and the page comes back.
+  await page.getByRole('button', { name: 'Use SAME padding' }).click();
+  assert.equal(await text('output-shape'), '1 × 4 × 4 × 1');
+  assert.equal(await page.locator('[data-testid=error]').count(), 0);
+
+  await page.locator('[data-testid=stride-h]').fill('0');
+  await page.waitForSelector('[data-testid=error]');
+  assert.match(await text('error-message'), /strides/);
+  assert.deepEqual(problems, []);
+});
+
+test('the URL state loads exactly', async () => {
+  // 5x5 input holding 1..25, filter [3,3,1,2]: ones for filter 0, zeros for filter 1.
+  const x = Array.from({ length: 25 }, (_, i) => i + 1).join(',');
+  const w = Array.from({ length: 18 }, (_, i) => (i % 2 === 0 ? 1 : 0)).join(',');
+  const query = `?input=1,5,5,1&filter=3,3,1,2&strides=2,1&padding=1,0,2,1&dilations=1,2&x=${x}&w=${w}`;
+  await open(query);
+  assert.equal(new URL(page.url()).search, query);
+  assert.equal(await page.locator('[data-testid=input-shape]').inputValue(), '1, 5, 5, 1');
+  assert.equal(await page.locator('[data-testid=filter-shape]').inputValue(), '3, 3, 1, 2');
+  assert.equal(await page.locator('[data-testid=stride-h]').inputValue(), '2');
+  assert.equal(await page.locator('[data-testid=stride-w]').inputValue(), '1');
+  assert.equal(await page.locator('[data-testid=padding]').inputValue(), 'EXPLICIT');
+  assert.equal(await page.locator('[data-testid=pad-left]').inputValue(), '2');
+  assert.equal(await page.locator('[data-testid=dilation-w]').inputValue(), '2');
+  // Height: floor((5 + 1 + 0 - 3) / 2) + 1 = 2. Width: effective filter (3 - 1) * 2 + 1 = 5,
+  // floor((5 + 2 + 1 - 5) / 1) + 1 = 4.
+  assert.equal(await text('output-shape'), '1 × 2 × 4 × 2');
+  // output[0,0,0,0]: rows -1..1 and columns -2, 0, 2 of the input; inside are rows 0-1, columns 0 and 2:
+  // 1 + 3 + 6 + 8 = 18. Filter 1 is all zeros.
+  assert.equal(await page.locator('[data-testid=output-cell][data-index="0,0,0,0"]').innerText(), '18');
+  assert.equal(await page.locator('[data-testid=output-cell][data-index="0,0,0,1"]').innerText(), '0');
+
+  await open(
+    '?input=1,1,3,3&filter=2,2,1,1&strides=1,1&padding=VALID&format=NCHW&x=1,2,3,4,5,6,7,8,9&w=1,1,1,1',
+  );
+  assert.equal(await page.locator('[data-testid=format]').inputValue(), 'NCHW');
+  // 3x3 input 1..9, 2x2 ones: 1+2+4+5 = 12, 2+3+5+6 = 16, 4+5+7+8 = 24, 5+6+8+9 = 28.
+  assert.deepEqual(await outputTexts(), ['12', '16', '24', '28']);
+  assert.equal(await text('output-shape'), '1 × 1 × 2 × 2');
+});
+
+test('switching NHWC to NCHW keeps the image; pasted numbers are used as given', async () => {
+  // Two channels: pixel values 1..4 in channel 0 and 10..40 in channel 1; a 1x1 filter adding them.
+  await open('?input=1,2,2,2&filter=1,1,2,1&strides=1,1&padding=VALID&x=1,10,2,20,3,30,4,40&w=1,1');
+  assert.deepEqual(await outputTexts(), ['11', '22', '33', '44']);
+  await page.getByTestId('format').selectOption('NCHW');
+  assert.equal(await page.getByTestId('input-shape').inputValue(), '1, 2, 2, 2');
+  assert.deepEqual(await outputTexts(), ['11', '22', '33', '44']);
+  assert.match(page.url(), /[?&]x=1,2,3,4,10,20,30,40(&|$)/);
+  assert.match(page.url(), /[?&]format=NCHW(&|$)/);
+
+  await open();
+  await page.locator('details.paste summary').click();
+  // Input 1..16 and a filter that picks the centre: the VALID outputs are the inner pixels 6, 7, 10, 11.
+  await page.getByTestId('x-values').fill('1 2 3 4\n5 6 7 8\n9 10 11 12\n13 14 15 16');
+  await page.getByTestId('w-values').fill('[[0, 0, 0], [0, 1, 0], [0, 0, 0]]');
+  await page.getByTestId('use-values').click();
+  assert.deepEqual(await outputTexts(), ['6', '7', '10', '11']);
+  // One number short: convkit's tensor() refuses, and the page says so.
+  await page.getByTestId('x-values').fill('1 2 3 4 5 6 7 8 9 10 11 12 13 14 15');
+  await page.getByTestId('use-values').click();
+  assert.match(await text('error-message'), /needs 16 values but 15 were given/);
+  assert.deepEqual(problems, []);
+});
+
+test('the Fourier view reproduces conv2d, and every preset from the seed runs', async () => {
+  await open();
+  assert.match(await text('fourier-check'), /^✓/);
+  const presets = await page
+    .locator('[data-testid=preset] option')
+    .evaluateAll((options) => options.map((o) => (o as HTMLOptionElement).value).filter(Boolean));
+  assert.ok(presets.length >= 12, `expected every seed example as a preset, got ${presets.length}`);
+  for (const id of presets) {
+    await page.locator('[data-testid=preset]').selectOption(id);
+    assert.equal(await page.locator('[data-testid=error]').count(), 0, `preset ${id} shows an error`);
+  }
+  // The last preset of the seed thread: [1,6,6,2] x [3,3,2,3] with SAME.
+  assert.equal(await text('output-shape'), '1 × 6 × 6 × 3');
+  await page.locator('[data-testid=preset]').selectOption('question');
+  assert.equal(await text('output-shape'), '1 × 5 × 5 × 10');
+  await page.locator('[data-testid=preset]').selectOption('batch');
+  assert.equal(await text('output-shape'), '10 × 3 × 3 × 7');
+  assert.deepEqual(problems, []);
+});
+
+test('screenshots of every view at 1280x800 and of the page at phone width', async () => {
+  await open('?input=1,5,5,2&filter=3,3,2,2&strides=2,2&padding=SAME&seed=3&pin=0,1,0,1');
+  for (const id of ['stage', 'shape', 'centres', 'im2col', 'fourier', 'layouts', 'code']) {
+    const view = page.locator(`#${id}`);
+    await view.scrollIntoViewIfNeeded();
+    await view.screenshot({ path: join(SHOTS, `${id}-1280.png`) });
+  }
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(SHOTS, 'page-1280.png') });
+  await page.getByTestId('sample-image').click();
+  assert.equal(await text('output-shape'), '1 × 32 × 32 × 1');
+  await page.locator('#stage').screenshot({ path: join(SHOTS, 'image-1280.png') });
+
+  const phone = await newPage(PHONE);
+  await phone.goto(baseUrl);
+  await phone.waitForSelector('[data-testid=output-shape]');
+  // Nothing may stick out sideways at phone width.
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(width <= PHONE.width, `page is ${width}px wide at ${PHONE.width}px`);
+  await phone.screenshot({ path: join(SHOTS, 'page-375.png') });
+  await phone.locator('#stage').screenshot({ path: join(SHOTS, 'stage-375.png') });
+  await phone.screenshot({ path: join(SHOTS, 'page-375-full.png'), fullPage: true });
+  await phone.close();
+  assert.deepEqual(problems, []);
+});
