@@ -12,6 +12,7 @@ export {
   type WindowGeometry,
 } from './geometry.js';
 export { conv2d, nn, type Conv2dOptions } from './ops/conv2d.js';
+export { conv2dAsync, type Conv2dAsyncOptions } from './parallel/conv2d_async.js';
 export { extractImagePatches } from './ops/extract_image_patches.js';
 export { squeeze } from './ops/squeeze.js';
 export { transpose } from './ops/transpose.js';

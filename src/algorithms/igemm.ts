@@ -1,0 +1,354 @@
+/**
+ * igemm: conv2d as an indirect GEMM on the WebAssembly SIMD kernel f32-igemm-4x8 (XNNPACK's scheme).
+ *
+ * The output is computed a band of output rows at a time (a whole image when it fits the scratch
+ * budget). For each band:
+ *   1. the input rows under the band are copied into wasm memory, NHWC, with the left/right padding
+ *      columns written as zeros and the top/bottom padding rows as zero rows, so the copy into wasm
+ *      memory (needed anyway) is the only pass over the input and no padded tensor is ever built;
+ *   2. an indirection table gives, for each output pixel, the address of each input segment under its
+ *      window: one segment per filter row (filter_width * in_channels contiguous floats) when the
+ *      filter is not dilated along the width and there is one group, else one per filter tap
+ *      (in_channels of the group). It depends only on the band shape, so it is built once per call;
+ *   3. the kernel multiplies those segments by the packed filter (8-column panels, packed once per
+ *      filter and cached) into the band's output rows, which are then copied out.
+ * A 1x1 stride-1 convolution is the plain GEMM case: one segment per pixel, the pixel's channels.
+ * Scratch (table + input rows + output rows) stays under IGEMM_SCRATCH_BYTES whatever the batch.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
+import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import { NR, packFilterPanels } from '../kernels/wasm/pack.js';
+import { packedWeights } from '../plan/weights_cache.js';
+import { conv2dIm2col } from './im2col.js';
+
+/** Names the packed form of a filter in the weights cache. */
+const PACK_KEY = 'f32-igemm-4x8';
+
+/** Scratch budget of one band: indirection table, input rows and output rows. */
+export const IGEMM_SCRATCH_BYTES = 4 << 20;
+
+/** How igemm lays out one convolution in wasm memory. */
+export interface IgemmLayout {
+  /** One segment per filter row (true) or per filter tap (false). */
+  rowSegments: boolean;
+  /** Segments per output pixel, and floats per segment. */
+  ks: number;
+  kc: number;
+  /** Padded input columns any window touches, and floats per padded row (columns x channels). */
+  paddedWidth: number;
+  rowFloats: number;
+  /** Output rows per band, bands per image, and padded input rows a full band reads. */
+  bandRows: number;
+  bands: number;
+  bandInputRows: number;
+  indirectionBytes: number;
+  inputBytes: number;
+  outputBytes: number;
+  /** Total scratch of one band (the three buffers, 64-byte aligned). */
+  scratchBytes: number;
+}
+
+export function igemmLayout(g: ConvGeometry): IgemmLayout {
+  const rowSegments = g.dilationWidth === 1 && g.groups === 1;
+  const ks = rowSegments ? g.filterHeight : g.filterHeight * g.filterWidth;
+  const kc = rowSegments ? g.filterWidth * g.inChannels : g.filterInChannels;
+  const paddedWidth = g.outWidth > 0 ? (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth : 0;
+  const rowFloats = paddedWidth * g.inChannels;
+  const sizes = (rows: number) => {
+    const indirectionBytes = Math.ceil((rows * g.outWidth) / 4) * ks * 16;
+    const bandInputRows = (rows - 1) * g.strideHeight + g.effectiveFilterHeight;
+    const inputBytes = bandInputRows * rowFloats * 4;
+    const outputBytes = rows * g.outWidth * g.outChannels * 4;
+    const scratchBytes = align64(indirectionBytes) + align64(inputBytes) + align64(outputBytes);
+    return { indirectionBytes, bandInputRows, inputBytes, outputBytes, scratchBytes };
+  };
+  const outHeight = Math.max(g.outHeight, 1);
+  // Bytes grow linearly with the band's rows: solve for the most rows within budget, then even out.
+  const perRow = sizes(2).scratchBytes - sizes(1).scratchBytes;
+  let rows = Math.max(
+    1,
+    Math.min(outHeight, Math.floor((IGEMM_SCRATCH_BYTES - sizes(1).scratchBytes) / perRow) + 1),
+  );
+  while (rows > 1 && sizes(rows).scratchBytes > IGEMM_SCRATCH_BYTES) rows--;
+  const bands = Math.ceil(outHeight / rows);
+  rows = Math.ceil(outHeight / bands);
+  return { rowSegments, ks, kc, paddedWidth, rowFloats, bandRows: rows, bands, ...sizes(rows) };
+}
+
+/** Scratch bytes of the smallest band (one output row): what igemm needs however it splits the image. */
+export function igemmMinBandBytes(g: ConvGeometry): number {
+  const paddedWidth = g.outWidth > 0 ? (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth : 0;
+  const segments = g.filterHeight * g.filterWidth;
+  return (
+    g.effectiveFilterHeight * paddedWidth * g.inChannels * 4 + g.outWidth * (g.outChannels * 4 + segments * 4)
+  );
+}
+
+export function conv2dIgemm(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+  const engine = wasmEngine();
+  if (!engine) return conv2dIm2col(g, input, filter);
+  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  if (output.length === 0) return output;
+  runIgemm(engine, g, input, filter, output);
+  return output;
+}
+
+/** Where one igemm run keeps its data in wasm memory (byte addresses). */
+export interface IgemmRun {
+  g: ConvGeometry;
+  layout: IgemmLayout;
+  weights: number;
+  table: number;
+  inputBand: number;
+  outputBand: number;
+}
+
+/**
+ * Places everything a run of `g` needs in the heap: the packed filter (resident, from the weights
+ * cache), then the indirection table, input band and output band in the scratch area.
+ */
+export function placeIgemm(heap: WasmHeap, g: ConvGeometry, filter: Float32Array): IgemmRun {
+  const { layout, table } = prepareIgemm(g);
+  const k = g.filterHeight * g.filterWidth * g.filterInChannels;
+  const packKey = g.groups === 1 ? PACK_KEY : `${PACK_KEY}/groups=${g.groups}`;
+  const packed = packedWeights(filter, packKey, () => packFilterPanels(filter, k, g.outChannels, g.groups));
+  const weights = heap.placeWeights(packed);
+  const tableAddress = heap.scratchBase;
+  const inputBand = align64(tableAddress + layout.indirectionBytes);
+  const outputBand = align64(inputBand + layout.inputBytes);
+  heap.ensure(outputBand + layout.outputBytes);
+  heap.i32.set(table, tableAddress >> 2);
+  return { g, layout, weights, table: tableAddress, inputBand, outputBand };
+}
+
+/** Output rows [first, first + rows) of band `band` (rows 0 past the last band). */
+export function bandRows(run: IgemmRun, band: number): { first: number; rows: number } {
+  const first = band * run.layout.bandRows;
+  return { first, rows: Math.max(0, Math.min(run.layout.bandRows, run.g.outHeight - first)) };
+}
+
+/** Copies the input rows under band `band` of image `b` into the input band. */
+export function loadInputBand(
+  heap: WasmHeap,
+  run: IgemmRun,
+  input: Float32Array,
+  b: number,
+  band: number,
+): void {
+  const { g, layout } = run;
+  const { first, rows } = bandRows(run, band);
+  const inputRows = (rows - 1) * g.strideHeight + g.effectiveFilterHeight;
+  copyInputRows(heap.f32, run.inputBand >> 2, input, g, layout, b, first * g.strideHeight, inputRows);
+}
+
+/**
+ * The kernel calls (f32_igemm_4x8 argument lists) that compute a band of `rows` output rows, split
+ * into at most `parts` lists of whole 4-row tiles, for as many threads.
+ */
+export function bandKernelCalls(run: IgemmRun, rows: number, parts: number): number[][][] {
+  const { g, layout } = run;
+  const pixels = rows * g.outWidth;
+  const tiles = Math.ceil(pixels / 4);
+  const outPerGroup = g.outChannels / g.groups;
+  const k = g.filterHeight * g.filterWidth * g.filterInChannels;
+  const groupWeightBytes = Math.ceil(outPerGroup / NR) * k * NR * 4;
+  const tileTableBytes = layout.ks * 16;
+  const tileOutputBytes = 4 * g.outChannels * 4;
+  const lists: number[][][] = [];
+  const share = Math.ceil(tiles / Math.max(1, parts));
+  for (let t0 = 0; t0 < tiles; t0 += share) {
+    const count = Math.min(pixels, (t0 + share) * 4) - t0 * 4;
+    const calls: number[][] = [];
+    for (let group = 0; group < g.groups; group++) {
+      calls.push([
+        count,
+        outPerGroup,
+        layout.ks,
+        layout.kc,
+        run.table + t0 * tileTableBytes,
+        run.inputBand + group * g.filterInChannels * 4,
+        run.weights + group * groupWeightBytes,
+        run.outputBand + t0 * tileOutputBytes + group * outPerGroup * 4,
+        g.outChannels,
+      ]);
+    }
+    lists.push(calls);
+  }
+  return lists;
+}
+
+/** Copies the output band (rows [first, first + rows) of image b) into `output` in g's layout. */
+export function storeOutputBand(
+  heap: WasmHeap,
+  run: IgemmRun,
+  output: Float32Array,
+  b: number,
+  band: number,
+): void {
+  const { g } = run;
+  const { first, rows } = bandRows(run, band);
+  const src = run.outputBand >> 2;
+  if (g.dataFormat === 'NHWC') {
+    const pixelFloats = g.outWidth * g.outChannels;
+    output.set(heap.f32.subarray(src, src + rows * pixelFloats), (b * g.outHeight + first) * pixelFloats);
+  } else {
+    copyOutputToNchw(heap.f32, src, output, g, b, first, rows);
+  }
+}
+
+function runIgemm(
+  engine: WasmEngine,
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  output: Float32Array,
+): void {
+  const { heap, kernels } = engine;
+  const run = placeIgemm(heap, g, filter);
+  for (let b = 0; b < g.batch; b++) {
+    for (let band = 0; band < run.layout.bands; band++) {
+      const { rows } = bandRows(run, band);
+      if (rows === 0) break;
+      loadInputBand(heap, run, input, b, band);
+      for (const calls of bandKernelCalls(run, rows, 1)) {
+        for (const c of calls) kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+      }
+      storeOutputBand(heap, run, output, b, band);
+    }
+  }
+}
+
+/** A geometry's layout and indirection table: they depend on the shapes only, so recent ones are kept. */
+interface Prepared {
+  layout: IgemmLayout;
+  table: Int32Array;
+}
+const prepared = new Map<string, Prepared>();
+const PREPARED_ENTRIES = 8;
+
+/** Layout and indirection table for `g`, from the cache when a geometry of the same shapes was seen. */
+export function prepareIgemm(g: ConvGeometry): Prepared {
+  const key =
+    `${g.inHeight},${g.inWidth},${g.inChannels},${g.filterHeight},${g.filterWidth},${g.filterInChannels},` +
+    `${g.outChannels},${g.strideHeight},${g.strideWidth},${g.dilationHeight},${g.dilationWidth},` +
+    `${g.padTop},${g.padLeft},${g.outHeight},${g.outWidth}`;
+  let entry = prepared.get(key);
+  if (entry) {
+    prepared.delete(key); // re-inserted below as the most recently used
+  } else {
+    const layout = igemmLayout(g);
+    entry = { layout, table: buildIndirection(g, layout) };
+    if (prepared.size >= PREPARED_ENTRIES) prepared.delete(prepared.keys().next().value as string);
+  }
+  prepared.set(key, entry);
+  return entry;
+}
+
+/**
+ * The tile-major indirection table of a full band (see wasm/assembly/igemm.ts): entry
+ * ((t * ks + s) * 4 + i) is the byte offset, from the start of the input band, of segment s of the
+ * band's output pixel 4t + i. Pixels past the band's end repeat its last pixel, so every address stays
+ * inside the input band. The kernel adds the band's address (and the group's channel offset).
+ */
+function buildIndirection(g: ConvGeometry, layout: IgemmLayout): Int32Array {
+  const pixels = layout.bandRows * g.outWidth;
+  const tiles = Math.ceil(pixels / 4);
+  const { ks } = layout;
+  const channelBytes = g.inChannels * 4;
+  const rowBytes = layout.rowFloats * 4;
+  // Offset of each segment within a window, and of each pixel's window origin.
+  const segment = new Int32Array(ks);
+  for (let s = 0; s < ks; s++) {
+    const ky = layout.rowSegments ? s : Math.floor(s / g.filterWidth);
+    const kx = layout.rowSegments ? 0 : s - ky * g.filterWidth;
+    segment[s] = ky * g.dilationHeight * rowBytes + kx * g.dilationWidth * channelBytes;
+  }
+  const origin = new Int32Array(tiles * 4);
+  let pixel = 0;
+  for (let oy = 0; oy < layout.bandRows; oy++) {
+    for (let ox = 0; ox < g.outWidth; ox++) {
+      origin[pixel++] = oy * g.strideHeight * rowBytes + ox * g.strideWidth * channelBytes;
+    }
+  }
+  origin.fill(origin[pixels - 1], pixels);
+  const table = new Int32Array(tiles * ks * 4);
+  let at = 0;
+  for (let t = 0; t < tiles; t++) {
+    const o0 = origin[t * 4];
+    const o1 = origin[t * 4 + 1];
+    const o2 = origin[t * 4 + 2];
+    const o3 = origin[t * 4 + 3];
+    for (let s = 0; s < ks; s++) {
+      const d = segment[s];
+      table[at] = o0 + d;
+      table[at + 1] = o1 + d;
+      table[at + 2] = o2 + d;
+      table[at + 3] = o3 + d;
+      at += 4;
+    }
+  }
+  return table;
+}
+
+/**
+ * Copies padded rows [firstPaddedRow, firstPaddedRow + count) of image b into wasm memory at float
+ * index `dst`, NHWC, layout.paddedWidth columns a row. Padded row q is input row q - padTop; padded
+ * column p is input column p - padLeft; everything outside the input is written as zero.
+ */
+function copyInputRows(
+  heap: Float32Array,
+  dst: number,
+  input: Float32Array,
+  g: ConvGeometry,
+  layout: IgemmLayout,
+  b: number,
+  firstPaddedRow: number,
+  count: number,
+): void {
+  const c = g.inChannels;
+  const width = layout.paddedWidth;
+  const rowFloats = layout.rowFloats;
+  const first = Math.min(width, g.padLeft);
+  const end = Math.min(width, g.padLeft + g.inWidth);
+  const plane = g.inHeight * g.inWidth;
+  for (let r = 0; r < count; r++) {
+    const iy = firstPaddedRow + r - g.padTop;
+    const d = dst + r * rowFloats;
+    if (iy < 0 || iy >= g.inHeight || end <= first) {
+      heap.fill(0, d, d + rowFloats);
+      continue;
+    }
+    if (first > 0) heap.fill(0, d, d + first * c);
+    if (end < width) heap.fill(0, d + end * c, d + rowFloats);
+    // `first` equals padLeft here (the input starts inside the touched columns), so input column 0.
+    if (g.dataFormat === 'NHWC') {
+      const src = (b * g.inHeight + iy) * g.inWidth * c;
+      heap.set(input.subarray(src, src + (end - first) * c), d + first * c);
+    } else {
+      for (let ch = 0; ch < c; ch++) {
+        const src = (b * c + ch) * plane + iy * g.inWidth - first;
+        for (let p = first; p < end; p++) heap[d + p * c + ch] = input[src + p];
+      }
+    }
+  }
+}
+
+/** Copies `rows` NHWC output rows of image b from wasm memory into an NCHW output. */
+function copyOutputToNchw(
+  heap: Float32Array,
+  src: number,
+  output: Float32Array,
+  g: ConvGeometry,
+  b: number,
+  firstRow: number,
+  rows: number,
+): void {
+  const n = g.outChannels;
+  const pixels = rows * g.outWidth;
+  const plane = g.outHeight * g.outWidth;
+  for (let ch = 0; ch < n; ch++) {
+    const dst = (b * n + ch) * plane + firstRow * g.outWidth;
+    for (let j = 0; j < pixels; j++) output[dst + j] = heap[src + j * n + ch];
+  }
+}

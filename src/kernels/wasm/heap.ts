@@ -1,0 +1,96 @@
+/**
+ * The fast engine's one WebAssembly.Memory and how it is laid out:
+ *
+ *   [0, RESERVED)                 never used (address 0 stays an invalid pointer)
+ *   [RESERVED, arenaTop)          packed weights kept resident between calls (see placeWeights)
+ *   [scratchBase, ...)            one call's scratch: indirection table, input band, output band
+ *
+ * The memory only grows. Packed weights stay resident so that repeated calls with the same filter
+ * copy nothing; when the arena would pass WEIGHT_ARENA_BYTES it is emptied and refilled, so resident
+ * weights never take more than that (plus the one filter being placed). The memory has a maximum, so
+ * it can also be created shared (a SharedArrayBuffer that the worker pool's kernels use too).
+ */
+
+const PAGE_BYTES = 65536;
+const RESERVED_BYTES = 1024;
+/** Packed weights kept in wasm memory across calls. */
+export const WEIGHT_ARENA_BYTES = 16 << 20;
+/** 2 GiB: wasm32 pointers stay positive as i32. */
+const MAXIMUM_PAGES = 32768;
+
+export function align64(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+  private arenaTop = RESERVED_BYTES;
+  private readonly resident = new Map<Float32Array, number>();
+
+  /** `shared`: back it with a SharedArrayBuffer, for the worker pool (src/parallel/). */
+  constructor(initialBytes = 4 << 20, shared = false) {
+    this.memory = new WebAssembly.Memory({
+      initial: Math.ceil(initialBytes / PAGE_BYTES),
+      maximum: MAXIMUM_PAGES,
+      shared,
+    });
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+  }
+
+  /** Float32 view of the whole memory (re-created after the memory grows). */
+  get f32(): Float32Array {
+    if (this.f32View.buffer !== this.memory.buffer) this.refreshViews();
+    return this.f32View;
+  }
+
+  get i32(): Int32Array {
+    if (this.i32View.buffer !== this.memory.buffer) this.refreshViews();
+    return this.i32View;
+  }
+
+  get byteLength(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** Grows the memory so that bytes [0, end) exist. Throws RangeError past the maximum. */
+  ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      this.refreshViews();
+    }
+  }
+
+  /**
+   * Byte address of `packed` in wasm memory, copying it in on first use. Keyed by the array object:
+   * the weights cache hands out the same array for the same filter, so a repeated call is a map lookup.
+   */
+  placeWeights(packed: Float32Array): number {
+    const known = this.resident.get(packed);
+    if (known !== undefined) return known;
+    const bytes = align64(packed.byteLength);
+    if (this.arenaTop + bytes > RESERVED_BYTES + WEIGHT_ARENA_BYTES && this.resident.size > 0) {
+      this.resident.clear();
+      this.arenaTop = RESERVED_BYTES;
+    }
+    const address = this.arenaTop;
+    this.ensure(address + bytes);
+    this.f32.set(packed, address >> 2);
+    this.arenaTop = address + bytes;
+    this.resident.set(packed, address);
+    return address;
+  }
+
+  /** First byte free for a call's scratch (after the resident weights). */
+  get scratchBase(): number {
+    return align64(this.arenaTop);
+  }
+
+  private refreshViews(): void {
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * f32-igemm-4x8: indirect GEMM, the core of every convolution in the fast engine.
+ *
+ * C[m, n] = A[m, K] x W[K, n]. Row r of A is not stored as one row: it is `ks` segments of `kc`
+ * contiguous floats, found through an indirection table (for a convolution: one segment per filter
+ * row, or per filter tap, of the input window under output pixel r). The table is tile-major: for the
+ * tile of rows 4t..4t+3 it holds, for each segment s, one entry per row, so
+ * ind[(t * ks + s) * 4 + i] locates segment s of row 4t + i. Entries are byte offsets and `aOffset` is
+ * added to each: the host stores offsets from the start of its input buffer, so one table serves every
+ * image and band, and a grouped convolution moves to a group's channels by adding them to aOffset.
+ * Rows past m repeat a valid entry.
+ *
+ * W is packed in panels of 8 columns: panel p is K x 8 floats, contiguous, zero past n.
+ *
+ * The microkernel holds a 4 x 8 tile of C in eight v128 accumulators; each step over K broadcasts one
+ * float of each of the 4 rows (load32_splat) and multiplies it with the panel's two vectors. One step
+ * per loop iteration is deliberate: V8 issues all of an iteration's loads first, so unrolling needs
+ * more than the 15 xmm registers it can allocate on x86-64 and spills accumulators (measured slower).
+ *
+ * One source builds two modules: plain SIMD (multiply, then add) and relaxed SIMD (fused
+ * multiply-add where the hardware has it); ASC_FEATURE_RELAXED_SIMD is a compile-time constant.
+ */
+
+/** acc + a * b, fused when relaxed SIMD is enabled (small enough that Binaryen always inlines it). */
+function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/** Stores the first `cols` (1..7) lanes of lo:hi at ptr. */
+function storePartial(ptr: usize, lo: v128, hi: v128, cols: i32): void {
+  if (cols >= 4) {
+    v128.store(ptr, lo);
+    ptr += 16;
+    cols -= 4;
+    lo = hi;
+  }
+  if (cols >= 2) {
+    v128.store64_lane(ptr, lo, 0);
+    ptr += 8;
+    cols -= 2;
+    lo = v128.shuffle<f32>(lo, lo, 2, 3, 2, 3);
+  }
+  if (cols == 1) v128.store32_lane(ptr, lo, 0);
+}
+
+/** One 4 x 8 tile: p is the tile's block of the indirection table, w its panel, c its origin. */
+function tile4x8(
+  rows: i32,
+  cols: i32,
+  ks: i32,
+  kc: i32,
+  p: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  let c1l = c0l;
+  let c1h = c0l;
+  let c2l = c0l;
+  let c2h = c0l;
+  let c3l = c0l;
+  let c3h = c0l;
+  const pEnd = p + ((<usize>ks) << 4);
+  do {
+    let a0 = <usize>load<u32>(p) + aOffset;
+    let a1 = <usize>load<u32>(p, 4) + aOffset;
+    let a2 = <usize>load<u32>(p, 8) + aOffset;
+    let a3 = <usize>load<u32>(p, 12) + aOffset;
+    p += 16;
+    let k = kc;
+    do {
+      const wl = v128.load(w);
+      const wh = v128.load(w, 16);
+      let x = v128.load32_splat(a0);
+      c0l = madd(x, wl, c0l);
+      c0h = madd(x, wh, c0h);
+      x = v128.load32_splat(a1);
+      c1l = madd(x, wl, c1l);
+      c1h = madd(x, wh, c1h);
+      x = v128.load32_splat(a2);
+      c2l = madd(x, wl, c2l);
+      c2h = madd(x, wh, c2h);
+      x = v128.load32_splat(a3);
+      c3l = madd(x, wl, c3l);
+      c3h = madd(x, wh, c3h);
+      a0 += 4;
+      a1 += 4;
+      a2 += 4;
+      a3 += 4;
+      w += 32;
+    } while (--k);
+  } while (p < pEnd);
+  if (cols == 8) {
+    v128.store(c, c0l);
+    v128.store(c, c0h, 16);
+    if (rows > 1) {
+      v128.store(c + ldc, c1l);
+      v128.store(c + ldc, c1h, 16);
+    }
+    if (rows > 2) {
+      v128.store(c + 2 * ldc, c2l);
+      v128.store(c + 2 * ldc, c2h, 16);
+    }
+    if (rows > 3) {
+      v128.store(c + 3 * ldc, c3l);
+      v128.store(c + 3 * ldc, c3h, 16);
+    }
+  } else {
+    storePartial(c, c0l, c0h, cols);
+    if (rows > 1) storePartial(c + ldc, c1l, c1h, cols);
+    if (rows > 2) storePartial(c + 2 * ldc, c2l, c2h, cols);
+    if (rows > 3) storePartial(c + 3 * ldc, c3l, c3h, cols);
+  }
+}
+
+/** Bytes of packed weights kept hot in cache while every row tile passes over them. */
+const PANEL_CHUNK_BYTES: usize = 192 << 10;
+
+/**
+ * C (m x n floats at c, leading dimension ldc floats) = indirect A x packed W, as described above.
+ * ks and kc must be >= 1. Walks the weight panels in chunks that stay in cache and, within a chunk,
+ * every 4-row tile, so a panel is reused by all rows while it is hot.
+ */
+export function f32_igemm_4x8(
+  m: i32,
+  n: i32,
+  ks: i32,
+  kc: i32,
+  ind: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: i32,
+): void {
+  if (m <= 0 || n <= 0 || ks <= 0 || kc <= 0) return;
+  const panelBytes = (<usize>(ks * kc)) << 5;
+  const panels = (n + 7) >> 3;
+  const chunk = max<i32>(1, <i32>(PANEL_CHUNK_BYTES / panelBytes));
+  const tileBytes = (<usize>ks) << 4;
+  const ldcBytes = (<usize>ldc) << 2;
+  for (let first = 0; first < panels; first += chunk) {
+    const last = min(panels, first + chunk);
+    for (let r = 0; r < m; r += 4) {
+      const rows = min(4, m - r);
+      const p = ind + <usize>(r >> 2) * tileBytes;
+      const crow = c + <usize>r * ldcBytes;
+      for (let q = first; q < last; q++) {
+        const cols = min(8, n - (q << 3));
+        tile4x8(
+          rows,
+          cols,
+          ks,
+          kc,
+          p,
+          aOffset,
+          w + <usize>q * panelBytes,
+          crow + ((<usize>q) << 5),
+          ldcBytes,
+        );
+      }
+    }
+  }
+}
