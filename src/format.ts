@@ -27,10 +27,11 @@ interface SplitNumber {
 }
 
 function splitFixed(value: number): SplitNumber {
-  let text = shortestFloat32Digits(Math.abs(value), 'fixed');
-  if (text.includes('e')) text = Math.abs(value).toFixed(MAX_FRACTION_DIGITS);
+  const text = shortestFloat32Digits(Math.abs(value), 'fixed');
   let [integer, fraction = ''] = text.split('.');
-  if (fraction.length > MAX_FRACTION_DIGITS) {
+  // toPrecision may answer in exponent form (10 -> "1e+1"), and may need more than 8 decimals: then
+  // write the value out with 8 decimals and drop the trailing zeros.
+  if (text.includes('e') || fraction.length > MAX_FRACTION_DIGITS) {
     [integer, fraction = ''] = Math.abs(value).toFixed(MAX_FRACTION_DIGITS).split('.');
     fraction = fraction.replace(/0+$/, '');
   }

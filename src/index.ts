@@ -13,6 +13,12 @@ export {
 } from './geometry.js';
 export { conv2d, nn, type Conv2dOptions } from './ops/conv2d.js';
 export { conv2dAsync, type Conv2dAsyncOptions } from './parallel/conv2d_async.js';
+export {
+  depthwiseConv2d,
+  DEPTHWISE_ALGORITHMS,
+  type DepthwiseAlgorithm,
+  type DepthwiseConv2dOptions,
+} from './ops/depthwise_conv2d.js';
 export { extractImagePatches } from './ops/extract_image_patches.js';
 export { squeeze } from './ops/squeeze.js';
 export { transpose } from './ops/transpose.js';
@@ -41,3 +47,15 @@ export type {
   ProductTerm,
   OutputBreakdown,
 } from './explain/types.js';
+// Training stack: Keras-style layers, a Sequential model, optimizers, a training loop, TF.js Layers artifacts.
+export * as layers from './layers/index.js';
+export { Sequential, type SequentialOptions } from './layers/sequential.js';
+export { SGD, Adam, type Optimizer } from './train/optimizers.js';
+export { fit, evaluate, type FitOptions, type FitResult } from './train/fit.js';
+export type { LabeledData } from './train/dataset.js';
+export {
+  toTfjsArtifacts,
+  fromTfjsArtifacts,
+  UnsupportedModelError,
+  type LayersModelArtifacts,
+} from './io/tfjs_layers.js';

@@ -17,6 +17,9 @@ test('fractions use the shortest float32 digits, padded to the longest', () => {
   assert.equal(tensor([1.5, 2]).toString(), '[1.5 2. ]');
   assert.equal(tensor([0.1, -0.25]).toString(), '[ 0.1  -0.25]');
   assert.equal(tensor([-0.59594476]).toString(), '[-0.59594476]');
+  // Values whose shortest digits come out in exponent form (10 -> "1e+1") are still written plainly.
+  assert.equal(tensor([10, 14]).toString(), '[10. 14.]');
+  assert.equal(tensor([100, 0.5]).toString(), '[100.    0.5]');
 });
 
 test('rank-4 tensors print as the seed shows them', () => {

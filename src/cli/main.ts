@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * convkit's command line: `convkit explain | run | walkthrough`. Exit codes: 0 success, 2 a mistake in
+ * convkit's command line: `convkit explain | run | walkthrough | train-mnist`. Exit codes: 0 success, 2 a mistake in
  * the command line or its inputs (a one-line message, no stack trace), 1 anything unexpected.
  */
 import { readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { registerExplainCommand } from './explain_command.js';
 import { registerRunCommand } from './run_command.js';
 import { registerWalkthroughCommand } from './walkthrough.js';
+import { trainMnistCommand } from './train_mnist.js';
 import { UsageError } from './usage_error.js';
 import { ConvkitError } from '../errors.js';
 
@@ -32,6 +33,8 @@ function buildProgram(): Command {
   registerExplainCommand(program);
   registerRunCommand(program);
   registerWalkthroughCommand(program);
+  // exitOverride is not inherited by commands added with addCommand.
+  program.addCommand(trainMnistCommand().exitOverride());
   return program;
 }
 

@@ -3,6 +3,7 @@ import { Tensor, toTensor } from '../tensor.js';
 import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
 import { planConv2d, runConv2d, type AlgorithmChoice } from '../plan/planner.js';
 import { checkOptionKeys } from './options.js';
+import { depthwiseConv2dPositional } from './depthwise_conv2d.js';
 
 export interface Conv2dOptions extends ConvOptions {
   /** Which algorithm computes it; 'auto' (default) lets the planner choose. All give the same values. */
@@ -40,4 +41,5 @@ function conv2dPositional(
 /** TensorFlow's `tf.nn` namespace: the same ops with TensorFlow's positional arguments. */
 export const nn = {
   conv2d: conv2dPositional,
+  depthwiseConv2d: depthwiseConv2dPositional,
 };

@@ -1,0 +1,85 @@
+/**
+ * depthwiseConv2d: tf.nn.depthwise_conv2d in options form (nn.depthwiseConv2d in src/ops/conv2d.ts is
+ * the positional form). Each input channel k is correlated with its own filters filter[:, :, k, q],
+ * q < channel_multiplier, giving output channel k * channel_multiplier + q.
+ *
+ * Where TensorFlow's own kernels are narrower than the op's definition, convkit follows the definition
+ * (as the DepthwiseConv2dNative op with its `dilations` attribute, and XLA, do): strides > 1 together
+ * with dilations > 1 compute the documented sum (TensorFlow's CPU path goes through space_to_batch and
+ * only warns that the pair is unsupported), and unequal row/column strides are accepted (TensorFlow's
+ * CPU kernel refuses them); NCHW runs everywhere (TensorFlow's CPU kernel is NHWC only).
+ */
+import { Tensor, toTensor } from '../tensor.js';
+import {
+  depthwiseGeometry,
+  type ConvOptions,
+  type DataFormat,
+  type DepthwiseGeometry,
+  type PaddingSpec,
+} from '../geometry.js';
+import { invalid, show } from '../errors.js';
+import { depthwiseConv2dDirect } from '../algorithms/depthwise_direct.js';
+import { depthwiseConv2dFast } from '../algorithms/depthwise_fast.js';
+import { checkOptionKeys } from './options.js';
+
+export const DEPTHWISE_ALGORITHMS = ['direct', 'fast'] as const;
+export type DepthwiseAlgorithm = (typeof DEPTHWISE_ALGORITHMS)[number];
+
+export interface DepthwiseConv2dOptions extends ConvOptions {
+  /** 'direct' (the reference loop), 'fast', or 'auto' (default: 'fast'). All give the same values. */
+  algorithm?: DepthwiseAlgorithm | 'auto';
+}
+
+const DEPTHWISE_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+
+function chooseAlgorithm(op: string, choice: unknown): DepthwiseAlgorithm {
+  if (choice === undefined || choice === 'auto') return 'fast';
+  if ((DEPTHWISE_ALGORITHMS as readonly unknown[]).includes(choice)) return choice as DepthwiseAlgorithm;
+  return invalid(
+    op,
+    'algorithm',
+    `must be one of 'auto', ${DEPTHWISE_ALGORITHMS.map((a) => `'${a}'`).join(', ')}; got ${show(choice)}`,
+  );
+}
+
+/** Runs an algorithm on a validated geometry (nothing below this point re-validates). */
+export function runDepthwiseConv2d(
+  algorithm: DepthwiseAlgorithm,
+  g: DepthwiseGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+): Float32Array {
+  return algorithm === 'direct'
+    ? depthwiseConv2dDirect(g, input, filter)
+    : depthwiseConv2dFast(g, input, filter);
+}
+
+/**
+ * Depthwise 2-D convolution (cross-correlation, no kernel flip) of NHWC (or NCHW) images with a
+ * [filter_height, filter_width, in_channels, channel_multiplier] filter, as tf.nn.depthwise_conv2d.
+ * A rank-3 input is one image. Padding defaults to VALID. Dilations are one number or [height, width].
+ */
+export function depthwiseConv2d(input: Tensor, filter: Tensor, options?: DepthwiseConv2dOptions): Tensor {
+  const op = 'depthwiseConv2d';
+  const opts = checkOptionKeys(op, options, DEPTHWISE_OPTIONS);
+  const x = toTensor(op, 'input', input);
+  const w = toTensor(op, 'filter', filter);
+  const geometry = depthwiseGeometry(op, x.shape, w.shape, opts);
+  const algorithm = chooseAlgorithm(op, opts.algorithm);
+  return new Tensor(runDepthwiseConv2d(algorithm, geometry, x.data, w.data), geometry.outputShape);
+}
+
+/**
+ * tf.nn.depthwise_conv2d(input, filter, strides, padding, data_format, dilations), argument for
+ * argument (exposed as nn.depthwiseConv2d).
+ */
+export function depthwiseConv2dPositional(
+  input: Tensor,
+  filter: Tensor,
+  strides: number | number[],
+  padding: PaddingSpec,
+  dataFormat?: DataFormat,
+  dilations?: number | number[],
+): Tensor {
+  return depthwiseConv2d(input, filter, { strides, padding, dataFormat, dilations });
+}
