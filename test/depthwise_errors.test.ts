@@ -215,7 +215,7 @@ test('a window larger than the (padded) input gives a negative output size: an e
 test('an unknown algorithm', () => {
   throwsInvalid(
     () => dw({ algorithm: 'winograd' }),
-    /^depthwiseConv2d: algorithm must be one of 'auto', 'direct', 'fast'; got "winograd"$/,
+    /^depthwiseConv2d: algorithm must be one of 'auto', 'direct', 'fast', 'wasm'; got "winograd"$/,
   );
 });
 

@@ -7,7 +7,8 @@
  *                    patch cell was copied from (cells that were padding are dropped);
  *   filter gradient: dW = P^T x dY, summed over tiles of patch rows.
  * Both walk the output pixels a tile of rows at a time so scratch memory stays bounded. The work happens
- * in NHWC; NCHW tensors are reordered on the way in and out.
+ * in NHWC; NCHW tensors are reordered on the way in and out. The ops run the WebAssembly versions
+ * (backprop_wasm.ts) where the engine is available; these are the plain-TypeScript fallback.
  */
 import type { ConvGeometry, WindowGeometry } from '../geometry.js';
 import { fillPatchRows } from './patches.js';

@@ -227,8 +227,34 @@ interface Prepared {
 const prepared = new Map<string, Prepared>();
 const PREPARED_ENTRIES = 8;
 
+/** The last geometry prepared and its entry: repeated calls on one shape skip building the key. */
+let lastGeometry: ConvGeometry | null = null;
+let lastPrepared: Prepared | null = null;
+
+/** Whether a and b have the fields igemm's layout and table depend on (the cache key's fields) equal. */
+function samePreparedShape(a: ConvGeometry, b: ConvGeometry): boolean {
+  return (
+    a.inHeight === b.inHeight &&
+    a.inWidth === b.inWidth &&
+    a.inChannels === b.inChannels &&
+    a.filterHeight === b.filterHeight &&
+    a.filterWidth === b.filterWidth &&
+    a.filterInChannels === b.filterInChannels &&
+    a.outChannels === b.outChannels &&
+    a.strideHeight === b.strideHeight &&
+    a.strideWidth === b.strideWidth &&
+    a.dilationHeight === b.dilationHeight &&
+    a.dilationWidth === b.dilationWidth &&
+    a.padTop === b.padTop &&
+    a.padLeft === b.padLeft &&
+    a.outHeight === b.outHeight &&
+    a.outWidth === b.outWidth
+  );
+}
+
 /** Layout and indirection table for `g`, from the cache when a geometry of the same shapes was seen. */
 export function prepareIgemm(g: ConvGeometry): Prepared {
+  if (lastPrepared && lastGeometry && samePreparedShape(lastGeometry, g)) return lastPrepared;
   const key =
     `${g.inHeight},${g.inWidth},${g.inChannels},${g.filterHeight},${g.filterWidth},${g.filterInChannels},` +
     `${g.outChannels},${g.strideHeight},${g.strideWidth},${g.dilationHeight},${g.dilationWidth},` +
@@ -242,6 +268,8 @@ export function prepareIgemm(g: ConvGeometry): Prepared {
     if (prepared.size >= PREPARED_ENTRIES) prepared.delete(prepared.keys().next().value as string);
   }
   prepared.set(key, entry);
+  lastGeometry = g;
+  lastPrepared = entry;
   return entry;
 }
 
@@ -312,26 +340,29 @@ function copyInputRows(
   const first = Math.min(width, g.padLeft);
   const end = Math.min(width, g.padLeft + g.inWidth);
   const plane = g.inHeight * g.inWidth;
+  const cols = end - first;
+  const n = cols * c;
+  // Everything that is not input is zero: padding rows, and the padding columns right of one input
+  // row and left of the next, which lie next to each other; so one fill per row covers them all.
+  let zeroFrom = dst;
   for (let r = 0; r < count; r++) {
     const iy = firstPaddedRow + r - g.padTop;
-    const d = dst + r * rowFloats;
-    if (iy < 0 || iy >= g.inHeight || end <= first) {
-      heap.fill(0, d, d + rowFloats);
-      continue;
-    }
-    if (first > 0) heap.fill(0, d, d + first * c);
-    if (end < width) heap.fill(0, d + end * c, d + rowFloats);
+    if (iy < 0 || iy >= g.inHeight || cols <= 0) continue;
     // `first` equals padLeft here (the input starts inside the touched columns), so input column 0.
+    const d = dst + r * rowFloats + first * c;
+    if (d > zeroFrom) heap.fill(0, zeroFrom, d);
+    zeroFrom = d + n;
     if (g.dataFormat === 'NHWC') {
       const src = (b * g.inHeight + iy) * g.inWidth * c;
-      heap.set(input.subarray(src, src + (end - first) * c), d + first * c);
+      heap.set(input.subarray(src, src + n), d);
     } else {
       for (let ch = 0; ch < c; ch++) {
-        const src = (b * c + ch) * plane + iy * g.inWidth - first;
-        for (let p = first; p < end; p++) heap[d + p * c + ch] = input[src + p];
+        const src = (b * c + ch) * plane + iy * g.inWidth;
+        for (let p = 0; p < cols; p++) heap[d + p * c + ch] = input[src + p];
       }
     }
   }
+  if (dst + count * rowFloats > zeroFrom) heap.fill(0, zeroFrom, dst + count * rowFloats);
 }
 
 /** Copies `rows` NHWC output rows of image b from wasm memory into an NCHW output. */

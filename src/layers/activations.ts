@@ -4,6 +4,7 @@
  * respect to the activation's output to the gradient with respect to its input.
  */
 import { invalid, show } from '../errors.js';
+import { scratchFloats } from './workspace.js';
 
 export const ACTIVATIONS = ['linear', 'relu', 'softmax'] as const;
 export type ActivationName = (typeof ACTIVATIONS)[number];
@@ -34,12 +35,33 @@ export function softmaxRows(src: Float32Array, dst: Float32Array, width: number)
   }
 }
 
+/**
+ * The bits of relu(x) from the bits of x: x > 0 exactly when its bits, as an int32, lie in
+ * (0, 0x7f800000] (+0 is 0, negatives have the sign bit, NaNs lie above +Infinity); else +0. The mask
+ * is computed without a branch: with random signs a branch mispredicts half the time.
+ */
+export function reluOfBits(bits: number): number {
+  return bits & reluMask(bits);
+}
+
+/** -1 (all bits) when the float with these bits is > 0, else 0. */
+function reluMask(bits: number): number {
+  return ((-bits | 0) >> 31) & (((bits - 0x7f800001) | 0) >> 31);
+}
+
+/** The same memory as int32 bits. */
+export function bitsOf(values: Float32Array): Int32Array {
+  return new Int32Array(values.buffer, values.byteOffset, values.length);
+}
+
 /** Applies `activation` to `z` (rows of `width` values), returning a new buffer (or z itself for linear). */
 export function activate(activation: ActivationName, z: Float32Array, width: number): Float32Array {
   if (activation === 'linear') return z;
-  const out = new Float32Array(z.length);
+  const out = scratchFloats(z.length);
   if (activation === 'relu') {
-    for (let i = 0; i < z.length; i++) out[i] = z[i] > 0 ? z[i] : 0;
+    const zBits = bitsOf(z);
+    const outBits = bitsOf(out);
+    for (let i = 0; i < zBits.length; i++) outBits[i] = reluOfBits(zBits[i]);
   } else {
     softmaxRows(z, out, width);
   }
@@ -54,9 +76,13 @@ export function activationBackward(
   width: number,
 ): Float32Array {
   if (activation === 'linear') return da;
-  const dz = new Float32Array(da.length);
+  const dz = scratchFloats(da.length);
   if (activation === 'relu') {
-    for (let i = 0; i < da.length; i++) dz[i] = a[i] > 0 ? da[i] : 0;
+    // dz = da where a > 0, else +0.
+    const aBits = bitsOf(a);
+    const daBits = bitsOf(da);
+    const dzBits = bitsOf(dz);
+    for (let i = 0; i < dzBits.length; i++) dzBits[i] = daBits[i] & reluMask(aBits[i]);
     return dz;
   }
   // softmax: dz_j = a_j * (da_j - sum_k da_k * a_k), row by row.

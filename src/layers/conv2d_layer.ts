@@ -10,7 +10,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { conv2dBackpropFilter } from '../ops/conv2d_backprop_filter.js';
 import { conv2dBackpropInput } from '../ops/conv2d_backprop_input.js';
 import { Tensor } from '../tensor.js';
-import { activate, activationBackward, checkActivation, type ActivationName } from './activations.js';
+import { activationBackward, checkActivation, type ActivationName } from './activations.js';
 import {
   baseConfig,
   checkBatchShape,
@@ -22,7 +22,7 @@ import {
   spatialInts,
   type LayerPadding,
 } from './args.js';
-import { addBiasRows, sumRowsInto } from './dense.js';
+import { biasThenActivate, sumRowsInto } from './bias.js';
 import {
   checkInitializer,
   initialize,
@@ -131,8 +131,10 @@ export class Conv2D implements ActivatedLayer {
     const kernel = this.kernel as Parameter;
     // A fresh copy of the kernel: it changes in place between steps, so no engine may treat it as constant.
     const z = conv2d(x, new Tensor(kernel.value.slice(), kernel.shape), this.convOptions());
-    if (this.bias) addBiasRows(z.data, this.bias.value);
-    const y = new Tensor(activate(this.activation, z.data, this.filters), z.shape);
+    const y = new Tensor(
+      biasThenActivate(this.activation, z.data, this.bias?.value ?? null, this.filters),
+      z.shape,
+    );
     if (training) {
       this.lastInput = x;
       this.lastZ = z;

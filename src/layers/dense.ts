@@ -4,7 +4,7 @@
  */
 import { invalid, show } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { activate, activationBackward, checkActivation, type ActivationName } from './activations.js';
+import { activationBackward, checkActivation, type ActivationName } from './activations.js';
 import {
   baseConfig,
   checkBatchShape,
@@ -20,6 +20,7 @@ import {
   type InitializerName,
 } from './initializers.js';
 import { makeParameter, type ActivatedLayer, type KerasLayerConfig, type Parameter } from './layer.js';
+import { biasThenActivate, sumRowsInto } from './bias.js';
 import { matmul } from './matmul.js';
 import { createRng } from './random.js';
 
@@ -92,9 +93,9 @@ export class Dense implements ActivatedLayer {
     const batch = x.shape[0];
     const inputs = kernel.shape[0];
     const z = matmul(x.data, kernel.value, batch, inputs, this.units);
-    if (this.bias) addBiasRows(z, this.bias.value);
+    const a = biasThenActivate(this.activation, z, this.bias?.value ?? null, this.units);
     const zTensor = new Tensor(z, [batch, this.units]);
-    const y = new Tensor(activate(this.activation, z, this.units), [batch, this.units]);
+    const y = new Tensor(a, [batch, this.units]);
     if (training) {
       this.lastInput = x;
       this.lastZ = zTensor;
@@ -152,21 +153,4 @@ export class Dense implements ActivatedLayer {
     }
     return { input: this.lastInput, output: this.lastOutput };
   }
-}
-
-/** Adds `bias` to every row of `values` (rows of bias.length). */
-export function addBiasRows(values: Float32Array, bias: Float32Array): void {
-  const width = bias.length;
-  for (let row = 0; row < values.length; row += width) {
-    for (let j = 0; j < width; j++) values[row + j] += bias[j];
-  }
-}
-
-/** out[j] = sum over rows of values[row, j] (rows of `width`), summed in float64. */
-export function sumRowsInto(values: Float32Array, width: number, out: Float32Array): void {
-  const sums = new Float64Array(width);
-  for (let row = 0; row < values.length; row += width) {
-    for (let j = 0; j < width; j++) sums[j] += values[row + j];
-  }
-  out.set(sums);
 }

@@ -15,6 +15,7 @@ import {
   type LayerPadding,
 } from './args.js';
 import type { KerasLayerConfig, Layer, Parameter } from './layer.js';
+import { scratchFloats, zeroedFloats } from './workspace.js';
 
 export interface MaxPooling2DOptions {
   poolSize?: number | [number, number];
@@ -81,43 +82,16 @@ export class MaxPooling2D implements Layer {
   forward(x: Tensor, training: boolean): Tensor {
     checkBatchShape(this, x, this.inputShape);
     const g = this.window(x.shape);
-    const channels = g.inChannels;
-    const out = new Float32Array(g.batch * g.outHeight * g.outWidth * channels);
-    const argmax = new Int32Array(out.length);
-    const src = x.data;
-    let o = 0;
-    for (let b = 0; b < g.batch; b++) {
-      const image = b * g.inHeight * g.inWidth * channels;
-      for (let oy = 0; oy < g.outHeight; oy++) {
-        const y0 = Math.max(0, oy * g.strideHeight - g.padTop);
-        const y1 = Math.min(g.inHeight, oy * g.strideHeight - g.padTop + g.filterHeight);
-        for (let ox = 0; ox < g.outWidth; ox++) {
-          const x0 = Math.max(0, ox * g.strideWidth - g.padLeft);
-          const x1 = Math.min(g.inWidth, ox * g.strideWidth - g.padLeft + g.filterWidth);
-          for (let c = 0; c < channels; c++, o++) {
-            let best = -Infinity;
-            let bestAt = -1;
-            for (let iy = y0; iy < y1; iy++) {
-              for (let ix = x0; ix < x1; ix++) {
-                const at = image + (iy * g.inWidth + ix) * channels + c;
-                // The first cell always counts, so a window of -Infinity still picks a cell.
-                if (bestAt < 0 || src[at] > best) {
-                  best = src[at];
-                  bestAt = at;
-                }
-              }
-            }
-            out[o] = best;
-            argmax[o] = bestAt;
-          }
-        }
-      }
-    }
+    const size = g.batch * g.outHeight * g.outWidth * g.inChannels;
+    const out = scratchFloats(size);
+    const argmaxFloats = scratchFloats(size);
+    const argmax = new Int32Array(argmaxFloats.buffer, argmaxFloats.byteOffset, size);
+    poolMax(g, x.data, out, argmax);
     if (training) {
       this.lastInputShape = x.shape;
       this.lastArgmax = argmax;
     }
-    return new Tensor(out, [g.batch, g.outHeight, g.outWidth, channels]);
+    return new Tensor(out, [g.batch, g.outHeight, g.outWidth, g.inChannels]);
   }
 
   backward(dy: Tensor, needInputGradient: boolean): Tensor | null {
@@ -132,9 +106,13 @@ export class MaxPooling2D implements Layer {
     const shape = this.lastInputShape;
     let size = 1;
     for (const d of shape) size *= d;
-    const dx = new Float32Array(size);
+    const dx = zeroedFloats(size);
     const argmax = this.lastArgmax;
-    for (let i = 0; i < argmax.length; i++) dx[argmax[i]] += dy.data[i];
+    const grad = dy.data;
+    for (let i = 0; i < argmax.length; i++) {
+      // -1: a window that lies wholly on padding has no cell to send its gradient to.
+      if (argmax[i] >= 0) dx[argmax[i]] += grad[i];
+    }
     return new Tensor(dx, shape);
   }
 
@@ -146,5 +124,50 @@ export class MaxPooling2D implements Layer {
       strides: [...this.strides],
       data_format: 'channels_last',
     };
+  }
+}
+
+/**
+ * The maximum of each window, per channel, and the flat input index of the cell that held it (the
+ * first in row-major window order on ties: a later cell wins only when strictly greater, so NaN never
+ * replaces a number). The loops run over the channels innermost, reading the input in order.
+ */
+function poolMax(g: WindowGeometry, src: Float32Array, out: Float32Array, argmax: Int32Array): void {
+  const channels = g.inChannels;
+  const { inHeight, inWidth, outHeight, outWidth, strideHeight, strideWidth, padTop, padLeft } = g;
+  const rowFloats = inWidth * channels;
+  let o = 0;
+  for (let b = 0; b < g.batch; b++) {
+    const image = b * inHeight * rowFloats;
+    for (let oy = 0; oy < outHeight; oy++) {
+      const y0 = Math.max(0, oy * strideHeight - padTop);
+      const y1 = Math.min(inHeight, oy * strideHeight - padTop + g.filterHeight);
+      for (let ox = 0; ox < outWidth; ox++, o += channels) {
+        const x0 = Math.max(0, ox * strideWidth - padLeft);
+        const x1 = Math.min(inWidth, ox * strideWidth - padLeft + g.filterWidth);
+        if (y0 >= y1 || x0 >= x1) {
+          out.fill(-Infinity, o, o + channels);
+          argmax.fill(-1, o, o + channels);
+          continue;
+        }
+        const first = image + y0 * rowFloats + x0 * channels;
+        for (let c = 0; c < channels; c++) {
+          out[o + c] = src[first + c];
+          argmax[o + c] = first + c;
+        }
+        for (let iy = y0; iy < y1; iy++) {
+          for (let ix = iy === y0 ? x0 + 1 : x0; ix < x1; ix++) {
+            const at = image + iy * rowFloats + ix * channels;
+            for (let c = 0; c < channels; c++) {
+              const v = src[at + c];
+              if (v > out[o + c]) {
+                out[o + c] = v;
+                argmax[o + c] = at + c;
+              }
+            }
+          }
+        }
+      }
+    }
   }
 }

@@ -8,6 +8,7 @@ import { invalid, show } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { isActivatedLayer, type Layer, type Parameter } from './layer.js';
 import { softmaxCrossEntropy, type Labels } from './losses.js';
+import { Workspace, inWorkspace } from './workspace.js';
 
 export interface SequentialOptions {
   layers?: Layer[];
@@ -36,6 +37,8 @@ export class Sequential {
   private shapeOut: readonly number[] | null = null;
   /** Output shape (no batch axis) of each layer, from build. */
   private layerShapes: (readonly number[])[] = [];
+  /** Activation and gradient buffers, reused from one training step to the next. */
+  private readonly workspace = new Workspace();
 
   constructor(options: SequentialOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -129,8 +132,14 @@ export class Sequential {
    * One step's gradients: forward (training), softmax cross-entropy against `labels` (class indices)
    * and backward. When the last layer ends in softmax, the loss reads its logits; otherwise the
    * output itself is taken as logits. Returns the mean loss and the count of correct predictions.
+   * The step's activations live in buffers the next step reuses (see workspace.ts): the layers'
+   * lastPreActivation() values are valid until then.
    */
   computeGradients(x: Tensor, labels: Labels): { loss: number; correct: number } {
+    return inWorkspace(this.workspace, () => this.gradientStep(x, labels));
+  }
+
+  private gradientStep(x: Tensor, labels: Labels): { loss: number; correct: number } {
     const output = this.forward(x, true);
     const last = this.stack[this.stack.length - 1];
     if (isActivatedLayer(last) && last.activation === 'softmax') {

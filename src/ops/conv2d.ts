@@ -1,16 +1,26 @@
 /** conv2d: tf.nn.conv2d in options form, and nn.conv2d in TensorFlow's positional form. */
 import { Tensor, toTensor } from '../tensor.js';
 import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
-import { planConv2d, runConv2d, type AlgorithmChoice } from '../plan/planner.js';
+import { planConv2d, type AlgorithmChoice } from '../plan/planner.js';
+import { checkThreads, planThreads } from '../plan/threads.js';
+import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
 import { checkOptionKeys } from './options.js';
 import { depthwiseConv2dPositional } from './depthwise_conv2d.js';
 
 export interface Conv2dOptions extends ConvOptions {
   /** Which algorithm computes it; 'auto' (default) lets the planner choose. All give the same values. */
   algorithm?: AlgorithmChoice;
+  /**
+   * Threads to compute with (integer >= 1; 1 = no workers). Default: the planner's choice, one for
+   * small problems and up to every hardware thread for large ones. conv2d stays synchronous: in Node
+   * the calling thread blocks while pool workers share the work. A browser's main thread may not block,
+   * so there conv2d always runs on one thread (conv2dAsync uses workers). Any thread count gives the
+   * same values, bit for bit.
+   */
+  threads?: number;
 }
 
-const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads'] as const;
 
 /**
  * 2-D convolution (cross-correlation, no kernel flip) of NHWC (or NCHW) images with an HWIO filter,
@@ -19,11 +29,13 @@ const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algori
 export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): Tensor {
   const op = 'conv2d';
   const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+  const requestedThreads = checkThreads(op, opts.threads);
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const geometry = convGeometry(op, x.shape, w.shape, opts);
   const plan = planConv2d(geometry, opts.algorithm ?? 'auto');
-  return new Tensor(runConv2d(plan, geometry, x.data, w.data), geometry.outputShape);
+  const threads = planThreads(geometry, plan.algorithm, requestedThreads);
+  return new Tensor(runConv2dThreaded(plan, geometry, x.data, w.data, threads), geometry.outputShape);
 }
 
 /** tf.nn.conv2d(input, filters, strides, padding, data_format, dilations), argument for argument. */

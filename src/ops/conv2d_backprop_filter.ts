@@ -8,7 +8,7 @@ import {
   type ConvOptions,
 } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
-import { conv2dBackpropFilterGemm } from '../algorithms/backprop_gemm.js';
+import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
 import {
   GRADIENT_DIRECT_MAX_FLOPS,
@@ -64,6 +64,6 @@ export function conv2dBackpropFilter(
   const values =
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropFilterDirect(g, x.data, grad.data)
-      : conv2dBackpropFilterGemm(g, x.data, grad.data);
+      : conv2dBackpropFilterWasm(g, x.data, grad.data);
   return new Tensor(values, shape);
 }

@@ -15,7 +15,7 @@ import {
   type DataFormat,
 } from '../geometry.js';
 import { conv2dBackpropInputDirect } from '../algorithms/backprop_direct.js';
-import { conv2dBackpropInputGemm } from '../algorithms/backprop_gemm.js';
+import { conv2dBackpropInputWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
 
 export const GRADIENT_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations'] as const;
@@ -151,7 +151,7 @@ export function inputGradient(
   const values =
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropInputDirect(g, filter.data, dy.data)
-      : conv2dBackpropInputGemm(g, filter.data, dy.data);
+      : conv2dBackpropInputWasm(g, filter.data, dy.data);
   return new Tensor(values, g.inputShape);
 }
 

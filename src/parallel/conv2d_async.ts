@@ -1,36 +1,48 @@
 /**
- * conv2dAsync: conv2d computed by a pool of worker threads over shared WebAssembly memory; resolves to
- * the same values as conv2d. Each band of output rows is split into blocks of 4-row tiles, one per
- * worker; the main thread only copies inputs in and outputs out, so it stays free while workers compute.
- * With threads: 1, or where the fast engine or shared memory is missing, or for a problem that the
- * planner does not give to igemm, it computes with conv2d on the calling thread.
+ * conv2dAsync: conv2d computed by the pool's worker threads over shared WebAssembly memory; resolves
+ * to the same values as conv2d, bit for bit. The calling thread only copies rows in and out, so it
+ * stays free while the workers compute: this is the threaded conv2d for a browser's main thread, which
+ * may not block. Threads as conv2d's option (default: the planner's choice). Where the plan has no
+ * threaded form, where there is one thread, or where workers or shared memory are missing, it computes
+ * on the calling thread; if the pool breaks during a call (a worker died), it does too.
  */
 import { Tensor, toTensor } from '../tensor.js';
-import { convGeometry } from '../geometry.js';
-import { invalid, show } from '../errors.js';
-import { planConv2d } from '../plan/planner.js';
-import { conv2d, type Conv2dOptions } from '../ops/conv2d.js';
+import { convGeometry, type ConvGeometry } from '../geometry.js';
+import { planConv2d, runConv2d } from '../plan/planner.js';
+import { checkThreads, planThreads } from '../plan/threads.js';
+import type { Conv2dOptions } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
-import {
-  bandKernelCalls,
-  bandRows,
-  loadInputBand,
-  placeIgemm,
-  storeOutputBand,
-} from '../algorithms/igemm.js';
+import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
+import { PoolBrokenError, loadWorkerThreads } from './pool.js';
 
-export interface Conv2dAsyncOptions extends Conv2dOptions {
-  /** Worker threads (integer >= 1). Default: 2, or the number of hardware threads when fewer. */
-  threads?: number;
-}
+/** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
+export type Conv2dAsyncOptions = Conv2dOptions;
 
 const OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads'] as const;
 
-function defaultThreads(): number {
-  const hardware = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator
-    ?.hardwareConcurrency;
-  return Math.max(1, Math.min(2, hardware ?? 2));
+/** igemm on `threads` workers, or null if the pool broke during the call. */
+async function igemmOnWorkers(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+): Promise<Float32Array | null> {
+  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  if (output.length === 0) return output;
+  try {
+    await exclusive(async ({ heap, pool }) => {
+      for (const job of igemmJobs(heap, g, input, filter, threads)) {
+        job.load();
+        await pool.runAsync(IGEMM_KERNEL, job.calls, threads);
+        job.store(output);
+      }
+    });
+  } catch (error) {
+    if (error instanceof PoolBrokenError) return null;
+    throw error;
+  }
+  return output;
 }
 
 export async function conv2dAsync(
@@ -39,31 +51,17 @@ export async function conv2dAsync(
   options?: Conv2dAsyncOptions,
 ): Promise<Tensor> {
   const op = 'conv2dAsync';
-  const { threads = defaultThreads(), ...convOptions } = checkOptionKeys(op, options, OPTIONS);
-  if (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1 || threads > 64) {
-    invalid(op, 'threads', `must be an integer from 1 to 64, got ${show(threads)}`);
-  }
+  const opts = checkOptionKeys(op, options, OPTIONS);
+  const requestedThreads = checkThreads(op, opts.threads);
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
-  const g = convGeometry(op, x.shape, w.shape, convOptions);
-  const plan = planConv2d(g, convOptions.algorithm ?? 'auto');
-  const engine = threads > 1 && plan.algorithm === 'igemm' ? await parallelEngine(threads) : null;
-  if (!engine) return conv2d(x, w, convOptions);
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
-  if (output.length > 0) {
-    await exclusive(async () => {
-      const { heap, pool } = engine;
-      const run = placeIgemm(heap, g, w.data);
-      for (let b = 0; b < g.batch; b++) {
-        for (let band = 0; band < run.layout.bands; band++) {
-          const { rows } = bandRows(run, band);
-          if (rows === 0) break;
-          loadInputBand(heap, run, x.data, b, band);
-          await pool.run(bandKernelCalls(run, rows, pool.size));
-          storeOutputBand(heap, run, output, b, band);
-        }
-      }
-    });
+  const g = convGeometry(op, x.shape, w.shape, opts);
+  const plan = planConv2d(g, opts.algorithm ?? 'auto');
+  const threads = planThreads(g, plan.algorithm, requestedThreads);
+  if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
+  if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {
+    const output = await igemmOnWorkers(g, x.data, w.data, threads);
+    if (output) return new Tensor(output, g.outputShape);
   }
-  return new Tensor(output, g.outputShape);
+  return new Tensor(runConv2d(plan, g, x.data, w.data), g.outputShape);
 }

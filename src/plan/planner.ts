@@ -2,6 +2,10 @@
  * The planner: picks the algorithm for a conv2d geometry.
  *   - 'igemm': indirect GEMM on the WebAssembly SIMD kernels (src/algorithms/igemm.ts), the fast
  *     path wherever WebAssembly SIMD exists;
+ *   - 'winograd': Winograd F(4x4,3x3) or F(2x2,3x3) on the same kernels (src/algorithms/winograd.ts),
+ *     for 3x3 stride-1 undilated filters with 8 or more channels in and out (per group);
+ *   - 'fft': overlap-save FFT convolution (src/algorithms/fft.ts), for large stride-1 filters where its
+ *     modelled time beats igemm's;
  *   - 'im2col': patches x filter matrix in plain TypeScript, the fast path without WebAssembly SIMD;
  *   - 'direct': the reference loop, for problems so small that any setup costs more than it saves.
  */
@@ -11,8 +15,15 @@ import { conv2dDirect } from '../algorithms/direct.js';
 import { conv2dIm2col } from '../algorithms/im2col.js';
 import { conv2dIgemm, igemmMinBandBytes } from '../algorithms/igemm.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
+import {
+  conv2dWinograd,
+  winogradKernelName,
+  winogradPreferred,
+  winogradUnavailable,
+} from '../algorithms/winograd.js';
+import { conv2dFft, fftKernelName, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
 
-export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm'] as const;
+export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm', 'winograd', 'fft'] as const;
 export type Conv2dAlgorithm = (typeof CONV2D_ALGORITHMS)[number];
 export type AlgorithmChoice = Conv2dAlgorithm | 'auto';
 
@@ -52,6 +63,14 @@ function igemmPlan(reason: string): Conv2dPlan {
   return { algorithm: 'igemm', reason, kernel: wasmEngine()?.igemmKernel };
 }
 
+function winogradPlan(g: ConvGeometry, reason: string): Conv2dPlan {
+  return { algorithm: 'winograd', reason, kernel: winogradKernelName(g) };
+}
+
+function fftPlan(g: ConvGeometry, reason: string): Conv2dPlan {
+  return { algorithm: 'fft', reason, kernel: fftKernelName(g) };
+}
+
 export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPlan {
   if (choice !== 'auto' && !isAlgorithm(choice)) {
     invalid(
@@ -70,6 +89,20 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPla
     }
     return igemmPlan(`requested with algorithm: 'igemm'`);
   }
+  if (choice === 'winograd') {
+    const cannot = winogradUnavailable(g);
+    if (!cannot) return winogradPlan(g, `requested with algorithm: 'winograd'`);
+    const fallback = igemmUnavailable(g) ? 'im2col' : 'igemm';
+    const reason = `winograd was requested but ${cannot}; ${fallback} computes the same values`;
+    return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
+  }
+  if (choice === 'fft') {
+    const cannot = fftUnavailable(g);
+    if (!cannot) return fftPlan(g, `requested with algorithm: 'fft'`);
+    const fallback = igemmUnavailable(g) ? 'im2col' : 'igemm';
+    const reason = `fft was requested but ${cannot}; ${fallback} computes the same values`;
+    return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
+  }
   if (choice !== 'auto') return { algorithm: choice, reason: `requested with algorithm: '${choice}'` };
   const missing = igemmUnavailable(g);
   if (g.flops <= (missing ? DIRECT_MAX_FLOPS_TS : DIRECT_MAX_FLOPS_WASM)) {
@@ -78,6 +111,10 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPla
       reason: `${g.flops} FLOPs is small enough that the direct loop is fastest`,
     };
   }
+  const winograd = missing ? null : winogradPreferred(g);
+  if (winograd) return winogradPlan(g, winograd);
+  const fft = missing ? null : fftPreferred(g);
+  if (fft) return fftPlan(g, fft);
   if (!missing) {
     return igemmPlan(`${g.flops} FLOPs: indirect GEMM on WebAssembly SIMD is the fastest general path`);
   }
@@ -92,6 +129,8 @@ const RUNNERS: Record<Conv2dAlgorithm, (g: ConvGeometry, x: Float32Array, w: Flo
     direct: conv2dDirect,
     im2col: conv2dIm2col,
     igemm: conv2dIgemm,
+    winograd: conv2dWinograd,
+    fft: conv2dFft,
   };
 
 export function runConv2d(

@@ -1,0 +1,36 @@
+/**
+ * The gradients of conv2d on the fast engine (WebAssembly SIMD, the f32-igemm-4x8 kernel), with the
+ * TypeScript GEMM versions (backprop_gemm.ts) as the fallback where WebAssembly SIMD is missing:
+ *   input gradient:  an implicit GEMM over dy, a stride phase at a time (backprop_input_wasm.ts);
+ *   filter gradient: patches^T x dY with the patches read in place (backprop_filter_wasm.ts).
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { wasmEngine } from '../kernels/wasm/engine.js';
+import { conv2dBackpropFilterGemm, conv2dBackpropInputGemm } from './backprop_gemm.js';
+import { conv2dBackpropFilterWasm as filterOnEngine } from './backprop_filter_wasm.js';
+import { conv2dBackpropInputWasm as inputOnEngine } from './backprop_input_wasm.js';
+
+/** dL/dx for L = sum(conv2d(x, filter) * dy), in g.dataFormat. */
+export function conv2dBackpropInputWasm(
+  g: ConvGeometry,
+  filter: Float32Array,
+  dy: Float32Array,
+): Float32Array {
+  const engine = wasmEngine();
+  if (!engine) return conv2dBackpropInputGemm(g, filter, dy);
+  if (g.flops === 0) return new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  return inputOnEngine(engine, g, filter, dy);
+}
+
+/** dL/dw for L = sum(conv2d(input, w) * dy): [filter_height, filter_width, in_channels, out_channels]. */
+export function conv2dBackpropFilterWasm(
+  g: ConvGeometry,
+  input: Float32Array,
+  dy: Float32Array,
+): Float32Array {
+  const engine = wasmEngine();
+  if (!engine) return conv2dBackpropFilterGemm(g, input, dy);
+  if (g.flops === 0)
+    return new Float32Array(g.filterHeight * g.filterWidth * g.filterInChannels * g.outChannels);
+  return filterOnEngine(engine, g, input, dy);
+}

@@ -1,0 +1,242 @@
+/**
+ * The WebAssembly depthwise algorithm: depthwiseConv2d on the SIMD kernel f32_dwconv
+ * (wasm/assembly/depthwise.ts), NHWC with 4 channels per vector.
+ *
+ * The output is computed a band of output rows at a time (bands sized to stay in cache, and never
+ * past DWCONV_SCRATCH_BYTES of scratch). For each band:
+ *   1. the input rows under the band are copied into wasm memory, NHWC, with padding written out as
+ *      zeros: zero columns left and right, zero rows above and below the image. The copy into wasm
+ *      memory is needed anyway, so padding costs a few zero stores and no padded tensor is ever built;
+ *      only the columns some window touches are copied. NCHW is transposed to NHWC in the same pass.
+ *      A channel multiplier M > 1 is expanded there too: input channel k is written M times, as band
+ *      channels k * M .. k * M + M - 1, so the kernel only ever sees multiplier 1 (the filter
+ *      [kh, kw, C, M] read as [kh, kw, C * M] is then exactly the filter for those channels);
+ *   2. the kernel computes the band's output rows into wasm memory;
+ *   3. they are copied out (transposed back for NCHW).
+ * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
+ * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
+ * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
+ * (huge dilations or widths), the plain-TypeScript fast algorithm runs instead.
+ */
+import type { DepthwiseGeometry } from '../geometry.js';
+import { wasmEngine } from '../kernels/wasm/engine.js';
+import { align64 } from '../kernels/wasm/heap.js';
+import { packedWeights } from '../plan/weights_cache.js';
+import { depthwiseConv2dFast } from './depthwise_fast.js';
+
+/** The kernel's signature (see wasm/assembly/depthwise.ts): addresses and steps in bytes. */
+interface DwconvExports {
+  f32_dwconv(
+    rows: number,
+    outWidth: number,
+    channels: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideWidth: number,
+    dilationWidth: number,
+    x: number,
+    xStep: number,
+    tapRow: number,
+    w: number,
+    y: number,
+  ): void;
+}
+
+/** Hard limit on one call's scratch (input band + output band). */
+export const DWCONV_SCRATCH_BYTES = 8 << 20;
+/** Band size aimed at: input and output band stay in the L2 cache between copy-in, kernel and copy-out. */
+const DWCONV_BAND_BYTES = 512 << 10;
+/** Spare bytes after each band: a partial channel tile reads and writes up to 12 bytes past a pixel. */
+const SPILL_BYTES = 16;
+
+/** How one depthwise convolution is laid out in wasm memory. */
+export interface DwconvLayout {
+  /** Channels in the bands: in_channels * channel_multiplier (the output's channels). */
+  channels: number;
+  /** Padded input columns any window touches, and floats per padded row (columns x channels). */
+  paddedWidth: number;
+  rowFloats: number;
+  /** Output rows per band, and bands per image. */
+  bandRows: number;
+  bands: number;
+  inputBytes: number;
+  outputBytes: number;
+}
+
+/** The band layout of `g`, or null when a one-row band would pass DWCONV_SCRATCH_BYTES. */
+export function dwconvLayout(g: DepthwiseGeometry): DwconvLayout | null {
+  const channels = g.outChannels;
+  const paddedWidth = g.outWidth > 0 ? (g.outWidth - 1) * g.strideWidth + g.effectiveFilterWidth : 0;
+  const rowFloats = paddedWidth * channels;
+  const sizes = (rows: number) => {
+    const inputBytes = ((rows - 1) * g.strideHeight + g.effectiveFilterHeight) * rowFloats * 4 + SPILL_BYTES;
+    const outputBytes = rows * g.outWidth * channels * 4 + SPILL_BYTES;
+    return { inputBytes, outputBytes, total: align64(inputBytes) + align64(outputBytes) };
+  };
+  if (sizes(1).total > DWCONV_SCRATCH_BYTES) return null;
+  const outHeight = Math.max(g.outHeight, 1);
+  // Bytes grow linearly with the band's rows: the most rows within the target, then evened out.
+  const perRow = sizes(2).total - sizes(1).total;
+  let rows = Math.max(1, Math.min(outHeight, Math.floor((DWCONV_BAND_BYTES - sizes(1).total) / perRow) + 1));
+  const bands = Math.ceil(outHeight / rows);
+  rows = Math.ceil(outHeight / bands);
+  const { inputBytes, outputBytes } = sizes(rows);
+  return { channels, paddedWidth, rowFloats, bandRows: rows, bands, inputBytes, outputBytes };
+}
+
+/**
+ * [kh, kw, C, M] read as [taps][channels] (channels = C * M) into tiles of 4 channels: tile t holds
+ * the taps' vectors one after another, packed[(t * taps + tap) * 4 + lane], zero past the last channel.
+ */
+export function packDwconvFilter(filter: Float32Array, taps: number, channels: number): Float32Array {
+  const tiles = Math.ceil(channels / 4);
+  const packed = new Float32Array(tiles * taps * 4);
+  for (let t = 0; t < tiles; t++) {
+    const lanes = Math.min(4, channels - 4 * t);
+    for (let tap = 0; tap < taps; tap++) {
+      const from = tap * channels + 4 * t;
+      const to = (t * taps + tap) * 4;
+      for (let l = 0; l < lanes; l++) packed[to + l] = filter[from + l];
+    }
+  }
+  return packed;
+}
+
+/** Names the packed filter in the weights cache (the packing depends on the taps and channels). */
+export function dwconvPackKey(taps: number, channels: number): string {
+  return `f32-dwconv/${taps}x${channels}`;
+}
+
+/** Whether the WebAssembly SIMD kernels can run here ('auto' picks this algorithm where they can). */
+export function depthwiseWasmAvailable(): boolean {
+  return wasmEngine() !== null;
+}
+
+export function depthwiseConv2dWasm(
+  g: DepthwiseGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+): Float32Array {
+  const engine = wasmEngine();
+  const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
+  const layout = engine ? dwconvLayout(g) : null;
+  // A module built before f32_dwconv existed (stale generated files) also takes the TypeScript path.
+  if (!engine || !layout || !kernels?.f32_dwconv) return depthwiseConv2dFast(g, input, filter);
+  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  if (output.length === 0) return output;
+  const { heap } = engine;
+  const taps = g.filterHeight * g.filterWidth;
+  const packed = packedWeights(filter, dwconvPackKey(taps, layout.channels), () =>
+    packDwconvFilter(filter, taps, layout.channels),
+  );
+  const weights = heap.placeWeights(packed);
+  const inputBand = heap.scratchBase;
+  const outputBand = align64(inputBand + layout.inputBytes);
+  heap.ensure(outputBand + layout.outputBytes);
+  const rowBytes = layout.rowFloats * 4;
+  for (let b = 0; b < g.batch; b++) {
+    for (let band = 0; band < layout.bands; band++) {
+      const first = band * layout.bandRows;
+      const rows = Math.min(layout.bandRows, g.outHeight - first);
+      if (rows <= 0) break;
+      const inputRows = (rows - 1) * g.strideHeight + g.effectiveFilterHeight;
+      copyInputRows(heap.f32, inputBand >> 2, input, g, layout, b, first * g.strideHeight, inputRows);
+      kernels.f32_dwconv(
+        rows,
+        g.outWidth,
+        layout.channels,
+        g.filterHeight,
+        g.filterWidth,
+        g.strideWidth,
+        g.dilationWidth,
+        inputBand,
+        g.strideHeight * rowBytes,
+        g.dilationHeight * rowBytes,
+        weights,
+        outputBand,
+      );
+      copyOutputRows(heap.f32, outputBand >> 2, output, g, b, first, rows);
+    }
+  }
+  return output;
+}
+
+/**
+ * Copies padded rows [firstPaddedRow, firstPaddedRow + count) of image b into wasm memory at float
+ * index `dst`, NHWC, layout.paddedWidth columns of layout.channels a row. Padded row r is input row
+ * r - padTop, padded column p is input column p - padLeft; everything outside the input is zero.
+ * Band channel k * M + q holds input channel k.
+ */
+function copyInputRows(
+  heap: Float32Array,
+  dst: number,
+  input: Float32Array,
+  g: DepthwiseGeometry,
+  layout: DwconvLayout,
+  b: number,
+  firstPaddedRow: number,
+  count: number,
+): void {
+  const { channels, paddedWidth, rowFloats } = layout;
+  const { inChannels, inHeight, inWidth, channelMultiplier: m } = g;
+  // Padded columns [first, end) hold input columns [0, end - first); the rest are zeros.
+  const first = Math.min(paddedWidth, g.padLeft);
+  const end = Math.min(paddedWidth, g.padLeft + inWidth);
+  const nhwc = g.dataFormat === 'NHWC';
+  for (let r = 0; r < count; r++) {
+    const iy = firstPaddedRow + r - g.padTop;
+    const d = dst + r * rowFloats;
+    if (iy < 0 || iy >= inHeight || end <= first) {
+      heap.fill(0, d, d + rowFloats);
+      continue;
+    }
+    if (first > 0) heap.fill(0, d, d + first * channels);
+    if (end < paddedWidth) heap.fill(0, d + end * channels, d + rowFloats);
+    const columns = end - first;
+    const at = d + first * channels;
+    if (nhwc && m === 1) {
+      const src = (b * inHeight + iy) * inWidth * inChannels;
+      heap.set(input.subarray(src, src + columns * inChannels), at);
+    } else if (nhwc) {
+      let src = (b * inHeight + iy) * inWidth * inChannels;
+      for (let p = 0, o = at; p < columns; p++) {
+        for (let k = 0; k < inChannels; k++, src++) {
+          const v = input[src];
+          for (let q = 0; q < m; q++) heap[o++] = v;
+        }
+      }
+    } else {
+      const plane = inHeight * inWidth;
+      for (let k = 0; k < inChannels; k++) {
+        const src = (b * inChannels + k) * plane + iy * inWidth;
+        for (let q = 0; q < m; q++) {
+          for (let p = 0, o = at + k * m + q; p < columns; p++, o += channels) heap[o] = input[src + p];
+        }
+      }
+    }
+  }
+}
+
+/** Copies output rows [first, first + rows) of image b from the output band into `output`, g's layout. */
+function copyOutputRows(
+  heap: Float32Array,
+  src: number,
+  output: Float32Array,
+  g: DepthwiseGeometry,
+  b: number,
+  first: number,
+  rows: number,
+): void {
+  const n = g.outChannels;
+  if (g.dataFormat === 'NHWC') {
+    const rowFloats = g.outWidth * n;
+    output.set(heap.subarray(src, src + rows * rowFloats), (b * g.outHeight + first) * rowFloats);
+    return;
+  }
+  const pixels = rows * g.outWidth;
+  const plane = g.outHeight * g.outWidth;
+  for (let ch = 0; ch < n; ch++) {
+    const dst = (b * n + ch) * plane + first * g.outWidth;
+    for (let j = 0, s = src + ch; j < pixels; j++, s += n) output[dst + j] = heap[s];
+  }
+}

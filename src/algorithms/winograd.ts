@@ -1,0 +1,506 @@
+/**
+ * winograd: 3 x 3, stride-1, undilated conv2d as Winograd F(m x m, 3 x 3) on the WebAssembly SIMD
+ * engine (m = 2, 4, 5 or 6; matrices in src/kernels/winograd_matrices.ts, kernels in
+ * wasm/assembly/winograd.ts). Each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
+ * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
+ * m = 5, 5.1x for m = 6.
+ *
+ * The output's tiles are processed in blocks (whole tile rows of one image, or part of one row when a
+ * row alone is over budget). For each block:
+ *   1. the input rows under it are copied into wasm memory as they are (NHWC, channels padded to a
+ *      multiple of 4): tiles that overhang the image read a zero pixel instead, so no padded copy exists;
+ *   2. f32_winograd_input writes V = B^T d B of every tile, alpha^2 slices of [tiles x channels];
+ *   3. f32_winograd_gemm multiplies each slice by the transformed filter U (G g G^T, computed once per
+ *      filter and kept in the weights cache): alpha^2 GEMMs on the f32-igemm-4x8 microkernel;
+ *   4. f32_winograd_output computes Y = A^T M A into a band of output rows, which is copied out.
+ * Scratch is bounded by WINOGRAD_BLOCK_BYTES for V and M plus the bands (see winogradLayout).
+ *
+ * Accuracy (test/winograd_accuracy.test.ts: unit-normal data, max |err| / max |exact| against float64;
+ * the bound is 1e-4), for F(2x2), F(4x4), F(5x5), F(6x6): resnet-3x3-56 3.7e-7, 8.1e-6, 1.2e-5, 9.7e-6;
+ * resnet-3x3-28 5.8e-7, 8.1e-6, 1.4e-5, 1.4e-5; resnet-3x3-14 5.7e-7, 1.0e-5, 1.6e-5, 1.6e-5;
+ * vgg-3x3-b8 3.3e-7, 5.7e-6, 8.7e-6, 1.2e-5 (igemm: about 1e-6).
+ *
+ * NaN and infinity: the transforms mix all of a tile's inputs, so one NaN or infinity would reach every
+ * output of its tiles (and infinity - infinity gives NaN where TensorFlow gives infinity). The output
+ * transform reports any non-finite output; the convolution is then recomputed by igemm, which
+ * propagates them exactly as TensorFlow does. Finite data that does not overflow never takes that path.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
+import { ISA_NAME } from '../kernels/wasm/features.js';
+import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import { packWinogradFilter, winogradSliceFloats } from '../kernels/winograd_filter.js';
+import { WINOGRAD_MATRICES, type WinogradTile } from '../kernels/winograd_matrices.js';
+import { packedWeights } from '../plan/weights_cache.js';
+import { conv2dIgemm } from './igemm.js';
+
+/** The kernels of wasm/assembly/winograd.ts (addresses and strides in bytes unless said otherwise). */
+interface WinogradExports {
+  f32_winograd_input(
+    m: number,
+    band: number,
+    bandFirstRow: number,
+    bandRows: number,
+    inWidth: number,
+    cp: number,
+    padTop: number,
+    padLeft: number,
+    tileCols: number,
+    firstTile: number,
+    tiles: number,
+    zero: number,
+    work: number,
+    v: number,
+    sliceBytes: number,
+  ): void;
+  f32_winograd_gemm(
+    alpha2: number,
+    tiles: number,
+    groups: number,
+    cpg: number,
+    opg: number,
+    ind: number,
+    v: number,
+    vSlice: number,
+    u: number,
+    uSlice: number,
+    mOut: number,
+    mSlice: number,
+    ldm: number,
+  ): void;
+  f32_winograd_output(
+    m: number,
+    mIn: number,
+    sliceBytes: number,
+    kp: number,
+    tileCols: number,
+    firstTile: number,
+    tiles: number,
+    out: number,
+    outFirstRow: number,
+    outHeight: number,
+    outWidth: number,
+    trash: number,
+    work: number,
+  ): number;
+}
+
+/** Bytes of V and M (the transformed tiles of one block): small enough to stay in a 4 MB L2 cache. */
+export const WINOGRAD_BLOCK_BYTES = 2 << 20;
+/** Pointer table at the start of the input transform's work area (see wasm/assembly/winograd.ts). */
+const INPUT_TABLE_BYTES = 256;
+/** Beyond these, winograd declines (the planner then uses igemm or im2col). */
+const MAX_WEIGHT_BYTES = 256 << 20;
+const MAX_SCRATCH_BYTES = 512 << 20;
+
+/** How one winograd convolution is laid out in wasm memory. */
+export interface WinogradLayout {
+  tile: WinogradTile;
+  alpha: number;
+  tileRows: number;
+  tileCols: number;
+  /** Channel strides in wasm memory: in and out channels rounded up to a multiple of 4. */
+  cp: number;
+  kp: number;
+  /** A block is rowsPerBlock tile rows of colsPerBlock tiles (colsPerBlock < tileCols only when 1 row). */
+  rowsPerBlock: number;
+  colsPerBlock: number;
+  blockTiles: number;
+  /** Input rows in the band of a full block, and output rows. */
+  bandRows: number;
+  outBandRows: number;
+  vSliceBytes: number;
+  mSliceBytes: number;
+  workBytes: number;
+  inputBytes: number;
+  vBytes: number;
+  mBytes: number;
+  outputBytes: number;
+  /** Everything one call places in the scratch area (the row table, zero/trash pixels and the above). */
+  scratchBytes: number;
+}
+
+const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLayout {
+  const m = tile;
+  const alpha = m + 2;
+  const alpha2 = alpha * alpha;
+  const tileRows = Math.ceil(g.outHeight / m);
+  const tileCols = Math.ceil(g.outWidth / m);
+  const cp = round4(g.inChannels);
+  const kp = round4(g.outChannels);
+  const budgetTiles = Math.max(1, Math.floor(WINOGRAD_BLOCK_BYTES / (alpha2 * (cp + kp) * 4)));
+  let rowsPerBlock: number;
+  let colsPerBlock: number;
+  if (tileCols <= budgetTiles) {
+    rowsPerBlock = Math.max(1, Math.min(tileRows, Math.floor(budgetTiles / Math.max(tileCols, 1))));
+    rowsPerBlock = Math.ceil(tileRows / Math.ceil(tileRows / rowsPerBlock)) || 1;
+    colsPerBlock = tileCols;
+  } else {
+    rowsPerBlock = 1;
+    colsPerBlock = Math.ceil(tileCols / Math.ceil(tileCols / budgetTiles));
+  }
+  const blockTiles = Math.max(1, rowsPerBlock * colsPerBlock);
+  const bandRows = Math.min(g.inHeight, (rowsPerBlock - 1) * m + alpha);
+  const outBandRows = Math.min(g.outHeight, rowsPerBlock * m);
+  const vSliceBytes = round4(blockTiles) * cp * 4;
+  const mSliceBytes = blockTiles * kp * 4;
+  const workBytes = Math.max(INPUT_TABLE_BYTES + alpha2 * cp * 4, m * alpha * kp * 4);
+  const inputBytes = bandRows * g.inWidth * cp * 4;
+  const vBytes = alpha2 * vSliceBytes;
+  const mBytes = alpha2 * mSliceBytes;
+  const outputBytes = outBandRows * g.outWidth * kp * 4;
+  const scratchBytes =
+    align64(round4(blockTiles) * 4) +
+    align64(cp * 4) +
+    align64(kp * 4) +
+    align64(workBytes) +
+    align64(inputBytes) +
+    align64(vBytes) +
+    align64(mBytes) +
+    align64(outputBytes);
+  return {
+    tile,
+    alpha,
+    tileRows,
+    tileCols,
+    cp,
+    kp,
+    rowsPerBlock,
+    colsPerBlock,
+    blockTiles,
+    bandRows,
+    outBandRows,
+    vSliceBytes,
+    mSliceBytes,
+    workBytes,
+    inputBytes,
+    vBytes,
+    mBytes,
+    outputBytes,
+    scratchBytes,
+  };
+}
+
+/**
+ * The tile size for a geometry, by the multiplications (tiles x alpha^2) each needs, partial tiles at the
+ * image's edge included: F(4x4, 3x3), or F(2x2, 3x3) where that needs fewer (tiny outputs).
+ * F(5x5) and F(6x6) need fewer on some sizes (14x14: 441 for F(5x5) against 576; 28x28: 1600 for
+ * F(6x6) against 1764) but measured no faster on the suite: their transformed filters are 1.4x and 1.8x larger, their transforms cost
+ * more per output, and few tiles fill the GEMM's 4-row tiles badly (14x14 in F(5x5): 9 tiles take 12
+ * rows). They stay available to conv2dWinogradTile.
+ */
+export function winogradTile(g: ConvGeometry): WinogradTile {
+  const multiplications = (m: number) =>
+    Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m) * (m + 2) * (m + 2);
+  return multiplications(2) < multiplications(4) ? 2 : 4;
+}
+
+/** Why winograd cannot compute this geometry here, or null when it can. */
+export function winogradUnavailable(g: ConvGeometry): string | null {
+  if (g.filterHeight !== 3 || g.filterWidth !== 3) {
+    return `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3 filters only`;
+  }
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) {
+    return `strides are [${g.strideHeight}, ${g.strideWidth}] and winograd needs stride 1`;
+  }
+  if (g.dilationHeight !== 1 || g.dilationWidth !== 1) {
+    return `dilations are [${g.dilationHeight}, ${g.dilationWidth}] and winograd needs dilation 1`;
+  }
+  if (!wasmEngine()) return 'WebAssembly SIMD is not available in this JavaScript engine';
+  const tile = winogradTile(g);
+  const alpha = tile + 2;
+  const weightBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
+  if (weightBytes > MAX_WEIGHT_BYTES) return `its transformed filter would take ${weightBytes} bytes`;
+  const { scratchBytes } = winogradLayout(g, tile);
+  if (scratchBytes > MAX_SCRATCH_BYTES) return `one block of tiles would need ${scratchBytes} bytes`;
+  return null;
+}
+
+/**
+ * Channels (per group) below which 'auto' keeps igemm: with fewer, the transforms cost more than the
+ * multiplications they save (measured on the 2-core Xeon: 8 in/8 out channels and up is faster).
+ */
+const AUTO_MIN_CHANNELS = 8;
+
+/** Why 'auto' should compute g with winograd, or null when igemm is expected to be as fast. */
+export function winogradPreferred(g: ConvGeometry): string | null {
+  if (g.filterInChannels < AUTO_MIN_CHANNELS || g.outChannels / g.groups < AUTO_MIN_CHANNELS) return null;
+  if (winogradUnavailable(g)) return null;
+  const m = winogradTile(g);
+  const saving = ((9 * m * m) / ((m + 2) * (m + 2))).toFixed(2);
+  return (
+    `${g.flops} FLOPs, 3x3 filter, stride 1: Winograd F(${m}x${m},3x3) does ${saving}x fewer ` +
+    `multiplications than the direct sum (GEMMs on WebAssembly SIMD)`
+  );
+}
+
+/** The microkernel name for plans, e.g. f32-winograd-4x4-3x3-wasmsimd. */
+export function winogradKernelName(g: ConvGeometry): string | undefined {
+  const engine = wasmEngine();
+  if (!engine) return undefined;
+  const m = winogradTile(g);
+  return `f32-winograd-${m}x${m}-3x3-${ISA_NAME[engine.variant]}`;
+}
+
+export function conv2dWinograd(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+  return conv2dWinogradTile(g, input, filter, winogradTile(g));
+}
+
+/** conv2dWinograd with a given tile size (tests and probes compare them). Needs winogradUnavailable(g) null. */
+export function conv2dWinogradTile(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  tile: WinogradTile,
+): Float32Array {
+  const engine = wasmEngine();
+  if (!engine) throw new Error('conv2dWinograd: the WebAssembly SIMD engine is not available');
+  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  if (output.length === 0) return output;
+  const finite = runWinograd(engine, g, input, filter, output, tile);
+  return finite ? output : conv2dIgemm(g, input, filter);
+}
+
+/** Byte addresses of one run's buffers in wasm memory. */
+interface WinogradRun {
+  g: ConvGeometry;
+  layout: WinogradLayout;
+  weights: number;
+  uSliceBytes: number;
+  table: number;
+  zero: number;
+  trash: number;
+  work: number;
+  inputBand: number;
+  v: number;
+  m: number;
+  outputBand: number;
+}
+
+/** Names the transformed filter in the weights cache (keyed, like igemm's panels, by the filter array). */
+export function winogradPackKey(tile: WinogradTile, groups: number): string {
+  return `winograd-f${tile}x${tile}-3x3/groups=${groups}`;
+}
+
+function placeWinograd(
+  heap: WasmHeap,
+  g: ConvGeometry,
+  filter: Float32Array,
+  tile: WinogradTile,
+): WinogradRun {
+  const layout = winogradLayout(g, tile);
+  const matrices = WINOGRAD_MATRICES[tile];
+  const packed = packedWeights(filter, winogradPackKey(tile, g.groups), () =>
+    packWinogradFilter(filter, g.filterInChannels, g.outChannels, g.groups, matrices),
+  );
+  const weights = heap.placeWeights(packed);
+  const table = heap.scratchBase;
+  const tableEntries = round4(layout.blockTiles);
+  const zero = align64(table + tableEntries * 4);
+  const trash = align64(zero + layout.cp * 4);
+  const work = align64(trash + layout.kp * 4);
+  const inputBand = align64(work + layout.workBytes);
+  const v = align64(inputBand + layout.inputBytes);
+  const m = align64(v + layout.vBytes);
+  const outputBand = align64(m + layout.mBytes);
+  heap.ensure(outputBand + layout.outputBytes);
+  const i32 = heap.i32;
+  for (let r = 0; r < tableEntries; r++) i32[(table >> 2) + r] = r * layout.cp * 4;
+  const f32 = heap.f32;
+  f32.fill(0, zero >> 2, (zero >> 2) + layout.cp);
+  // Columns past out_channels are never written by the GEMM; zero them once so the output transform
+  // only ever meets finite numbers there.
+  if (layout.kp !== g.outChannels) f32.fill(0, m >> 2, (m + layout.mBytes) >> 2);
+  const uSliceBytes = winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
+  return { g, layout, weights, uSliceBytes, table, zero, trash, work, inputBand, v, m, outputBand };
+}
+
+/** Computes `output`; false (output incomplete) as soon as a block produces a NaN or an infinity. */
+function runWinograd(
+  engine: WasmEngine,
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  output: Float32Array,
+  tile: WinogradTile,
+): boolean {
+  const { heap } = engine;
+  const kernels = engine.kernels as unknown as WinogradExports;
+  const run = placeWinograd(heap, g, filter, tile);
+  const { layout } = run;
+  const m = tile;
+  const alpha2 = layout.alpha * layout.alpha;
+  for (let b = 0; b < g.batch; b++) {
+    for (let ty0 = 0; ty0 < layout.tileRows; ty0 += layout.rowsPerBlock) {
+      const rows = Math.min(layout.rowsPerBlock, layout.tileRows - ty0);
+      const top = ty0 * m - g.padTop;
+      const bandFirst = Math.max(0, top);
+      const bandEnd = Math.min(g.inHeight, top + (rows - 1) * m + layout.alpha);
+      const bandRows = Math.max(0, bandEnd - bandFirst);
+      copyInputRows(heap.f32, run.inputBand >> 2, input, g, layout.cp, b, bandFirst, bandRows);
+      for (let tx0 = 0; tx0 < layout.tileCols; tx0 += layout.colsPerBlock) {
+        const cols = Math.min(layout.colsPerBlock, layout.tileCols - tx0);
+        const firstTile = ty0 * layout.tileCols + tx0;
+        const tiles = rows * cols;
+        kernels.f32_winograd_input(
+          m,
+          run.inputBand,
+          bandFirst,
+          bandRows,
+          g.inWidth,
+          layout.cp,
+          g.padTop,
+          g.padLeft,
+          layout.tileCols,
+          firstTile,
+          tiles,
+          run.zero,
+          run.work,
+          run.v,
+          layout.vSliceBytes,
+        );
+        kernels.f32_winograd_gemm(
+          alpha2,
+          tiles,
+          g.groups,
+          g.filterInChannels,
+          g.outChannels / g.groups,
+          run.table,
+          run.v,
+          layout.vSliceBytes,
+          run.weights,
+          run.uSliceBytes,
+          run.m,
+          layout.mSliceBytes,
+          layout.kp,
+        );
+        const nonFinite = kernels.f32_winograd_output(
+          m,
+          run.m,
+          layout.mSliceBytes,
+          layout.kp,
+          layout.tileCols,
+          firstTile,
+          tiles,
+          run.outputBand,
+          ty0 * m,
+          g.outHeight,
+          g.outWidth,
+          run.trash,
+          run.work,
+        );
+        if (nonFinite) return false;
+        const outFirst = ty0 * m;
+        const outRows = Math.min(g.outHeight, (ty0 + rows) * m) - outFirst;
+        const colFirst = tx0 * m;
+        const colEnd = Math.min(g.outWidth, (tx0 + cols) * m);
+        copyOutput(
+          heap.f32,
+          run.outputBand >> 2,
+          layout.kp,
+          output,
+          g,
+          b,
+          outFirst,
+          outRows,
+          colFirst,
+          colEnd,
+        );
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * Copies input rows [first, first + count) of image b into wasm memory at float index dst: NHWC, cp
+ * floats a pixel (channels past in_channels written as zeros).
+ */
+function copyInputRows(
+  heap: Float32Array,
+  dst: number,
+  input: Float32Array,
+  g: ConvGeometry,
+  cp: number,
+  b: number,
+  first: number,
+  count: number,
+): void {
+  const c = g.inChannels;
+  const w = g.inWidth;
+  if (count <= 0 || w === 0) return;
+  if (g.dataFormat === 'NHWC') {
+    const src = (b * g.inHeight + first) * w * c;
+    if (cp === c) {
+      heap.set(input.subarray(src, src + count * w * c), dst);
+      return;
+    }
+    const pixels = count * w;
+    for (let p = 0; p < pixels; p++) {
+      const s = src + p * c;
+      const d = dst + p * cp;
+      for (let ch = 0; ch < c; ch++) heap[d + ch] = input[s + ch];
+      for (let ch = c; ch < cp; ch++) heap[d + ch] = 0;
+    }
+    return;
+  }
+  const plane = g.inHeight * w;
+  const pixels = count * w;
+  for (let ch = 0; ch < c; ch++) {
+    const src = (b * c + ch) * plane + first * w;
+    for (let p = 0; p < pixels; p++) heap[dst + p * cp + ch] = input[src + p];
+  }
+  if (cp !== c) {
+    for (let p = 0; p < pixels; p++) heap.fill(0, dst + p * cp + c, dst + (p + 1) * cp);
+  }
+}
+
+/**
+ * Copies output rows [first, first + rows), columns [colFirst, colEnd), of image b from the output band
+ * at float index src (row 0 = output row `first`, kp floats a pixel) into `output` in g's layout.
+ */
+function copyOutput(
+  heap: Float32Array,
+  src: number,
+  kp: number,
+  output: Float32Array,
+  g: ConvGeometry,
+  b: number,
+  first: number,
+  rows: number,
+  colFirst: number,
+  colEnd: number,
+): void {
+  const k = g.outChannels;
+  const w = g.outWidth;
+  if (g.dataFormat === 'NHWC') {
+    if (kp === k && colFirst === 0 && colEnd === w) {
+      const at = (b * g.outHeight + first) * w * k;
+      output.set(heap.subarray(src, src + rows * w * k), at);
+      return;
+    }
+    for (let r = 0; r < rows; r++) {
+      for (let x = colFirst; x < colEnd; x++) {
+        const s = src + (r * w + x) * kp;
+        const d = ((b * g.outHeight + first + r) * w + x) * k;
+        if (kp === k) {
+          output.set(heap.subarray(s, s + (colEnd - x) * k), d);
+          break;
+        }
+        for (let ch = 0; ch < k; ch++) output[d + ch] = heap[s + ch];
+      }
+    }
+    return;
+  }
+  const plane = g.outHeight * w;
+  for (let ch = 0; ch < k; ch++) {
+    const base = (b * k + ch) * plane;
+    for (let r = 0; r < rows; r++) {
+      const d = base + (first + r) * w;
+      const s = src + r * w * kp + ch;
+      for (let x = colFirst; x < colEnd; x++) output[d + x] = heap[s + x * kp];
+    }
+  }
+}

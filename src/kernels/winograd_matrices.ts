@@ -1,0 +1,166 @@
+/**
+ * The Winograd (Toom-Cook) matrices of F(m x m, 3 x 3): m x m outputs of a 3 x 3 correlation from one
+ * alpha x alpha input tile, alpha = m + 2, with alpha x alpha multiplications instead of 9 m^2.
+ *
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        g: 3 x 3 filter, d: alpha x alpha tile, (.) elementwise
+ *
+ * Derivation (1-D, F(m, 3); the 2-D form nests it). Take n = alpha - 1 distinct finite points p_i and the
+ * point at infinity. With M(x) = prod_j (x - p_j), M_i(x) = M(x) / (x - p_i) and N_i = M_i(p_i):
+ *   - row i < n of B^T holds the coefficients of M_i(x), lowest power first (padded with a 0), and the
+ *     last row holds those of M(x): the input is "evaluated" through the residues;
+ *   - row i < n of G is [1, p_i, p_i^2] / N_i (the filter polynomial evaluated at p_i, with the CRT
+ *     weight folded in), and the last row is [0, 0, 1] (the leading coefficient: the point at infinity);
+ *   - column i < n of A^T is [1, p_i, p_i^2, ..., p_i^(m-1)] and the last column is [0, ..., 0, 1].
+ * Any row of B^T may be scaled by s if the same row of G (or column of A^T) is divided by s; the tables
+ * below use the scalings that give small integers in B^T (as Lavin & Gray and NNPACK do); F(2,3) keeps
+ * the sign of its last row of B^T (-M(x)) in the last column of A^T.
+ *
+ * Points: F(2,3): 0, 1, -1. F(4,3): 0, 1, -1, 2, -2. F(5,3): 0, 1, -1, 2, -2, 1/2.
+ * F(6,3): 0, 1, -1, 2, -2, 1/2, -1/2. Small integers and fractions exact in binary (1/2, 1/4, 21/4,
+ * 17/4, ...) are the only constants in B^T and A^T, so the input and output transforms in
+ * wasm/assembly/winograd.ts round only in their additions. G (1/6, 2/9, ...) is applied once per
+ * filter, in float64, and rounded to float32 once.
+ *
+ * test/winograd_matrices.test.ts checks, in float64, that every table computes the correlation exactly
+ * (up to float64 rounding), and that each table is the construction above from its points.
+ */
+
+export interface WinogradMatrices {
+  /** Outputs per tile side. */
+  m: number;
+  /** Input tile side: m + 2. */
+  alpha: number;
+  /** The finite interpolation points, in the order of the rows of G (the point at infinity is last). */
+  points: readonly number[];
+  /** alpha x alpha: input transform (rows applied to a column of the tile). */
+  BT: readonly (readonly number[])[];
+  /** alpha x 3: filter transform. */
+  G: readonly (readonly number[])[];
+  /** m x alpha: output transform. */
+  AT: readonly (readonly number[])[];
+}
+
+export const WINOGRAD_F2: WinogradMatrices = {
+  m: 2,
+  alpha: 4,
+  points: [0, 1, -1],
+  BT: [
+    [1, 0, -1, 0],
+    [0, 1, 1, 0],
+    [0, -1, 1, 0],
+    [0, 1, 0, -1],
+  ],
+  G: [
+    [1, 0, 0],
+    [1 / 2, 1 / 2, 1 / 2],
+    [1 / 2, -1 / 2, 1 / 2],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 0],
+    [0, 1, -1, -1],
+  ],
+};
+
+export const WINOGRAD_F4: WinogradMatrices = {
+  m: 4,
+  alpha: 6,
+  points: [0, 1, -1, 2, -2],
+  BT: [
+    [4, 0, -5, 0, 1, 0],
+    [0, -4, -4, 1, 1, 0],
+    [0, 4, -4, -1, 1, 0],
+    [0, -2, -1, 2, 1, 0],
+    [0, 2, -1, -2, 1, 0],
+    [0, 4, 0, -5, 0, 1],
+  ],
+  G: [
+    [1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [-1 / 6, 1 / 6, -1 / 6],
+    [1 / 24, 1 / 12, 1 / 6],
+    [1 / 24, -1 / 12, 1 / 6],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 0],
+    [0, 1, 1, 4, 4, 0],
+    [0, 1, -1, 8, -8, 1],
+  ],
+};
+
+/** Points 0, +-1, +-2, 1/2: not symmetric, so B^T has no +- row pairs; rows scaled by 2 to integers. */
+export const WINOGRAD_F5: WinogradMatrices = {
+  m: 5,
+  alpha: 7,
+  points: [0, 1, -1, 2, -2, 1 / 2],
+  BT: [
+    [-4, 8, 5, -10, -1, 2, 0],
+    [0, 4, -4, -9, 1, 2, 0],
+    [0, -4, 12, -7, -3, 2, 0],
+    [0, 2, -3, -4, 3, 2, 0],
+    [0, -2, 5, 0, -5, 2, 0],
+    [0, 4, 0, -5, 0, 1, 0],
+    [0, -4, 8, 5, -10, -1, 2],
+  ],
+  G: [
+    [-1 / 4, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6],
+    [1 / 18, -1 / 18, 1 / 18],
+    [1 / 72, 2 / 72, 4 / 72],
+    [-1 / 120, 2 / 120, -4 / 120],
+    [32 / 45, 16 / 45, 8 / 45],
+    [0, 0, 1 / 2],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 1 / 2, 0],
+    [0, 1, 1, 4, 4, 1 / 4, 0],
+    [0, 1, -1, 8, -8, 1 / 8, 0],
+    [0, 1, 1, 16, 16, 1 / 16, 1],
+  ],
+};
+
+export const WINOGRAD_F6: WinogradMatrices = {
+  m: 6,
+  alpha: 8,
+  points: [0, 1, -1, 2, -2, 1 / 2, -1 / 2],
+  BT: [
+    [1, 0, -21 / 4, 0, 21 / 4, 0, -1, 0],
+    [0, 1, 1, -17 / 4, -17 / 4, 1, 1, 0],
+    [0, -1, 1, 17 / 4, -17 / 4, -1, 1, 0],
+    [0, 1 / 2, 1 / 4, -5 / 2, -5 / 4, 2, 1, 0],
+    [0, -1 / 2, 1 / 4, 5 / 2, -5 / 4, -2, 1, 0],
+    [0, 2, 4, -5 / 2, -5, 1 / 2, 1, 0],
+    [0, -2, 4, 5 / 2, -5, -1 / 2, 1, 0],
+    [0, -1, 0, 21 / 4, 0, -21 / 4, 0, 1],
+  ],
+  G: [
+    [1, 0, 0],
+    [-2 / 9, -2 / 9, -2 / 9],
+    [-2 / 9, 2 / 9, -2 / 9],
+    [1 / 90, 1 / 45, 2 / 45],
+    [1 / 90, -1 / 45, 2 / 45],
+    [32 / 45, 16 / 45, 8 / 45],
+    [32 / 45, -16 / 45, 8 / 45],
+    [0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 1 / 2, -1 / 2, 0],
+    [0, 1, 1, 4, 4, 1 / 4, 1 / 4, 0],
+    [0, 1, -1, 8, -8, 1 / 8, -1 / 8, 0],
+    [0, 1, 1, 16, 16, 1 / 16, 1 / 16, 0],
+    [0, 1, -1, 32, -32, 1 / 32, -1 / 32, 1],
+  ],
+};
+
+export type WinogradTile = 2 | 4 | 5 | 6;
+
+export const WINOGRAD_MATRICES: Record<WinogradTile, WinogradMatrices> = {
+  2: WINOGRAD_F2,
+  4: WINOGRAD_F4,
+  5: WINOGRAD_F5,
+  6: WINOGRAD_F6,
+};

@@ -1,0 +1,62 @@
+/**
+ * conv2d on several threads, synchronously: the calling thread copies rows in and out, takes its share
+ * of each job's kernel calls, and blocks in Atomics.wait until the pool's workers have done the rest.
+ * Only where a thread may block and start workers synchronously (Node, main thread or worker); a
+ * browser's main thread may not block, so there conv2d runs on one thread (conv2dAsync uses the pool).
+ *
+ * Algorithms without a threaded form (direct, im2col, and those not split into pool jobs yet) run on
+ * the calling thread. If the pool breaks mid-call (a worker died, a job stalled) the call is computed
+ * again on the calling thread, by the single-threaded engine over its own memory: never a partial result.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
+import { parallelEngine } from './parallel_engine.js';
+import { PoolBrokenError, isNode, workersSupported } from './pool.js';
+
+/** Whether conv2d can use worker threads here (it must block while they run). */
+export function syncThreadsSupported(): boolean {
+  return isNode() && workersSupported();
+}
+
+/** igemm on `threads` threads, or null when the pool is unavailable, busy or broke during the call. */
+export function conv2dIgemmThreaded(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+): Float32Array | null {
+  const engine = syncThreadsSupported() ? parallelEngine() : null;
+  if (!engine || engine.busy) return null;
+  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  if (size === 0) return new Float32Array(0);
+  // Allocated while the workers run the first job: a large new array costs page faults.
+  let output: Float32Array | undefined;
+  const allocate = (): Float32Array => (output ??= new Float32Array(size));
+  try {
+    for (const job of igemmJobs(engine.heap, g, input, filter, threads)) {
+      job.load();
+      engine.pool.runSync(IGEMM_KERNEL, job.calls, threads, allocate);
+      job.store(allocate());
+    }
+  } catch (error) {
+    if (error instanceof PoolBrokenError) return null;
+    throw error;
+  }
+  return allocate();
+}
+
+/** runConv2d on `threads` threads where the plan's algorithm has a threaded form. */
+export function runConv2dThreaded(
+  plan: Conv2dPlan,
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+): Float32Array {
+  if (threads > 1 && plan.algorithm === 'igemm') {
+    const output = conv2dIgemmThreaded(g, input, filter, threads);
+    if (output) return output;
+  }
+  return runConv2d(plan, g, input, filter);
+}

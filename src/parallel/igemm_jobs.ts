@@ -1,0 +1,105 @@
+/**
+ * igemm (src/algorithms/igemm.ts) cut into pool jobs. A job is: copy some input rows into the shared
+ * heap, run a list of f32_igemm_4x8 calls (each a run of whole 4-pixel tiles, so any thread may run
+ * any call and every output value is computed exactly as on one thread), copy the output rows out.
+ *
+ * When a whole image fits one band, a job takes as many images as fit IMAGES_SCRATCH_BYTES, each in
+ * its own slot of input and output rows: a batch of small images then costs one wake-up of the
+ * workers, not one per image. Otherwise a job is one band of one image.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import {
+  bandKernelCalls,
+  bandRows,
+  loadInputBand,
+  placeIgemm,
+  storeOutputBand,
+  type IgemmRun,
+} from '../algorithms/igemm.js';
+
+export const IGEMM_KERNEL = 'f32_igemm_4x8';
+
+/** Scratch for the image slots of one multi-image job. */
+const IMAGES_SCRATCH_BYTES = 8 << 20;
+/**
+ * Work per call: small enough that the thread which claims the last call (perhaps a worker that woke
+ * late, or one slowed by other work on the machine) holds the others up briefly (about 30 us), large
+ * enough that a call's fixed cost (about 1 us) is lost in it.
+ */
+const CALL_FLOPS = 1_000_000;
+/** Calls per thread, at least: shares small enough to even out. */
+const MIN_CALLS_PER_THREAD = 2;
+
+export interface IgemmJob {
+  /** Copies the job's input rows into the heap. */
+  load(): void;
+  /** f32_igemm_4x8 argument lists. */
+  calls: number[][];
+  /** Copies the job's output rows into `output` (conv2d's whole output). */
+  store(output: Float32Array): void;
+}
+
+/** Splits `rows` output rows of `run` into calls of whole tiles, `threads` threads sharing them. */
+function tileCalls(run: IgemmRun, rows: number, threads: number, into: number[][]): void {
+  const tiles = Math.ceil((rows * run.g.outWidth) / 4);
+  const flops = (run.g.flops / (run.g.batch * run.g.outHeight)) * rows;
+  const parts = Math.min(tiles, Math.max(threads * MIN_CALLS_PER_THREAD, Math.ceil(flops / CALL_FLOPS)));
+  for (const list of bandKernelCalls(run, rows, parts)) into.push(...list);
+}
+
+/**
+ * The jobs that compute conv2d `g` on `threads` threads, using `heap` (shared with the pool). Places
+ * the packed filter and indirection table first; jobs are made one at a time.
+ */
+export function* igemmJobs(
+  heap: WasmHeap,
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+): Generator<IgemmJob> {
+  const run = placeIgemm(heap, g, filter);
+  const { layout } = run;
+  if (layout.bands > 1) {
+    for (let b = 0; b < g.batch; b++) {
+      for (let band = 0; band < layout.bands; band++) {
+        const { rows } = bandRows(run, band);
+        if (rows === 0) break;
+        const calls: number[][] = [];
+        tileCalls(run, rows, threads, calls);
+        yield {
+          load: () => loadInputBand(heap, run, input, b, band),
+          calls,
+          store: (output) => storeOutputBand(heap, run, output, b, band),
+        };
+      }
+    }
+    return;
+  }
+  // One band per image: images go into slots (input rows, output rows), several per job.
+  const slotBytes = align64(layout.inputBytes) + align64(layout.outputBytes);
+  const slotCount = Math.max(1, Math.min(g.batch, Math.floor(IMAGES_SCRATCH_BYTES / slotBytes)));
+  heap.ensure(run.inputBand + slotCount * slotBytes);
+  const slots: IgemmRun[] = [];
+  for (let s = 0; s < slotCount; s++) {
+    const inputBand = run.inputBand + s * slotBytes;
+    slots.push({ ...run, inputBand, outputBand: inputBand + align64(layout.inputBytes) });
+  }
+  const rows = g.outHeight;
+  for (let first = 0; first < g.batch; first += slotCount) {
+    const images = Math.min(slotCount, g.batch - first);
+    const calls: number[][] = [];
+    const threadsPerImage = Math.ceil(threads / images);
+    for (let s = 0; s < images; s++) tileCalls(slots[s], rows, threadsPerImage, calls);
+    yield {
+      load: () => {
+        for (let s = 0; s < images; s++) loadInputBand(heap, slots[s], input, first + s, 0);
+      },
+      calls,
+      store: (output) => {
+        for (let s = 0; s < images; s++) storeOutputBand(heap, slots[s], output, first + s, 0);
+      },
+    };
+  }
+}

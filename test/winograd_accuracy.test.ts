@@ -1,0 +1,114 @@
+/**
+ * Winograd's rounding error on the 3x3 stride-1 shapes of bench/shapes.json: unit-normal input and
+ * filter, max |winograd - exact| / max |exact| against a float64 convolution written here, for each
+ * tile size; must stay within 1e-4 (the diagnostics print the measured values). vgg-3x3-b8 runs with
+ * batch 2 (same per-image arithmetic, a quarter of the time). Also: scratch stays within 8 MB on every
+ * such shape, batch 64 included.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { convGeometry, randomNormal } from '../src/index.js';
+import { conv2dWinogradTile, winogradLayout } from '../src/algorithms/winograd.js';
+import type { WinogradTile } from '../src/kernels/winograd_matrices.js';
+
+interface SuiteShape {
+  name: string;
+  input: number[];
+  filter: number[];
+  strides: number;
+  padding: 'SAME' | 'VALID';
+}
+
+const BOUND = 1e-4;
+const TILES: WinogradTile[] = [2, 4, 5, 6];
+const shapes = (
+  JSON.parse(readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8')) as SuiteShape[]
+).filter((s) => s.filter[0] === 3 && s.filter[1] === 3 && s.strides === 1);
+
+/** NHWC SAME (pad 1 before, 1 after) or VALID 3x3 stride-1 convolution in float64. */
+function exactConv(
+  x: Float32Array,
+  w: Float32Array,
+  input: number[],
+  k: number,
+  same: boolean,
+): Float64Array {
+  const [n, h, wd, c] = input;
+  const pad = same ? 1 : 0;
+  const oh = same ? h : h - 2;
+  const ow = same ? wd : wd - 2;
+  const out = new Float64Array(n * oh * ow * k);
+  const acc = new Float64Array(k);
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      for (let ox = 0; ox < ow; ox++) {
+        acc.fill(0);
+        for (let ky = 0; ky < 3; ky++) {
+          const iy = oy + ky - pad;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < 3; kx++) {
+            const ix = ox + kx - pad;
+            if (ix < 0 || ix >= wd) continue;
+            const xi = ((b * h + iy) * wd + ix) * c;
+            const wi = (ky * 3 + kx) * c * k;
+            for (let ci = 0; ci < c; ci++) {
+              const xv = x[xi + ci];
+              const wr = wi + ci * k;
+              for (let o = 0; o < k; o++) acc[o] += xv * w[wr + o];
+            }
+          }
+        }
+        out.set(acc, ((b * oh + oy) * ow + ox) * k);
+      }
+    }
+  }
+  return out;
+}
+
+test('the suite has the four 3x3 stride-1 shapes', () => {
+  assert.deepEqual(
+    shapes.map((s) => s.name),
+    ['resnet-3x3-56', 'resnet-3x3-28', 'resnet-3x3-14', 'vgg-3x3-b8'],
+  );
+});
+
+for (const s of shapes) {
+  test(`${s.name}: error vs float64 within ${BOUND} for F(2x2), F(4x4), F(5x5) and F(6x6)`, (t) => {
+    const input = [Math.min(s.input[0], 2), ...s.input.slice(1)];
+    const x = randomNormal(input, { seed: 101 });
+    const w = randomNormal(s.filter, { seed: 102 });
+    const g = convGeometry('conv2d', input, s.filter, { padding: s.padding });
+    const exact = exactConv(x.data, w.data, input, s.filter[3], s.padding === 'SAME');
+    let scale = 0;
+    for (const v of exact) scale = Math.max(scale, Math.abs(v));
+    const measured: string[] = [];
+    for (const tile of TILES) {
+      const y = conv2dWinogradTile(g, x.data, w.data, tile);
+      assert.equal(y.length, exact.length);
+      let worst = 0;
+      for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i] - exact[i]));
+      const error = worst / scale;
+      measured.push(`F${tile} ${error.toExponential(2)}`);
+      assert.ok(error <= BOUND, `${s.name} F(${tile}x${tile},3x3): ${error} > ${BOUND}`);
+    }
+    t.diagnostic(`${s.name} input ${JSON.stringify(input)}: max|err|/max|ref| ${measured.join(', ')}`);
+  });
+}
+
+test('scratch stays within 8 MB on every 3x3 stride-1 suite shape and tile size, batch 64 too', () => {
+  for (const s of shapes) {
+    for (const batch of [s.input[0], 64]) {
+      const g = convGeometry('conv2d', [batch, ...s.input.slice(1)], s.filter, { padding: s.padding });
+      for (const tile of TILES) {
+        const layout = winogradLayout(g, tile);
+        assert.ok(layout.scratchBytes <= 8 << 20, `${s.name} F${tile}: ${layout.scratchBytes} bytes`);
+        assert.ok(layout.rowsPerBlock * Math.ceil(layout.tileRows / layout.rowsPerBlock) >= layout.tileRows);
+      }
+    }
+  }
+  // A large image is split into blocks instead of growing the scratch.
+  const big = convGeometry('conv2d', [1, 512, 512, 256], [3, 3, 256, 256], { padding: 'SAME' });
+  const layout = winogradLayout(big, 4);
+  assert.ok(layout.rowsPerBlock < layout.tileRows && layout.scratchBytes <= 8 << 20, JSON.stringify(layout));
+});

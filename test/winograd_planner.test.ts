@@ -1,0 +1,99 @@
+/**
+ * The planner and winograd: which 3x3 problems 'auto' gives it, what the plan says, and what an explicit
+ * request for winograd does where winograd cannot run (another filter size, a stride, a dilation, no
+ * WebAssembly SIMD): it falls back to igemm or im2col and says why, as a request for igemm does.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { CONV2D_ALGORITHMS, conv2d, convGeometry, planConv2d, randomNormal } from '../src/index.js';
+import { setWasmVariant } from '../src/kernels/wasm/engine.js';
+
+after(() => setWasmVariant('auto'));
+
+interface SuiteShape {
+  name: string;
+  input: number[];
+  filter: number[];
+  strides: number;
+  padding: 'SAME' | 'VALID';
+}
+
+const shapes = JSON.parse(
+  readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8'),
+) as SuiteShape[];
+
+test('winograd is one of the algorithms', () => {
+  assert.ok((CONV2D_ALGORITHMS as readonly string[]).includes('winograd'));
+});
+
+test("'auto' picks winograd for exactly the 3x3 stride-1 suite shapes, and names the kernel", () => {
+  assert.equal(setWasmVariant('simd'), 'simd');
+  const picked: string[] = [];
+  for (const s of shapes) {
+    const g = convGeometry('conv2d', s.input, s.filter, { strides: s.strides, padding: s.padding });
+    const plan = planConv2d(g);
+    if (plan.algorithm !== 'winograd') continue;
+    picked.push(s.name);
+    assert.equal(plan.kernel, 'f32-winograd-4x4-3x3-wasmsimd', s.name);
+    assert.match(plan.reason, /Winograd F\(4x4,3x3\) does 4\.00x fewer multiplications/);
+  }
+  assert.deepEqual(picked, ['resnet-3x3-56', 'resnet-3x3-28', 'resnet-3x3-14', 'vgg-3x3-b8']);
+});
+
+test("'auto' leaves to the other algorithms the problems winograd cannot do or would not speed up", () => {
+  setWasmVariant('simd');
+  const plan = (input: number[], filter: number[], options = {}) =>
+    planConv2d(convGeometry('conv2d', input, filter, { padding: 'SAME', ...options }));
+  assert.notEqual(plan([1, 32, 32, 64], [3, 3, 64, 64], { strides: 2 }).algorithm, 'winograd');
+  assert.notEqual(plan([1, 32, 32, 64], [3, 3, 64, 64], { dilations: 2 }).algorithm, 'winograd');
+  assert.notEqual(plan([1, 32, 32, 64], [5, 5, 64, 64]).algorithm, 'winograd');
+  // Few channels: the transforms cost more than the multiplications saved.
+  assert.equal(plan([1, 64, 64, 3], [3, 3, 3, 32]).algorithm, 'igemm');
+  assert.equal(plan([1, 64, 64, 32], [3, 3, 32, 4]).algorithm, 'igemm');
+  // Groups count per group: 4 channels a group is too few, 16 is enough.
+  assert.equal(plan([1, 32, 32, 64], [3, 3, 4, 64]).algorithm, 'igemm');
+  assert.equal(plan([1, 32, 32, 64], [3, 3, 16, 64]).algorithm, 'winograd');
+  // A tiny output takes F(2x2) tiles.
+  assert.equal(plan([1, 2, 2, 64], [3, 3, 64, 64]).kernel, 'f32-winograd-2x2-3x3-wasmsimd');
+});
+
+test('a request for winograd where it cannot run falls back, and says why', () => {
+  setWasmVariant('simd');
+  const g = (filter: number[], options = {}) =>
+    convGeometry('conv2d', [1, 10, 10, 8], filter, { padding: 'SAME', ...options });
+  const cases: [ReturnType<typeof g>, RegExp][] = [
+    [g([5, 5, 8, 8]), /the filter is 5x5 and winograd computes 3x3 filters only/],
+    [g([3, 3, 8, 8], { strides: [1, 2] }), /strides are \[1, 2\] and winograd needs stride 1/],
+    [g([3, 3, 8, 8], { dilations: 2 }), /dilations are \[2, 2\] and winograd needs dilation 1/],
+  ];
+  for (const [geometry, why] of cases) {
+    const plan = planConv2d(geometry, 'winograd');
+    assert.equal(plan.algorithm, 'igemm');
+    assert.match(plan.reason, /^winograd was requested but /);
+    assert.match(plan.reason, why);
+    assert.match(plan.reason, /; igemm computes the same values$/);
+  }
+  const ok = planConv2d(g([3, 3, 8, 8]), 'winograd');
+  assert.equal(ok.algorithm, 'winograd');
+  assert.equal(ok.reason, "requested with algorithm: 'winograd'");
+  // And the fallback computes the convolution.
+  const x = randomNormal([1, 10, 10, 8], { seed: 1 });
+  const w = randomNormal([5, 5, 8, 8], { seed: 2 });
+  const y = conv2d(x, w, { padding: 'SAME', algorithm: 'winograd' });
+  const reference = conv2d(x, w, { padding: 'SAME', algorithm: 'direct' });
+  for (let i = 0; i < y.size; i++) assert.ok(Math.abs(y.data[i] - reference.data[i]) < 1e-4);
+});
+
+test('without WebAssembly SIMD, a request for winograd is served by im2col and auto never picks it', () => {
+  setWasmVariant('none');
+  const g = convGeometry('conv2d', [1, 56, 56, 64], [3, 3, 64, 64], { padding: 'SAME' });
+  const plan = planConv2d(g, 'winograd');
+  assert.equal(plan.algorithm, 'im2col');
+  assert.match(
+    plan.reason,
+    /winograd was requested but WebAssembly SIMD is not available.*; im2col computes/,
+  );
+  assert.equal(planConv2d(g).algorithm, 'im2col');
+  setWasmVariant('auto');
+});

@@ -1,0 +1,155 @@
+/**
+ * Probe: Winograd F(2x2|4x4|5x5|6x6, 3x3) against igemm and tfjs-backend-wasm (XNNPACK, 1 thread) on the
+ * 3x3 stride-1 shapes of bench/shapes.json, in one process, interleaved round by round (each round in a
+ * rotated order, each timing after 3 untimed calls); prints medians as "effective" GFLOP/s (the direct
+ * convolution's FLOP count) and the error of each tile size against a float64 reference (max |err| /
+ * max |ref|, unit-normal data).
+ *
+ *   node --import tsx wasm/probe/winograd.ts [filter] [--rounds=7] [--tiles=2,4,5,6] [--no-tfjs] [--no-error]
+ *   node --experimental-wasm-relaxed-simd --import tsx wasm/probe/winograd.ts     (relaxed SIMD, Node 20)
+ *   CONVKIT_WASM=simd ...                                                        (force plain SIMD)
+ */
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import * as tf from '@tensorflow/tfjs-core';
+import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { conv2d, convGeometry, randomNormal, type ConvGeometry } from '../../src/index.js';
+import { conv2dIgemm } from '../../src/algorithms/igemm.js';
+import { conv2dWinogradTile, winogradTile } from '../../src/algorithms/winograd.js';
+import { wasmEngine } from '../../src/kernels/wasm/engine.js';
+import type { WinogradTile } from '../../src/kernels/winograd_matrices.js';
+
+interface Shape {
+  name: string;
+  input: number[];
+  filter: number[];
+  strides: number;
+  padding: 'SAME' | 'VALID';
+}
+
+const args = process.argv.slice(2);
+const only = args.find((a) => !a.startsWith('--'));
+const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 7);
+const withTfjs = !args.includes('--no-tfjs');
+const withError = !args.includes('--no-error');
+const shapes = (
+  JSON.parse(readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8')) as Shape[]
+).filter(
+  (s) => s.filter[0] === 3 && s.filter[1] === 3 && s.strides === 1 && (!only || s.name.includes(only)),
+);
+
+if (withTfjs) {
+  setThreadsCount(1);
+  await tf.setBackend('wasm');
+}
+console.log(`kernel module: ${wasmEngine()?.variant ?? 'none'}`);
+
+/** Mean time (ms) of a run repeated for ~40 ms (at least 4 times). */
+function timeOne(run: () => void, flops: number): number {
+  const reps = Math.max(4, Math.min(5000, Math.round(4e7 / Math.max(flops, 1))));
+  const t0 = performance.now();
+  for (let i = 0; i < reps; i++) run();
+  return (performance.now() - t0) / reps;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/** The convolution in float64 (NHWC, SAME/VALID from the geometry). */
+function reference(g: ConvGeometry, x: Float32Array, w: Float32Array): Float64Array {
+  const out = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  const k = g.outChannels;
+  const c = g.inChannels;
+  const acc = new Float64Array(k);
+  for (let b = 0; b < g.batch; b++) {
+    for (let oy = 0; oy < g.outHeight; oy++) {
+      for (let ox = 0; ox < g.outWidth; ox++) {
+        acc.fill(0);
+        for (let ky = 0; ky < 3; ky++) {
+          const iy = oy + ky - g.padTop;
+          if (iy < 0 || iy >= g.inHeight) continue;
+          for (let kx = 0; kx < 3; kx++) {
+            const ix = ox + kx - g.padLeft;
+            if (ix < 0 || ix >= g.inWidth) continue;
+            const xi = ((b * g.inHeight + iy) * g.inWidth + ix) * c;
+            const wi = (ky * 3 + kx) * c * k;
+            for (let ci = 0; ci < c; ci++) {
+              const xv = x[xi + ci];
+              const wr = wi + ci * k;
+              for (let o = 0; o < k; o++) acc[o] += xv * w[wr + o];
+            }
+          }
+        }
+        out.set(acc, ((b * g.outHeight + oy) * g.outWidth + ox) * k);
+      }
+    }
+  }
+  return out;
+}
+
+function relativeError(y: Float32Array, ref: Float64Array): number {
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < ref.length; i++) {
+    scale = Math.max(scale, Math.abs(ref[i]));
+    err = Math.max(err, Math.abs(y[i] - ref[i]));
+  }
+  return err / scale;
+}
+
+const tileArg = args.find((a) => a.startsWith('--tiles='));
+const TILES = (tileArg ? tileArg.slice(8).split(',').map(Number) : [2, 4, 5, 6]) as WinogradTile[];
+for (const s of shapes) {
+  const x = randomNormal(s.input, { seed: 1 });
+  const w = randomNormal(s.filter, { seed: 2 });
+  const options = { strides: s.strides, padding: s.padding };
+  const g = convGeometry('conv2d', s.input, s.filter, options);
+  const runs: Record<string, () => void> = {
+    // Single-threaded igemm (conv2d may spread igemm over worker threads; this compares one thread each).
+    igemm: () => void conv2dIgemm(g, x.data, w.data),
+    auto: () => void conv2d(x, w, options),
+  };
+  for (const t of TILES) runs[`F${t}`] = () => void conv2dWinogradTile(g, x.data, w.data, t);
+  if (withTfjs) {
+    const tx = tf.tensor(x.data, s.input, 'float32');
+    const tw = tf.tensor(w.data, s.filter, 'float32');
+    const pad = s.padding === 'SAME' ? 'same' : 'valid';
+    runs.tfjs = () => {
+      const y = tf.conv2d(tx as tf.Tensor4D, tw as tf.Tensor4D, 1, pad);
+      y.dataSync();
+      y.dispose();
+    };
+  }
+  for (const run of Object.values(runs)) run();
+  const times: Record<string, number[]> = {};
+  const entries = Object.entries(runs);
+  for (let r = 0; r < rounds; r++) {
+    // Each round starts one later, so that no candidate always follows the same one.
+    for (let i = 0; i < entries.length; i++) {
+      const [name, run] = entries[(i + r) % entries.length];
+      // Untimed calls first: the tile sizes' transformed filters take turns in the weight arena, and the
+      // first calls after another algorithm run slower while its data leaves the caches and TLBs.
+      for (let i = 0; i < 3; i++) run();
+      (times[name] ??= []).push(timeOne(run, g.flops));
+    }
+  }
+  const med = Object.fromEntries(Object.entries(times).map(([n, t]) => [n, median(t)]));
+  const gf = (ms: number) => (g.flops / ms / 1e6).toFixed(1);
+  const parts = Object.entries(med).map(([n, ms]) => `${n} ${gf(ms)}`);
+  const ratio = med.tfjs ? `  auto/tfjs x${(med.tfjs / med.auto).toFixed(2)}` : '';
+  console.log(
+    `${s.name.padEnd(14)} GFLOP/s (median of ${rounds}): ${parts.join('  ')}${ratio}  [auto tile F${winogradTile(g)}]`,
+  );
+  if (withError) {
+    const ref = reference(g, x.data, w.data);
+    const errs = TILES.map(
+      (t) => `F${t} ${relativeError(conv2dWinogradTile(g, x.data, w.data, t), ref).toExponential(2)}`,
+    );
+    const igemmErr = relativeError(conv2d(x, w, { ...options, algorithm: 'igemm' }).data, ref).toExponential(
+      2,
+    );
+    console.log(`${''.padEnd(14)} max|err|/max|ref| vs float64: ${errs.join('  ')}  igemm ${igemmErr}`);
+  }
+}
