@@ -69,21 +69,35 @@ test('WasmHeap keeps packed weights resident: the same array is placed once', ()
 });
 
 test('WasmHeap empties its weight arena when full, so resident weights stay bounded', () => {
-  const heap = new WasmHeap(65536);
-  const quarter = new Float32Array(WEIGHT_ARENA_BYTES / 4 / 4 - 64);
+  const arenaBytes = 1 << 20;
+  const heap = new WasmHeap(65536, false, arenaBytes);
+  const quarter = new Float32Array(arenaBytes / 4 / 4 - 64);
   const arrays = Array.from({ length: 6 }, (_, i) => quarter.map(() => i));
   const addresses = arrays.map((arr) => heap.placeWeights(arr));
   for (let i = 0; i < arrays.length; i++) {
-    assert.ok(
-      addresses[i] + arrays[i].byteLength <= 1024 + WEIGHT_ARENA_BYTES,
-      `array ${i} inside the arena`,
-    );
+    assert.ok(addresses[i] + arrays[i].byteLength <= 1024 + arenaBytes, `array ${i} inside the arena`);
   }
   assert.ok(new Set(addresses).size < arrays.length, 'addresses were reused after the arena was emptied');
   // The first array was evicted: placing it again copies it back, with its own values.
   const again = heap.placeWeights(arrays[0]);
   assert.equal(heap.f32[again / 4 + 5], 0);
   assert.equal(heap.f32[heap.placeWeights(arrays[5]) / 4 + 5], 5);
+});
+
+test("the default weight arena keeps a deep network's filters resident across passes", () => {
+  // Winograd-transformed 3x3 filters of 512 and 256 channels (36 x C x C floats) and packed 1x1 filters
+  // of 1024 x 2048, in the order a forward pass meets them: the second pass must copy nothing.
+  const sizes = [36 * 512 * 512, 36 * 512 * 512, 36 * 256 * 256, 36 * 256 * 256, 1024 * 2048, 1024 * 2048];
+  const bytes = sizes.reduce((a, b) => a + b * 4, 0);
+  assert.ok(bytes < WEIGHT_ARENA_BYTES, 'the example fits the default budget');
+  const heap = new WasmHeap(65536);
+  const filters = sizes.map((n, i) => new Float32Array(n).fill(i + 1));
+  const first = filters.map((f) => heap.placeWeights(f));
+  const top = heap.scratchBase;
+  const second = filters.map((f) => heap.placeWeights(f));
+  assert.deepEqual(second, first);
+  assert.equal(heap.scratchBase, top);
+  filters.forEach((f, i) => assert.equal(heap.f32[first[i] / 4 + f.length - 1], i + 1));
 });
 
 test('packFilterPanels lays each group out in zero-filled 8-column panels, K x 8 each', () => {

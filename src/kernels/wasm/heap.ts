@@ -6,15 +6,22 @@
  *   [scratchBase, ...)            one call's scratch: indirection table, input band, output band
  *
  * The memory only grows. Packed weights stay resident so that repeated calls with the same filter
- * copy nothing; when the arena would pass WEIGHT_ARENA_BYTES it is emptied and refilled, so resident
- * weights never take more than that (plus the one filter being placed). The memory has a maximum, so
- * it can also be created shared (a SharedArrayBuffer that the worker pool's kernels use too).
+ * copy nothing; when the arena would pass its budget (WEIGHT_ARENA_BYTES by default) it is emptied and
+ * refilled, so resident weights never take more than that (plus the one filter being placed). The
+ * budget is sized for whole networks: a model's layers run in turn, and with an arena smaller than
+ * their packed weights every layer would copy its weights in again on every pass (a 16 MB arena made
+ * the 9.4 MB Winograd filter of a 256-channel 3x3 layer cost 0.6 ms a call next to one other layer).
+ * The arena grows only as weights arrive, so small programs keep a small memory. The memory has a
+ * maximum, so it can also be created shared (a SharedArrayBuffer that the worker pool's kernels use too).
  */
 
 const PAGE_BYTES = 65536;
 const RESERVED_BYTES = 1024;
-/** Packed weights kept in wasm memory across calls. */
-export const WEIGHT_ARENA_BYTES = 16 << 20;
+/**
+ * Packed weights kept in wasm memory across calls: room for the packed (and Winograd-transformed)
+ * filters of a ResNet-50-sized network.
+ */
+export const WEIGHT_ARENA_BYTES = 384 << 20;
 /** 2 GiB: wasm32 pointers stay positive as i32. */
 const MAXIMUM_PAGES = 32768;
 
@@ -29,8 +36,15 @@ export class WasmHeap {
   private arenaTop = RESERVED_BYTES;
   private readonly resident = new Map<Float32Array, number>();
 
-  /** `shared`: back it with a SharedArrayBuffer, for the worker pool (src/parallel/). */
-  constructor(initialBytes = 4 << 20, shared = false) {
+  /**
+   * `shared`: back it with a SharedArrayBuffer, for the worker pool (src/parallel/). `arenaBytes`: the
+   * weight arena's budget.
+   */
+  constructor(
+    initialBytes = 4 << 20,
+    shared = false,
+    readonly arenaBytes = WEIGHT_ARENA_BYTES,
+  ) {
     this.memory = new WebAssembly.Memory({
       initial: Math.ceil(initialBytes / PAGE_BYTES),
       maximum: MAXIMUM_PAGES,
@@ -72,7 +86,7 @@ export class WasmHeap {
     const known = this.resident.get(packed);
     if (known !== undefined) return known;
     const bytes = align64(packed.byteLength);
-    if (this.arenaTop + bytes > RESERVED_BYTES + WEIGHT_ARENA_BYTES && this.resident.size > 0) {
+    if (this.arenaTop + bytes > RESERVED_BYTES + this.arenaBytes && this.resident.size > 0) {
       this.resident.clear();
       this.arenaTop = RESERVED_BYTES;
     }
