@@ -4,6 +4,11 @@ import { explainConv2d } from '../src/explain/explain.js';
 import { InvalidArgumentError } from '../src/errors.js';
 import { tensor } from '../src/tensor.js';
 import { planConv2d } from '../src/plan/planner.js';
+import { packedWeights } from '../src/plan/weights_cache.js';
+import { winogradPackKey, winogradTile } from '../src/algorithms/winograd.js';
+import type { ConvGeometry } from '../src/geometry.js';
+import { conv2d } from '../src/ops/conv2d.js';
+import { randomNormal } from '../src/tensor.js';
 
 // The seed's worked example: a 4x4 image and a 3x3 kernel, VALID, stride 1.
 const SEED_IMAGE = [4, 3, 1, 0, 2, 1, 0, 1, 1, 2, 4, 1, 3, 1, 0, 2];
@@ -339,4 +344,33 @@ test('errors: channel mismatch, bad `at`, bad options', () => {
     /input must be a Tensor .* or a shape/,
   );
   assert.throws(() => explainConv2d([1, 4, 4, 1], [3, 3, 1, 1], { strides: [1, 2, 3] }), /strides/);
+});
+
+test('the plan states the memory its algorithm really uses for the prepared filter', () => {
+  // For each planned algorithm, the prepared-filter size must equal the packed form the call caches.
+  const cases: { input: number[]; filter: number[]; algorithm: string; key: (g: ConvGeometry) => string }[] =
+    [
+      {
+        input: [1, 12, 12, 16],
+        filter: [3, 3, 16, 24],
+        algorithm: 'winograd',
+        key: (g) => winogradPackKey(winogradTile(g), 1),
+      },
+      { input: [1, 12, 12, 16], filter: [1, 1, 16, 20], algorithm: 'igemm', key: () => 'f32-igemm-4x8' },
+    ];
+  for (const c of cases) {
+    const e = explainConv2d(c.input, c.filter, { padding: 'SAME' });
+    const key = c.key(e.geometry);
+    assert.equal(e.plan.algorithm, c.algorithm);
+    assert.ok(e.plan.scratchBytes > 0 && e.plan.scratchBytes <= 8 << 20, `${c.algorithm} scratch`);
+    const w = randomNormal(c.filter, { seed: 3 });
+    conv2d(randomNormal(c.input, { seed: 4 }), w, { padding: 'SAME', threads: 1 });
+    const packed = packedWeights(w.data, key, () => {
+      throw new Error(`${c.algorithm} did not cache its packed filter under ${key}`);
+    });
+    assert.equal(e.plan.preparedFilterBytes, packed.byteLength, c.algorithm);
+  }
+  const direct = explainConv2d([1, 4, 4, 1], [3, 3, 1, 1]);
+  assert.equal(direct.plan.algorithm, 'direct');
+  assert.deepEqual([direct.plan.scratchBytes, direct.plan.preparedFilterBytes], [0, 0]);
 });

@@ -15,8 +15,9 @@ import { align64 } from '../kernels/wasm/heap.js';
 /** Largest tile edge considered (beyond it, more tiles beat a longer transform). */
 const MAX_TILE = 256;
 /**
- * Largest filter spectra (they stand in for the filter in the weights cache and in wasm memory). Past
- * the wasm weight arena (16 MB) the per-bin products stream them from memory at several times the cost.
+ * Largest filter spectra (they stand in for the filter in the weights cache and in wasm memory). The
+ * per-bin products pass over all of them once per batch of tiles, so larger spectra turn that stage
+ * into a stream from memory; the cost model below has no term for that, so the planner stops here.
  */
 export const FFT_MAX_SPECTRA_BYTES = 16 << 20;
 /** Spectra of the tiles that share one pass over the filter spectra (see FftTiling.slots). */

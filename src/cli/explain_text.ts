@@ -5,6 +5,7 @@
 import type { AxisMeaning, CentreMap, Conv2dExplanation, OutputBreakdown } from '../explain/types.js';
 import { formatShape } from '../explain/numbers.js';
 import { formatArray } from '../format.js';
+import { formatBytes } from '../plan/memory.js';
 import { PLAIN_STYLE, type Style } from './style.js';
 
 /** Maps wider or taller than this are described instead of drawn. */
@@ -150,7 +151,11 @@ export function renderExplanation(e: Conv2dExplanation, style: Style = PLAIN_STY
       centreLines(e),
     ),
     ...section("TensorFlow's three steps (im2col)", im2colLines(e)),
-    ...section('Algorithm', [`  ${e.plan.algorithm}: ${e.plan.reason}`]),
+    ...section('Algorithm', [
+      `  ${e.plan.algorithm}: ${e.plan.reason}`,
+      `  memory: ${formatBytes(e.plan.scratchBytes)} of scratch a call, ` +
+        `${formatBytes(e.plan.preparedFilterBytes)} for the prepared filter (made once, kept between calls)`,
+    ]),
     ...section('Values', valueLines(e, style)),
   ];
   return lines.join('\n') + '\n';

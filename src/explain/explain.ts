@@ -9,6 +9,7 @@ import { Tensor, checkShape, sizeOf } from '../tensor.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { planConv2d } from '../plan/planner.js';
+import { planMemory } from '../plan/memory.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
 import { outputSizes, paddingExplanation } from './sizes.js';
@@ -108,7 +109,7 @@ export function explainConv2d(
     padding: paddingExplanation(g),
     centres: centreMap(g),
     im2col: im2colSteps(g),
-    plan: { algorithm: plan.algorithm, reason: plan.reason },
+    plan: { algorithm: plan.algorithm, reason: plan.reason, ...planMemory(g, plan.algorithm) },
   };
   if (input instanceof Tensor && filter instanceof Tensor) {
     explanation.values = explainValues(g, input, filter, opts, at, maxBreakdowns);

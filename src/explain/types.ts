@@ -113,8 +113,11 @@ export interface Conv2dExplanation {
   padding: PaddingExplanation;
   centres: CentreMap;
   im2col: Im2colSteps;
-  /** Which algorithm convkit would use for this geometry, and why. */
-  plan: { algorithm: string; reason: string };
+  /**
+   * Which algorithm convkit would use for this geometry, and why; with the memory it takes: scratch
+   * (one call's working memory) and the filter's prepared form (packed once, kept between calls).
+   */
+  plan: { algorithm: string; reason: string; scratchBytes: number; preparedFilterBytes: number };
   /** Present when input and filter values were given. */
   values?: {
     /** The whole output, flat, in the output's layout. */
