@@ -276,6 +276,28 @@ if (!RELAXED_CHILD) {
     }
   });
 
+  test('a small output computed whole over several bands and images agrees with direct', () => {
+    // Output 2 x 66 x 67 x 9 floats (318 KB): one slice at the end; the input needs several bands. The
+    // explicit padding puts zero columns on both sides, written once and kept from band to band.
+    const inputShape = [2, 130, 131, 9];
+    const filterShape = [3, 3, 9, 1];
+    const options = {
+      strides: 2,
+      padding: [
+        [0, 0],
+        [1, 2],
+        [3, 1],
+        [0, 0],
+      ],
+    };
+    const g = depthwiseGeometry('depthwiseConv2d', inputShape, filterShape, options);
+    const layout = dwconvLayout(g);
+    assert.ok(layout && layout.bands > 1, `${layout?.bands} band(s)`);
+    // A call with other values first leaves its rows in the scratch, where padding columns now lie.
+    agreesWithDirect([1, 130, 131, 9], filterShape, { strides: 1, padding: 'VALID' }, 21, 'scratch filler');
+    agreesWithDirect(inputShape, filterShape, options, 23, 'whole output in bands');
+  });
+
   test('a geometry whose smallest band passes the scratch limit runs the TypeScript kernel', () => {
     // Dilation 20: one output row needs 41 input rows of 1000 x 64 floats (10 MB).
     const inputShape = [1, 41, 1000, 64];

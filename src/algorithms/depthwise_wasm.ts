@@ -11,8 +11,10 @@
  *      A channel multiplier M > 1 is expanded there too: input channel k is written M times, as band
  *      channels k * M .. k * M + M - 1, so the kernel only ever sees multiplier 1 (the filter
  *      [kh, kw, C, M] read as [kh, kw, C * M] is then exactly the filter for those channels);
+ *      The padding columns are zeroed once per call (every band row has them at the same place);
  *   2. the kernel computes the band's output rows into wasm memory;
- *   3. they are copied out (transposed back for NCHW).
+ *   3. they are copied out (transposed back for NCHW). A small NHWC output (WHOLE_OUTPUT_BYTES) is
+ *      instead computed whole in wasm memory and leaves in one slice at the end.
  * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
  * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
  * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
@@ -48,6 +50,11 @@ export const DWCONV_SCRATCH_BYTES = 8 << 20;
 const DWCONV_BAND_BYTES = 512 << 10;
 /** Spare bytes after each band: a partial channel tile reads and writes up to 12 bytes past a pixel. */
 const SPILL_BYTES = 16;
+/**
+ * Largest NHWC output computed whole in wasm memory and sliced out at the end (measured: faster up to
+ * about this size; beyond it the per-band copy-out, reading each band while it is in cache, wins).
+ */
+const WHOLE_OUTPUT_BYTES = 512 << 10;
 
 /** How one depthwise convolution is laid out in wasm memory. */
 export interface DwconvLayout {
@@ -122,8 +129,8 @@ export function depthwiseConv2dWasm(
   const layout = engine ? dwconvLayout(g) : null;
   // A module built before f32_dwconv existed (stale generated files) also takes the TypeScript path.
   if (!engine || !layout || !kernels?.f32_dwconv) return depthwiseConv2dFast(g, input, filter);
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
-  if (output.length === 0) return output;
+  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  if (size === 0) return new Float32Array(0);
   const { heap } = engine;
   const taps = g.filterHeight * g.filterWidth;
   const packed = packedWeights(filter, dwconvPackKey(taps, layout.channels), () =>
@@ -131,9 +138,16 @@ export function depthwiseConv2dWasm(
   );
   const weights = heap.placeWeights(packed);
   const inputBand = heap.scratchBase;
+  // Small NHWC outputs are computed whole into wasm memory (where they stay in cache) and leave in one
+  // slice; larger ones leave band by band, each band copied out while it is still in cache.
+  const whole = g.dataFormat === 'NHWC' && size * 4 <= WHOLE_OUTPUT_BYTES;
   const outputBand = align64(inputBand + layout.inputBytes);
-  heap.ensure(outputBand + layout.outputBytes);
+  heap.ensure(outputBand + (whole ? size * 4 + SPILL_BYTES : layout.outputBytes));
+  const output = whole ? null : new Float32Array(size);
+  zeroPaddingColumns(heap.f32, inputBand >> 2, g, layout);
   const rowBytes = layout.rowFloats * 4;
+  const imageBytes = g.outHeight * g.outWidth * g.outChannels * 4;
+  const bandBytes = layout.bandRows * g.outWidth * g.outChannels * 4;
   for (let b = 0; b < g.batch; b++) {
     for (let band = 0; band < layout.bands; band++) {
       const first = band * layout.bandRows;
@@ -141,6 +155,7 @@ export function depthwiseConv2dWasm(
       if (rows <= 0) break;
       const inputRows = (rows - 1) * g.strideHeight + g.effectiveFilterHeight;
       copyInputRows(heap.f32, inputBand >> 2, input, g, layout, b, first * g.strideHeight, inputRows);
+      const y = whole ? outputBand + b * imageBytes + band * bandBytes : outputBand;
       kernels.f32_dwconv(
         rows,
         g.outWidth,
@@ -153,19 +168,46 @@ export function depthwiseConv2dWasm(
         g.strideHeight * rowBytes,
         g.dilationHeight * rowBytes,
         weights,
-        outputBand,
+        y,
       );
-      copyOutputRows(heap.f32, outputBand >> 2, output, g, b, first, rows);
+      if (output) copyOutputRows(heap.f32, outputBand >> 2, output, g, b, first, rows);
     }
   }
-  return output;
+  return output ?? heap.f32.slice(outputBand >> 2, (outputBand >> 2) + size);
+}
+
+/** Padded columns [first, end) of a band row hold input columns; the others are padding. */
+function inputColumns(g: DepthwiseGeometry, layout: DwconvLayout): { first: number; end: number } {
+  const first = Math.min(layout.paddedWidth, g.padLeft);
+  return { first, end: Math.max(first, Math.min(layout.paddedWidth, g.padLeft + g.inWidth)) };
+}
+
+/**
+ * Writes the zero padding columns of every row of the input band, once per call: the band copies only
+ * ever write input columns (or whole zero rows), so the padding columns stay zero from band to band.
+ */
+function zeroPaddingColumns(
+  heap: Float32Array,
+  dst: number,
+  g: DepthwiseGeometry,
+  layout: DwconvLayout,
+): void {
+  const { channels, paddedWidth, rowFloats } = layout;
+  const { first, end } = inputColumns(g, layout);
+  if (first === 0 && end === paddedWidth) return;
+  const rows = (layout.bandRows - 1) * g.strideHeight + g.effectiveFilterHeight;
+  for (let r = 0, d = dst; r < rows; r++, d += rowFloats) {
+    if (first > 0) heap.fill(0, d, d + first * channels);
+    if (end < paddedWidth) heap.fill(0, d + end * channels, d + rowFloats);
+  }
 }
 
 /**
  * Copies padded rows [firstPaddedRow, firstPaddedRow + count) of image b into wasm memory at float
  * index `dst`, NHWC, layout.paddedWidth columns of layout.channels a row. Padded row r is input row
- * r - padTop, padded column p is input column p - padLeft; everything outside the input is zero.
- * Band channel k * M + q holds input channel k.
+ * r - padTop, padded column p is input column p - padLeft. Rows outside the input are written as
+ * zeros; padding columns are left as they are (zeroPaddingColumns wrote them). Band channel k * M + q
+ * holds input channel k.
  */
 function copyInputRows(
   heap: Float32Array,
@@ -177,11 +219,9 @@ function copyInputRows(
   firstPaddedRow: number,
   count: number,
 ): void {
-  const { channels, paddedWidth, rowFloats } = layout;
+  const { channels, rowFloats } = layout;
   const { inChannels, inHeight, inWidth, channelMultiplier: m } = g;
-  // Padded columns [first, end) hold input columns [0, end - first); the rest are zeros.
-  const first = Math.min(paddedWidth, g.padLeft);
-  const end = Math.min(paddedWidth, g.padLeft + inWidth);
+  const { first, end } = inputColumns(g, layout);
   const nhwc = g.dataFormat === 'NHWC';
   for (let r = 0; r < count; r++) {
     const iy = firstPaddedRow + r - g.padTop;
@@ -190,8 +230,6 @@ function copyInputRows(
       heap.fill(0, d, d + rowFloats);
       continue;
     }
-    if (first > 0) heap.fill(0, d, d + first * channels);
-    if (end < paddedWidth) heap.fill(0, d + end * channels, d + rowFloats);
     const columns = end - first;
     const at = d + first * channels;
     if (nhwc && m === 1) {
