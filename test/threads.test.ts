@@ -181,7 +181,7 @@ test('the planner: one thread for the seed problems, more for large ones, the op
   assert.equal(planThreads(large, 'igemm'), expected);
   assert.equal(planThreads(seed1, 'igemm', 3), 3);
   assert.equal(planThreads(large, 'igemm', 1), 1);
-  for (const algorithm of CONV2D_ALGORITHMS.filter((a) => a !== 'igemm')) {
+  for (const algorithm of CONV2D_ALGORITHMS.filter((a) => a !== 'igemm' && a !== 'winograd')) {
     assert.equal(planThreads(large, algorithm, 4), 1, `${algorithm} has no threaded form`);
   }
 });

@@ -3,7 +3,7 @@
  * engine (m = 2, 4, 5 or 6; matrices in src/kernels/winograd_matrices.ts, kernels in
  * wasm/assembly/winograd.ts). Each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
  * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
- * m = 5, 5.1x for m = 6.
+ * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there).
  *
  * The output's tiles are processed in blocks (whole tile rows of one image, or part of one row when a
  * row alone is over budget). For each block:
@@ -14,6 +14,11 @@
  *      filter and kept in the weights cache): alpha^2 GEMMs on the f32-igemm-4x8 microkernel;
  *   4. f32_winograd_output computes Y = A^T M A into a band of output rows, which is copied out.
  * Scratch is bounded by WINOGRAD_BLOCK_BYTES for V and M plus the bands (see winogradLayout).
+ *
+ * Steps 2-4 are phases of kernel calls (driveWinograd): the transforms split the block's tiles, the
+ * GEMM its alpha^2 slices, and each call computes its outputs the same way whoever runs it, so the
+ * same driver runs on one thread (runWinograd) or on the worker pool (src/parallel/winograd_jobs.ts)
+ * with the same bits. Copies in and out happen during phases that do not touch the band they use.
  *
  * Accuracy (test/winograd_accuracy.test.ts: unit-normal data, max |err| / max |exact| against float64;
  * the bound is 1e-4), for F(2x2), F(4x4), F(5x5), F(6x6): resnet-3x3-56 3.7e-7, 8.1e-6, 1.2e-5, 9.7e-6;
@@ -85,13 +90,15 @@ interface WinogradExports {
   ): number;
 }
 
+export type WinogradKernel = keyof WinogradExports;
+
 /** Bytes of V and M (the transformed tiles of one block): small enough to stay in a 4 MB L2 cache. */
 export const WINOGRAD_BLOCK_BYTES = 2 << 20;
 /** Pointer table at the start of the input transform's work area (see wasm/assembly/winograd.ts). */
 const INPUT_TABLE_BYTES = 256;
 /** Beyond these, winograd declines (the planner then uses igemm or im2col). */
 const MAX_WEIGHT_BYTES = 256 << 20;
-const MAX_SCRATCH_BYTES = 512 << 20;
+export const WINOGRAD_MAX_SCRATCH_BYTES = 512 << 20;
 
 /** How one winograd convolution is laid out in wasm memory. */
 export interface WinogradLayout {
@@ -111,18 +118,31 @@ export interface WinogradLayout {
   outBandRows: number;
   vSliceBytes: number;
   mSliceBytes: number;
+  /** One transform call's work area (its pointer table and first-pass results), and its slot with a trash pixel. */
   workBytes: number;
+  slotBytes: number;
+  /** Work slots: one per transform call of a phase (calls running at once must not share one). */
+  slots: number;
   inputBytes: number;
   vBytes: number;
   mBytes: number;
   outputBytes: number;
-  /** Everything one call places in the scratch area (the row table, zero/trash pixels and the above). */
+  /** Everything one call places in the scratch area (the row table, zero pixel and the above). */
   scratchBytes: number;
 }
 
 const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLayout {
+/**
+ * The layout of `g` in F(tile x tile) blocks of at most `blockBytes` of V and M, with `slots` work
+ * areas (one per transform call of a phase).
+ */
+export function winogradLayout(
+  g: ConvGeometry,
+  tile: WinogradTile,
+  blockBytes = WINOGRAD_BLOCK_BYTES,
+  slots = 1,
+): WinogradLayout {
   const m = tile;
   const alpha = m + 2;
   const alpha2 = alpha * alpha;
@@ -130,7 +150,7 @@ export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLay
   const tileCols = Math.ceil(g.outWidth / m);
   const cp = round4(g.inChannels);
   const kp = round4(g.outChannels);
-  const budgetTiles = Math.max(1, Math.floor(WINOGRAD_BLOCK_BYTES / (alpha2 * (cp + kp) * 4)));
+  const budgetTiles = Math.max(1, Math.floor(blockBytes / (alpha2 * (cp + kp) * 4)));
   let rowsPerBlock: number;
   let colsPerBlock: number;
   if (tileCols <= budgetTiles) {
@@ -147,6 +167,7 @@ export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLay
   const vSliceBytes = round4(blockTiles) * cp * 4;
   const mSliceBytes = blockTiles * kp * 4;
   const workBytes = Math.max(INPUT_TABLE_BYTES + alpha2 * cp * 4, m * alpha * kp * 4);
+  const slotBytes = align64(workBytes) + align64(kp * 4);
   const inputBytes = bandRows * g.inWidth * cp * 4;
   const vBytes = alpha2 * vSliceBytes;
   const mBytes = alpha2 * mSliceBytes;
@@ -154,8 +175,7 @@ export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLay
   const scratchBytes =
     align64(round4(blockTiles) * 4) +
     align64(cp * 4) +
-    align64(kp * 4) +
-    align64(workBytes) +
+    slots * slotBytes +
     align64(inputBytes) +
     align64(vBytes) +
     align64(mBytes) +
@@ -175,6 +195,8 @@ export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLay
     vSliceBytes,
     mSliceBytes,
     workBytes,
+    slotBytes,
+    slots,
     inputBytes,
     vBytes,
     mBytes,
@@ -184,17 +206,75 @@ export function winogradLayout(g: ConvGeometry, tile: WinogradTile): WinogradLay
 }
 
 /**
- * The tile size for a geometry, by the multiplications (tiles x alpha^2) each needs, partial tiles at the
- * image's edge included: F(4x4, 3x3), or F(2x2, 3x3) where that needs fewer (tiny outputs).
- * F(5x5) and F(6x6) need fewer on some sizes (14x14: 441 for F(5x5) against 576; 28x28: 1600 for
- * F(6x6) against 1764) but measured no faster on the suite: their transformed filters are 1.4x and 1.8x larger, their transforms cost
- * more per output, and few tiles fill the GEMM's 4-row tiles badly (14x14 in F(5x5): 9 tiles take 12
- * rows). They stay available to conv2dWinogradTile.
+ * Cost of a transformed float, in units of one multiply-add of the GEMM, for the input transform
+ * (per float of V) and the output transform (per float of M), by tile size: F(5x5)'s points are not
+ * symmetric, so its transforms share fewer terms. Measured with wasm/probe/winograd.ts --stages on the
+ * suite's 3x3 shapes (plain SIMD, one thread). The copies in and out cost the same for every tile size.
+ */
+const INPUT_COST: Record<WinogradTile, number> = { 2: 4.8, 4: 6.3, 5: 11.5, 6: 8.5 };
+const OUTPUT_COST: Record<WinogradTile, number> = { 2: 2.3, 4: 4.1, 5: 6.2, 6: 7.1 };
+/** A larger tile must be modelled this much cheaper to be chosen (its filter takes more memory). */
+const LARGER_TILE_MARGIN = 0.03;
+
+/**
+ * The GEMMs' multiply-adds as the microkernel runs them: each block's tiles rounded up to its 4-row
+ * tiles, each group's outputs to its 8 columns.
+ */
+export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
+  const layout = winogradLayout(g, m);
+  let rows = 0;
+  for (let ty = 0; ty < layout.tileRows; ty += layout.rowsPerBlock) {
+    const tileRows = Math.min(layout.rowsPerBlock, layout.tileRows - ty);
+    for (let tx = 0; tx < layout.tileCols; tx += layout.colsPerBlock) {
+      rows += round4(tileRows * Math.min(layout.colsPerBlock, layout.tileCols - tx));
+    }
+  }
+  const opg = g.outChannels / g.groups;
+  return (
+    g.batch * rows * layout.alpha * layout.alpha * g.filterInChannels * Math.ceil(opg / 8) * 8 * g.groups
+  );
+}
+
+/**
+ * The modelled time of `g` in F(m x m) tiles, in GEMM multiply-adds: the GEMMs (winogradGemmMacs) and
+ * both transforms, which run over every tile, partial tiles at the image's edge included.
+ */
+export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
+  const alpha = m + 2;
+  const tiles = g.batch * Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m);
+  const transformed =
+    tiles * alpha * alpha * (round4(g.inChannels) * INPUT_COST[m] + round4(g.outChannels) * OUTPUT_COST[m]);
+  return winogradGemmMacs(g, m) + transformed;
+}
+
+/**
+ * The tile size for a geometry: the cheapest by winogradCost of F(2x2), F(4x4), F(5x5) and F(6x6),
+ * preferring the smaller tile unless a larger one is LARGER_TILE_MARGIN cheaper (smaller tiles round
+ * less, and their transformed filters are smaller). Every one is within the 1e-4 accuracy bound.
  */
 export function winogradTile(g: ConvGeometry): WinogradTile {
-  const multiplications = (m: number) =>
-    Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m) * (m + 2) * (m + 2);
-  return multiplications(2) < multiplications(4) ? 2 : 4;
+  let tile = chosenTiles.get(g);
+  if (tile === undefined) {
+    tile = cheapestTile(g);
+    chosenTiles.set(g, tile);
+  }
+  return tile;
+}
+
+/** The planner asks several times about one conv2d call's geometry object. */
+const chosenTiles = new WeakMap<ConvGeometry, WinogradTile>();
+
+function cheapestTile(g: ConvGeometry): WinogradTile {
+  let best: WinogradTile = 2;
+  let bestCost = winogradCost(g, 2);
+  for (const m of [4, 5, 6] as const) {
+    const cost = winogradCost(g, m);
+    if (cost < bestCost * (1 - LARGER_TILE_MARGIN)) {
+      best = m;
+      bestCost = cost;
+    }
+  }
+  return best;
 }
 
 /** Why winograd cannot compute this geometry here, or null when it can. */
@@ -214,7 +294,7 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
   const weightBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
   if (weightBytes > MAX_WEIGHT_BYTES) return `its transformed filter would take ${weightBytes} bytes`;
   const { scratchBytes } = winogradLayout(g, tile);
-  if (scratchBytes > MAX_SCRATCH_BYTES) return `one block of tiles would need ${scratchBytes} bytes`;
+  if (scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) return `one block of tiles would need ${scratchBytes} bytes`;
   return null;
 }
 
@@ -257,21 +337,29 @@ export function conv2dWinogradTile(
 ): Float32Array {
   const engine = wasmEngine();
   if (!engine) throw new Error('conv2dWinograd: the WebAssembly SIMD engine is not available');
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
-  if (output.length === 0) return output;
-  const finite = runWinograd(engine, g, input, filter, output, tile);
-  return finite ? output : conv2dIgemm(g, input, filter);
+  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  if (size === 0) return new Float32Array(0);
+  const run = placeWinograd(engine.heap, g, filter, tile);
+  let output: Float32Array | undefined;
+  const finite = driveWinograd(
+    engine.heap,
+    run,
+    input,
+    () => (output ??= new Float32Array(size)),
+    singleThreadPhases(engine),
+  );
+  return finite && output ? output : conv2dIgemm(g, input, filter);
 }
 
 /** Byte addresses of one run's buffers in wasm memory. */
-interface WinogradRun {
+export interface WinogradRun {
   g: ConvGeometry;
   layout: WinogradLayout;
   weights: number;
   uSliceBytes: number;
   table: number;
   zero: number;
-  trash: number;
+  /** The first work slot (each is layout.slotBytes: the work area, then a trash pixel). */
   work: number;
   inputBand: number;
   v: number;
@@ -284,13 +372,14 @@ export function winogradPackKey(tile: WinogradTile, groups: number): string {
   return `winograd-f${tile}x${tile}-3x3/groups=${groups}`;
 }
 
-function placeWinograd(
+/** Places the transformed filter (resident) and the scratch of `layout` (see winogradLayout) in the heap. */
+export function placeWinograd(
   heap: WasmHeap,
   g: ConvGeometry,
   filter: Float32Array,
   tile: WinogradTile,
+  layout = winogradLayout(g, tile),
 ): WinogradRun {
-  const layout = winogradLayout(g, tile);
   const matrices = WINOGRAD_MATRICES[tile];
   const packed = packedWeights(filter, winogradPackKey(tile, g.groups), () =>
     packWinogradFilter(filter, g.filterInChannels, g.outChannels, g.groups, matrices),
@@ -299,9 +388,8 @@ function placeWinograd(
   const table = heap.scratchBase;
   const tableEntries = round4(layout.blockTiles);
   const zero = align64(table + tableEntries * 4);
-  const trash = align64(zero + layout.cp * 4);
-  const work = align64(trash + layout.kp * 4);
-  const inputBand = align64(work + layout.workBytes);
+  const work = align64(zero + layout.cp * 4);
+  const inputBand = work + layout.slots * layout.slotBytes;
   const v = align64(inputBand + layout.inputBytes);
   const m = align64(v + layout.vBytes);
   const outputBand = align64(m + layout.mBytes);
@@ -314,24 +402,29 @@ function placeWinograd(
   // only ever meets finite numbers there.
   if (layout.kp !== g.outChannels) f32.fill(0, m >> 2, (m + layout.mBytes) >> 2);
   const uSliceBytes = winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
-  return { g, layout, weights, uSliceBytes, table, zero, trash, work, inputBand, v, m, outputBand };
+  return { g, layout, weights, uSliceBytes, table, zero, work, inputBand, v, m, outputBand };
 }
 
-/** Computes `output`; false (output incomplete) as soon as a block produces a NaN or an infinity. */
-function runWinograd(
-  engine: WasmEngine,
-  g: ConvGeometry,
-  input: Float32Array,
-  filter: Float32Array,
-  output: Float32Array,
-  tile: WinogradTile,
-): boolean {
-  const { heap } = engine;
-  const kernels = engine.kernels as unknown as WinogradExports;
-  const run = placeWinograd(heap, g, filter, tile);
-  const { layout } = run;
-  const m = tile;
-  const alpha2 = layout.alpha * layout.alpha;
+/** One block: tiles [firstTile, firstTile + tiles) of image b, tile rows ty0.. and columns tx0... */
+export interface WinogradBlock {
+  b: number;
+  ty0: number;
+  rows: number;
+  tx0: number;
+  cols: number;
+  firstTile: number;
+  tiles: number;
+  /** Input rows [bandFirst, bandFirst + bandRows) are in the input band; newBand: this block loads them. */
+  bandFirst: number;
+  bandRows: number;
+  newBand: boolean;
+}
+
+/** The blocks of a run in order (image by image, tile row blocks, then parts of a tile row). */
+export function winogradBlocks(run: WinogradRun): WinogradBlock[] {
+  const { g, layout } = run;
+  const m = layout.tile;
+  const blocks: WinogradBlock[] = [];
   for (let b = 0; b < g.batch; b++) {
     for (let ty0 = 0; ty0 < layout.tileRows; ty0 += layout.rowsPerBlock) {
       const rows = Math.min(layout.rowsPerBlock, layout.tileRows - ty0);
@@ -339,79 +432,207 @@ function runWinograd(
       const bandFirst = Math.max(0, top);
       const bandEnd = Math.min(g.inHeight, top + (rows - 1) * m + layout.alpha);
       const bandRows = Math.max(0, bandEnd - bandFirst);
-      copyInputRows(heap.f32, run.inputBand >> 2, input, g, layout.cp, b, bandFirst, bandRows);
       for (let tx0 = 0; tx0 < layout.tileCols; tx0 += layout.colsPerBlock) {
         const cols = Math.min(layout.colsPerBlock, layout.tileCols - tx0);
         const firstTile = ty0 * layout.tileCols + tx0;
-        const tiles = rows * cols;
-        kernels.f32_winograd_input(
-          m,
-          run.inputBand,
+        blocks.push({
+          b,
+          ty0,
+          rows,
+          tx0,
+          cols,
+          firstTile,
+          tiles: rows * cols,
           bandFirst,
           bandRows,
-          g.inWidth,
-          layout.cp,
-          g.padTop,
-          g.padLeft,
-          layout.tileCols,
-          firstTile,
-          tiles,
-          run.zero,
-          run.work,
-          run.v,
-          layout.vSliceBytes,
-        );
-        kernels.f32_winograd_gemm(
-          alpha2,
-          tiles,
-          g.groups,
-          g.filterInChannels,
-          g.outChannels / g.groups,
-          run.table,
-          run.v,
-          layout.vSliceBytes,
-          run.weights,
-          run.uSliceBytes,
-          run.m,
-          layout.mSliceBytes,
-          layout.kp,
-        );
-        const nonFinite = kernels.f32_winograd_output(
-          m,
-          run.m,
-          layout.mSliceBytes,
-          layout.kp,
-          layout.tileCols,
-          firstTile,
-          tiles,
-          run.outputBand,
-          ty0 * m,
-          g.outHeight,
-          g.outWidth,
-          run.trash,
-          run.work,
-        );
-        if (nonFinite) return false;
-        const outFirst = ty0 * m;
-        const outRows = Math.min(g.outHeight, (ty0 + rows) * m) - outFirst;
-        const colFirst = tx0 * m;
-        const colEnd = Math.min(g.outWidth, (tx0 + cols) * m);
-        copyOutput(
-          heap.f32,
-          run.outputBand >> 2,
-          layout.kp,
-          output,
-          g,
-          b,
-          outFirst,
-          outRows,
-          colFirst,
-          colEnd,
-        );
+          newBand: tx0 === 0,
+        });
       }
     }
   }
+  return blocks;
+}
+
+/** [first, count] of `parts` near-equal contiguous shares of n items (no empty share). */
+function shares(n: number, parts: number): [number, number][] {
+  const count = Math.max(1, Math.min(n, parts));
+  const out: [number, number][] = [];
+  for (let i = 0; i < count; i++) {
+    const first = Math.floor((i * n) / count);
+    out.push([first, Math.floor(((i + 1) * n) / count) - first]);
+  }
+  return out;
+}
+
+/** f32_winograd_input calls for a block, its tiles split in `parts` (each call in its own work slot). */
+export function inputCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
+  const { g, layout } = run;
+  return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => [
+    layout.tile,
+    run.inputBand,
+    block.bandFirst,
+    block.bandRows,
+    g.inWidth,
+    layout.cp,
+    g.padTop,
+    g.padLeft,
+    layout.tileCols,
+    block.firstTile + s0,
+    n,
+    run.zero,
+    run.work + i * layout.slotBytes,
+    run.v + s0 * layout.cp * 4,
+    layout.vSliceBytes,
+  ]);
+}
+
+/** f32_winograd_gemm calls for a block, its alpha^2 slices split in `parts`. */
+export function gemmCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
+  const { g, layout } = run;
+  return shares(layout.alpha * layout.alpha, parts).map(([ij, n]) => [
+    n,
+    block.tiles,
+    g.groups,
+    g.filterInChannels,
+    g.outChannels / g.groups,
+    run.table,
+    run.v + ij * layout.vSliceBytes,
+    layout.vSliceBytes,
+    run.weights + ij * run.uSliceBytes,
+    run.uSliceBytes,
+    run.m + ij * layout.mSliceBytes,
+    layout.mSliceBytes,
+    layout.kp,
+  ]);
+}
+
+/** f32_winograd_output calls for a block, its tiles split in `parts` (each in its own work slot). */
+export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
+  const { g, layout } = run;
+  return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => {
+    const slot = run.work + i * layout.slotBytes;
+    return [
+      layout.tile,
+      run.m + s0 * layout.kp * 4,
+      layout.mSliceBytes,
+      layout.kp,
+      layout.tileCols,
+      block.firstTile + s0,
+      n,
+      run.outputBand,
+      block.ty0 * layout.tile,
+      g.outHeight,
+      g.outWidth,
+      slot + align64(layout.workBytes),
+      slot,
+    ];
+  });
+}
+
+/**
+ * Runs one phase: `kernel` once per argument list, and `meanwhile` (work for the calling thread that
+ * touches none of the memory the calls use) in any order with them. Returns the OR of the results.
+ */
+export interface WinogradPhases {
+  /** Calls a transform phase is split into (1 on one thread). */
+  parts: number;
+  run(kernel: WinogradKernel, calls: number[][], meanwhile?: () => void): number;
+}
+
+/** Every phase on the calling thread, through the single-threaded engine's exports. */
+function singleThreadPhases(engine: WasmEngine): WinogradPhases {
+  const kernels = engine.kernels as unknown as Record<WinogradKernel, (...args: number[]) => number | void>;
+  return {
+    parts: 1,
+    run(kernel, calls, meanwhile) {
+      meanwhile?.();
+      const fn = kernels[kernel];
+      let result = 0;
+      for (const c of calls) result |= (fn(...c) ?? 0) as number;
+      return result;
+    },
+  };
+}
+
+/**
+ * Computes the convolution of `run` into output() (allocated on first use), phase by phase; false
+ * (output incomplete) as soon as a block produces a NaN or an infinity. The input band is read only by
+ * the input transform and the output band written only by the output transform, so the next block's
+ * rows are copied in during the output transform and the last block's copied out during the GEMM.
+ * The output array is allocated during the first GEMM but its pages are not touched ahead of the
+ * stores: touching them while workers compute measured slower on the 2-vCPU VM (each first write to a
+ * page of a new array is a page fault, about 2 us alone and several times that while another thread
+ * of the process runs; resnet-3x3-56 on 2 threads: 3.7 ms with every page touched during the GEMM,
+ * 1.95 ms without).
+ */
+export function driveWinograd(
+  heap: WasmHeap,
+  run: WinogradRun,
+  input: Float32Array,
+  output: () => Float32Array,
+  phases: WinogradPhases,
+): boolean {
+  const blocks = winogradBlocks(run);
+  const parts = phases.parts;
+  if (blocks.length === 0) return true;
+  loadBlockInput(heap, run, input, blocks[0]);
+  let previous: WinogradBlock | null = null;
+  for (let i = 0; i < blocks.length; i++) {
+    const block = blocks[i];
+    const next = blocks[i + 1];
+    phases.run('f32_winograd_input', inputCalls(run, block, parts));
+    const stored = previous;
+    phases.run('f32_winograd_gemm', gemmCalls(run, block, parts), () => {
+      const out = output();
+      if (stored) storeBlockOutput(heap, run, out, stored);
+    });
+    const loadNext = next?.newBand ? () => loadBlockInput(heap, run, input, next) : undefined;
+    if (phases.run('f32_winograd_output', outputCalls(run, block, parts), loadNext)) return false;
+    previous = block;
+  }
+  storeBlockOutput(heap, run, output(), blocks[blocks.length - 1]);
   return true;
+}
+
+/** Copies the input rows under `block` into the input band. */
+function loadBlockInput(heap: WasmHeap, run: WinogradRun, input: Float32Array, block: WinogradBlock): void {
+  copyInputRows(
+    heap.f32,
+    run.inputBand >> 2,
+    input,
+    run.g,
+    run.layout.cp,
+    block.b,
+    block.bandFirst,
+    block.bandRows,
+  );
+}
+
+/** Copies the outputs of `block` from the output band into `output` (conv2d's whole output). */
+function storeBlockOutput(
+  heap: WasmHeap,
+  run: WinogradRun,
+  output: Float32Array,
+  block: WinogradBlock,
+): void {
+  const { g, layout } = run;
+  const m = layout.tile;
+  const outFirst = block.ty0 * m;
+  const outRows = Math.min(g.outHeight, (block.ty0 + block.rows) * m) - outFirst;
+  const colFirst = block.tx0 * m;
+  const colEnd = Math.min(g.outWidth, (block.tx0 + block.cols) * m);
+  copyOutput(
+    heap.f32,
+    run.outputBand >> 2,
+    layout.kp,
+    output,
+    g,
+    block.b,
+    outFirst,
+    outRows,
+    colFirst,
+    colEnd,
+  );
 }
 
 /**

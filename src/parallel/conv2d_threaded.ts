@@ -4,13 +4,15 @@
  * Only where a thread may block and start workers synchronously (Node, main thread or worker); a
  * browser's main thread may not block, so there conv2d runs on one thread (conv2dAsync uses the pool).
  *
- * Algorithms without a threaded form (direct, im2col, and those not split into pool jobs yet) run on
- * the calling thread. If the pool breaks mid-call (a worker died, a job stalled) the call is computed
+ * igemm and winograd are threaded (igemm_jobs.ts, winograd_jobs.ts); the other algorithms (direct,
+ * im2col, fft: not split into pool jobs yet) run on the calling thread. If the pool breaks mid-call (a worker died, a job stalled) the call is computed
  * again on the calling thread, by the single-threaded engine over its own memory: never a partial result.
  */
 import type { ConvGeometry } from '../geometry.js';
 import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { conv2dIgemm } from '../algorithms/igemm.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
+import { winogradThreaded } from './winograd_jobs.js';
 import { parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, isNode, workersSupported } from './pool.js';
 
@@ -46,6 +48,29 @@ export function conv2dIgemmThreaded(
   return allocate();
 }
 
+/**
+ * winograd on `threads` threads, or null when the pool is unavailable, busy or broke during the call.
+ * Outputs that are not finite are recomputed by igemm (threaded too), as on one thread.
+ */
+export function conv2dWinogradThreaded(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+): Float32Array | null {
+  const engine = syncThreadsSupported() ? parallelEngine() : null;
+  if (!engine || engine.busy) return null;
+  let result;
+  try {
+    result = winogradThreaded(engine, g, input, filter, threads);
+  } catch (error) {
+    if (error instanceof PoolBrokenError) return null;
+    throw error;
+  }
+  if (result !== 'non-finite') return result;
+  return conv2dIgemmThreaded(g, input, filter, threads) ?? conv2dIgemm(g, input, filter);
+}
+
 /** runConv2d on `threads` threads where the plan's algorithm has a threaded form. */
 export function runConv2dThreaded(
   plan: Conv2dPlan,
@@ -56,6 +81,10 @@ export function runConv2dThreaded(
 ): Float32Array {
   if (threads > 1 && plan.algorithm === 'igemm') {
     const output = conv2dIgemmThreaded(g, input, filter, threads);
+    if (output) return output;
+  }
+  if (threads > 1 && plan.algorithm === 'winograd') {
+    const output = conv2dWinogradThreaded(g, input, filter, threads);
     if (output) return output;
   }
   return runConv2d(plan, g, input, filter);

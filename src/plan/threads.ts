@@ -13,7 +13,7 @@ import type { Conv2dAlgorithm } from './planner.js';
 export const MAX_THREADS = 64;
 
 /** Algorithms that split their work over the worker pool (src/parallel/). */
-export const THREADED_ALGORITHMS: readonly Conv2dAlgorithm[] = ['igemm'];
+export const THREADED_ALGORITHMS: readonly Conv2dAlgorithm[] = ['igemm', 'winograd'];
 
 /**
  * FLOPs that make one more thread worth waking. Measured with wasm/probe/threads.ts (Node 20, a
@@ -23,6 +23,9 @@ export const THREADED_ALGORITHMS: readonly Conv2dAlgorithm[] = ['igemm'];
  * on the suite's larger shapes. So: a second thread from 10 MFLOP.
  */
 export const MIN_FLOPS_PER_THREAD = 5_000_000;
+
+/** How many times fewer FLOPs winograd does than the count in ConvGeometry.flops (the direct sum's). */
+const WINOGRAD_SAVING = 4;
 
 /** Checks the `threads` option: undefined, or an integer from 1 to MAX_THREADS. */
 export function checkThreads(op: string, value: unknown): number | undefined {
@@ -66,5 +69,7 @@ export function defaultThreads(): number {
 export function planThreads(g: ConvGeometry, algorithm: Conv2dAlgorithm, requested?: number): number {
   if (!THREADED_ALGORITHMS.includes(algorithm)) return 1;
   if (requested !== undefined) return requested;
-  return Math.max(1, Math.min(defaultThreads(), Math.floor(g.flops / MIN_FLOPS_PER_THREAD)));
+  // Winograd does about a quarter of the direct sum's multiplications (F(4x4): 4x fewer).
+  const work = algorithm === 'winograd' ? g.flops / WINOGRAD_SAVING : g.flops;
+  return Math.max(1, Math.min(defaultThreads(), Math.floor(work / MIN_FLOPS_PER_THREAD)));
 }

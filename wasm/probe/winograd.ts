@@ -8,6 +8,9 @@
  *   node --import tsx wasm/probe/winograd.ts [filter] [--rounds=7] [--tiles=2,4,5,6] [--no-tfjs] [--no-error]
  *   node --experimental-wasm-relaxed-simd --import tsx wasm/probe/winograd.ts     (relaxed SIMD, Node 20)
  *   CONVKIT_WASM=simd ...                                                        (force plain SIMD)
+ *   ... --stages     time each phase (input transform, GEMM, output transform, copies) per tile size instead,
+ *                    and print the cost of a transformed float in GEMM multiply-adds (winogradCost's constants)
+ *   ... --threads=2  also time conv2d({ algorithm: 'winograd', threads: 2 }) (and igemm on 2 threads)
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -15,7 +18,18 @@ import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { conv2d, convGeometry, randomNormal, type ConvGeometry } from '../../src/index.js';
 import { conv2dIgemm } from '../../src/algorithms/igemm.js';
-import { conv2dWinogradTile, winogradTile } from '../../src/algorithms/winograd.js';
+import {
+  conv2dWinogradTile,
+  gemmCalls,
+  inputCalls,
+  outputCalls,
+  placeWinograd,
+  winogradBlocks,
+  winogradCost,
+  winogradGemmMacs,
+  winogradTile,
+  type WinogradKernel,
+} from '../../src/algorithms/winograd.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import type { WinogradTile } from '../../src/kernels/winograd_matrices.js';
 
@@ -32,6 +46,8 @@ const only = args.find((a) => !a.startsWith('--'));
 const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 7);
 const withTfjs = !args.includes('--no-tfjs');
 const withError = !args.includes('--no-error');
+const stages = args.includes('--stages');
+const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
 const shapes = (
   JSON.parse(readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8')) as Shape[]
 ).filter(
@@ -99,6 +115,69 @@ function relativeError(y: Float32Array, ref: Float64Array): number {
   return err / scale;
 }
 
+/** Per-phase times (ms per call) of F(t x t) on g, the median of `rounds` timings of each phase. */
+function stageTimes(
+  g: ConvGeometry,
+  x: Float32Array,
+  w: Float32Array,
+  t: WinogradTile,
+): Record<string, number> {
+  const engine = wasmEngine();
+  if (!engine) throw new Error('no wasm engine');
+  const kernels = engine.kernels as unknown as Record<WinogradKernel, (...a: number[]) => number>;
+  const run = placeWinograd(engine.heap, g, w, t);
+  const blocks = winogradBlocks(run);
+  const phase = (kernel: WinogradKernel, make: typeof inputCalls) => () => {
+    for (const block of blocks) for (const c of make(run, block, 1)) kernels[kernel](...c);
+  };
+  const out = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  const parts: Record<string, () => void> = {
+    input: phase('f32_winograd_input', inputCalls),
+    gemm: phase('f32_winograd_gemm', gemmCalls),
+    output: phase('f32_winograd_output', outputCalls),
+    total: () => void conv2dWinogradTile(g, x, w, t),
+    alloc: () => void new Float32Array(out.length).fill(0, 0, out.length),
+  };
+  const times: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, fn] of Object.entries(parts)) {
+      fn();
+      (times[name] ??= []).push(timeOne(fn, g.flops / 4));
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([n, v]) => [n, median(v)]));
+}
+
+if (stages) {
+  for (const s of shapes) {
+    const x = randomNormal(s.input, { seed: 1 });
+    const w = randomNormal(s.filter, { seed: 2 });
+    const g = convGeometry('conv2d', s.input, s.filter, { strides: s.strides, padding: s.padding });
+    const tiles = (args
+      .find((a) => a.startsWith('--tiles='))
+      ?.slice(8)
+      .split(',')
+      .map(Number) ?? [2, 4, 5, 6]) as WinogradTile[];
+    for (const t of tiles) {
+      const ms = stageTimes(g, x.data, w.data, t);
+      const alpha2 = (t + 2) * (t + 2);
+      const tileCount = Math.ceil(g.outHeight / t) * Math.ceil(g.outWidth / t) * g.batch;
+      const cp = Math.ceil(g.inChannels / 4) * 4;
+      const kp = Math.ceil(g.outChannels / 4) * 4;
+      const perMac = ms.gemm / winogradGemmMacs(g, t);
+      const inCost = ms.input / (tileCount * alpha2 * cp) / perMac;
+      const outCost = (ms.total - ms.input - ms.gemm) / (tileCount * alpha2 * kp) / perMac;
+      console.log(
+        `${s.name.padEnd(14)} F${t}: total ${ms.total.toFixed(3)} ms  input ${ms.input.toFixed(3)}  gemm ` +
+          `${ms.gemm.toFixed(3)}  output ${ms.output.toFixed(3)}  rest ${(ms.total - ms.input - ms.gemm - ms.output).toFixed(3)}  ` +
+          `(new zeroed output ${ms.alloc.toFixed(3)})  cost/float: input ${inCost.toFixed(2)} output+copies ${outCost.toFixed(2)}  ` +
+          `model ${(winogradCost(g, t) * perMac).toFixed(3)} ms`,
+      );
+    }
+  }
+  process.exit(0);
+}
+
 const tileArg = args.find((a) => a.startsWith('--tiles='));
 const TILES = (tileArg ? tileArg.slice(8).split(',').map(Number) : [2, 4, 5, 6]) as WinogradTile[];
 for (const s of shapes) {
@@ -112,6 +191,10 @@ for (const s of shapes) {
     auto: () => void conv2d(x, w, options),
   };
   for (const t of TILES) runs[`F${t}`] = () => void conv2dWinogradTile(g, x.data, w.data, t);
+  if (threads > 1) {
+    runs[`winograd:t${threads}`] = () => void conv2d(x, w, { ...options, algorithm: 'winograd', threads });
+    runs[`igemm:t${threads}`] = () => void conv2d(x, w, { ...options, algorithm: 'igemm', threads });
+  }
   if (withTfjs) {
     const tx = tf.tensor(x.data, s.input, 'float32');
     const tw = tf.tensor(w.data, s.filter, 'float32');
