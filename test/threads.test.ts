@@ -24,6 +24,7 @@ import { parallelEngine, setStallTimeout, stopParallelEngine } from '../src/para
 import { MIN_FLOPS_PER_THREAD, defaultThreads, planThreads } from '../src/plan/threads.js';
 import { conv2dAcceptsThreads } from '../bench/peers/convkit.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
+import { assertSameBits, sleep, workerCalls } from './helpers/threads.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
 import {
   convCaseArb,
@@ -39,25 +40,6 @@ after(() => {
   setStallTimeout(undefined);
   stopParallelEngine();
 });
-
-/** Bit-for-bit equality (NaN payloads and the sign of zero included). */
-function assertSameBits(actual: Float32Array, expected: Float32Array, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const at = a.findIndex((bits, i) => bits !== b[i]);
-  assert.equal(at, -1, `${label}: element ${at} is ${actual[at]}, expected ${expected[at]}`);
-}
-
-function workerCalls(): number {
-  return (
-    parallelEngine()
-      ?.pool.callsRunByWorkers()
-      .reduce((sum, n) => sum + n, 0) ?? 0
-  );
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const cases = convCaseArb({
   minBatch: 1,

@@ -14,6 +14,7 @@ import { winogradThreaded } from '../src/parallel/winograd_jobs.js';
 import { parallelEngine, setStallTimeout, stopParallelEngine } from '../src/parallel/parallel_engine.js';
 import { planThreads, THREADED_ALGORITHMS } from '../src/plan/threads.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
+import { assertSameBits, sleep, workerCalls } from './helpers/threads.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
 import { convkitOptionsOf, describeCase, filterShapeOf, inputShapeOf } from './helpers/random_geometry.js';
 import { winogradCases } from './helpers/winograd_cases.js';
@@ -23,26 +24,7 @@ after(() => {
   stopParallelEngine();
 });
 
-/** Bit-for-bit equality (NaN payloads and the sign of zero included). */
-function assertSameBits(actual: Float32Array, expected: Float32Array, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  const at = a.findIndex((bits, i) => bits !== b[i]);
-  assert.equal(at, -1, `${label}: element ${at} is ${actual[at]}, expected ${expected[at]}`);
-}
-
-function workerCalls(): number {
-  return (
-    parallelEngine()
-      ?.pool.callsRunByWorkers()
-      .reduce((sum, n) => sum + n, 0) ?? 0
-  );
-}
-
 const TILES: readonly WinogradTile[] = [2, 4, 5, 6];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('winograd is a threaded algorithm and large problems get more than one thread where there are several', () => {
   assert.ok(THREADED_ALGORITHMS.includes('winograd'));

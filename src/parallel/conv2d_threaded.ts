@@ -5,15 +5,16 @@
  * browser's main thread may not block, so there conv2d runs on one thread (conv2dAsync uses the pool).
  *
  * igemm and winograd are threaded (igemm_jobs.ts, winograd_jobs.ts); the other algorithms (direct,
- * im2col, fft: not split into pool jobs yet) run on the calling thread. If the pool breaks mid-call (a worker died, a job stalled) the call is computed
- * again on the calling thread, by the single-threaded engine over its own memory: never a partial result.
+ * im2col, fft: not split into pool jobs yet) run on the calling thread. If the pool breaks mid-call (a
+ * worker died, a job stalled) the call is computed again on the calling thread, by the single-threaded
+ * engine over its own memory: never a partial result.
  */
 import type { ConvGeometry } from '../geometry.js';
 import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { conv2dIgemm } from '../algorithms/igemm.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { winogradThreaded } from './winograd_jobs.js';
-import { parallelEngine } from './parallel_engine.js';
+import { parallelEngine, type ParallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, isNode, workersSupported } from './pool.js';
 
 /** Whether conv2d can use worker threads here (it must block while they run). */
@@ -21,36 +22,46 @@ export function syncThreadsSupported(): boolean {
   return isNode() && workersSupported();
 }
 
-/** igemm on `threads` threads, or null when the pool is unavailable, busy or broke during the call. */
+/**
+ * Runs `work` on the pool's engine: null when the pool is unavailable here, busy (a conv2d inside a
+ * conv2d's caller, or conv2dAsync in flight) or broke during the call.
+ */
+function onPool<T>(work: (engine: ParallelEngine) => T): T | null {
+  const engine = syncThreadsSupported() ? parallelEngine() : null;
+  if (!engine || engine.busy) return null;
+  try {
+    return work(engine);
+  } catch (error) {
+    if (error instanceof PoolBrokenError) return null;
+    throw error;
+  }
+}
+
+/** igemm on `threads` threads, or null when the pool cannot run it (see onPool). */
 export function conv2dIgemmThreaded(
   g: ConvGeometry,
   input: Float32Array,
   filter: Float32Array,
   threads: number,
 ): Float32Array | null {
-  const engine = syncThreadsSupported() ? parallelEngine() : null;
-  if (!engine || engine.busy) return null;
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
-  if (size === 0) return new Float32Array(0);
-  // Allocated while the workers run the first job: a large new array costs page faults.
-  let output: Float32Array | undefined;
-  const allocate = (): Float32Array => (output ??= new Float32Array(size));
-  try {
+  return onPool((engine) => {
+    if (size === 0) return new Float32Array(0);
+    // Allocated while the workers run the first job: a large new array costs page faults.
+    let output: Float32Array | undefined;
+    const allocate = (): Float32Array => (output ??= new Float32Array(size));
     for (const job of igemmJobs(engine.heap, g, input, filter, threads)) {
       job.load();
       engine.pool.runSync(IGEMM_KERNEL, job.calls, threads, allocate);
       job.store(allocate());
     }
-  } catch (error) {
-    if (error instanceof PoolBrokenError) return null;
-    throw error;
-  }
-  return allocate();
+    return allocate();
+  });
 }
 
 /**
- * winograd on `threads` threads, or null when the pool is unavailable, busy or broke during the call.
- * Outputs that are not finite are recomputed by igemm (threaded too), as on one thread.
+ * winograd on `threads` threads, or null when the pool cannot run it (see onPool). Outputs that are
+ * not finite are recomputed by igemm (threaded too), as on one thread.
  */
 export function conv2dWinogradThreaded(
   g: ConvGeometry,
@@ -58,15 +69,7 @@ export function conv2dWinogradThreaded(
   filter: Float32Array,
   threads: number,
 ): Float32Array | null {
-  const engine = syncThreadsSupported() ? parallelEngine() : null;
-  if (!engine || engine.busy) return null;
-  let result;
-  try {
-    result = winogradThreaded(engine, g, input, filter, threads);
-  } catch (error) {
-    if (error instanceof PoolBrokenError) return null;
-    throw error;
-  }
+  const result = onPool((engine) => winogradThreaded(engine, g, input, filter, threads));
   if (result !== 'non-finite') return result;
   return conv2dIgemmThreaded(g, input, filter, threads) ?? conv2dIgemm(g, input, filter);
 }
