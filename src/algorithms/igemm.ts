@@ -206,16 +206,82 @@ function runIgemm(
 ): void {
   const { heap, kernels } = engine;
   const run = placeIgemm(heap, g, filter);
+  const chunkTiles = outputChunkTiles(run);
   for (let b = 0; b < g.batch; b++) {
     for (let band = 0; band < run.layout.bands; band++) {
       const { rows } = bandRows(run, band);
       if (rows === 0) break;
       loadInputBand(heap, run, input, b, band);
+      if (chunkTiles > 0) {
+        computeBandInChunks(engine, run, output, b, band, chunkTiles);
+        continue;
+      }
       for (const calls of bandKernelCalls(run, rows, 1)) {
         for (const c of calls) kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
       }
       storeOutputBand(heap, run, output, b, band);
     }
+  }
+}
+
+/** Packed-weight bytes f32_igemm_4x8 keeps in cache while all row tiles pass (its PANEL_CHUNK_BYTES). */
+const KERNEL_WEIGHT_CHUNK_BYTES = 192 << 10;
+
+/** Output bytes computed and copied out at a time by computeBandInChunks: well inside L2. */
+const OUTPUT_CHUNK_BYTES = 128 << 10;
+
+/**
+ * Tiles per chunk when a band is better computed a chunk of output rows at a time (0 when not).
+ * Chunking pays when the band's output is larger than L2: the kernel then writes each chunk into the
+ * same small buffer, which stays in cache, and the copy out reads it from there, instead of writing
+ * megabytes and reading them back from memory. It is used only where the packed weights fit the
+ * kernel's weight chunk (PANEL_CHUNK_BYTES in wasm/assembly/igemm.ts), so that every chunk of rows
+ * still reads them from cache, and for NHWC outputs of one group, where a chunk is contiguous.
+ */
+export function outputChunkTiles(run: IgemmRun): number {
+  const { g, layout } = run;
+  const weightBytes =
+    Math.ceil(g.outChannels / NR) * g.filterHeight * g.filterWidth * g.filterInChannels * NR * 4;
+  if (g.dataFormat !== 'NHWC' || g.groups !== 1 || weightBytes > KERNEL_WEIGHT_CHUNK_BYTES) return 0;
+  if (layout.outputBytes <= 2 * OUTPUT_CHUNK_BYTES) return 0;
+  return Math.max(1, Math.floor(OUTPUT_CHUNK_BYTES / (4 * g.outChannels * 4)));
+}
+
+/**
+ * One band of image b, `chunkTiles` 4-pixel tiles at a time: the kernel writes each chunk at the start
+ * of the output band and the chunk is copied out at once. Every output value is computed by the same
+ * kernel steps as in one call over the band (a tile's values do not depend on the other tiles).
+ */
+function computeBandInChunks(
+  engine: WasmEngine,
+  run: IgemmRun,
+  output: Float32Array,
+  b: number,
+  band: number,
+  chunkTiles: number,
+): void {
+  const { heap, kernels } = engine;
+  const { g, layout } = run;
+  const { first, rows } = bandRows(run, band);
+  const n = g.outChannels;
+  const pixels = rows * g.outWidth;
+  const tileTableBytes = layout.ks * 16;
+  const dst = (b * g.outHeight + first) * g.outWidth * n;
+  const src = run.outputBand >> 2;
+  for (let p0 = 0; p0 < pixels; p0 += chunkTiles * 4) {
+    const count = Math.min(pixels - p0, chunkTiles * 4);
+    kernels.f32_igemm_4x8(
+      count,
+      n,
+      layout.ks,
+      layout.kc,
+      run.table + (p0 >> 2) * tileTableBytes,
+      run.inputBand,
+      run.weights,
+      run.outputBand,
+      n,
+    );
+    output.set(heap.f32.subarray(src, src + count * n), dst + p0 * n);
   }
 }
 
@@ -320,6 +386,12 @@ function buildIndirection(g: ConvGeometry, layout: IgemmLayout): Int32Array {
 }
 
 /**
+ * Runs of at most this many floats are copied or zeroed with a loop: for short rows (small images, few
+ * channels: 28 floats a row for MNIST) a subarray + set or a fill costs more than the copy itself.
+ */
+const SHORT_RUN = 64;
+
+/**
  * Copies padded rows [firstPaddedRow, firstPaddedRow + count) of image b into wasm memory at float
  * index `dst`, NHWC, layout.paddedWidth columns a row. Padded row q is input row q - padTop; padded
  * column p is input column p - padLeft; everything outside the input is written as zero.
@@ -350,11 +422,13 @@ function copyInputRows(
     if (iy < 0 || iy >= g.inHeight || cols <= 0) continue;
     // `first` equals padLeft here (the input starts inside the touched columns), so input column 0.
     const d = dst + r * rowFloats + first * c;
-    if (d > zeroFrom) heap.fill(0, zeroFrom, d);
+    if (d - zeroFrom > SHORT_RUN) heap.fill(0, zeroFrom, d);
+    else for (let i = zeroFrom; i < d; i++) heap[i] = 0;
     zeroFrom = d + n;
     if (g.dataFormat === 'NHWC') {
       const src = (b * g.inHeight + iy) * g.inWidth * c;
-      heap.set(input.subarray(src, src + n), d);
+      if (n > SHORT_RUN) heap.set(input.subarray(src, src + n), d);
+      else for (let i = 0; i < n; i++) heap[d + i] = input[src + i];
     } else {
       for (let ch = 0; ch < c; ch++) {
         const src = (b * c + ch) * plane + iy * g.inWidth;

@@ -1,8 +1,9 @@
 /**
  * Probe: single-thread GFLOP/s of convkit's conv2d on bench/shapes.json, next to tfjs-backend-wasm
  * (XNNPACK, 1 thread) in the same process, measured alternately so that machine load hits both alike.
+ * convkit runs on one thread unless --threads=N says otherwise (conv2d's own default may use more).
  *
- *   node --import tsx wasm/probe/suite.ts [filter] [--algorithm=igemm] [--no-tfjs]
+ *   node --import tsx wasm/probe/suite.ts [filter] [--algorithm=igemm] [--threads=N] [--no-tfjs]
  *   node --experimental-wasm-relaxed-simd --import tsx wasm/probe/suite.ts      (relaxed SIMD on Node 20)
  *   CONVKIT_WASM=simd node --experimental-wasm-relaxed-simd --import tsx wasm/probe/suite.ts
  */
@@ -24,6 +25,7 @@ const args = process.argv.slice(2);
 const filter = args.find((a) => !a.startsWith('--'));
 const algorithm = (args.find((a) => a.startsWith('--algorithm='))?.slice(12) ?? 'auto') as AlgorithmChoice;
 const withTfjs = !args.includes('--no-tfjs');
+const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
 const shapes = JSON.parse(
   readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8'),
 ) as Shape[];
@@ -45,7 +47,7 @@ for (const s of shapes) {
   if (filter && !s.name.includes(filter)) continue;
   const x = randomNormal(s.input, { seed: 1 });
   const w = randomNormal(s.filter, { seed: 2 });
-  const options = { strides: s.strides, padding: s.padding, algorithm };
+  const options = { strides: s.strides, padding: s.padding, algorithm, threads };
   const g = convGeometry('conv2d', s.input, s.filter, options);
   const plan = planConv2d(g, algorithm);
   const ours = () => void conv2d(x, w, options);
