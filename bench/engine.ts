@@ -12,14 +12,28 @@ export interface PreparedRun {
   dispose(): void | Promise<void>;
 }
 
+/** What convkit's planner makes of an engine's request on one shape (see bench/peers/convkit.ts). */
+export interface PlanInfo {
+  /** The algorithm that really runs. */
+  runs: string;
+  kernel?: string;
+  /** A forced algorithm that cannot run this shape, replaced by `runs`. */
+  fellBack: boolean;
+  note: string;
+}
+
 export interface Engine {
-  /** e.g. 'convkit:im2col', 'tfjs-wasm', 'onnxruntime:t2' */
+  /** e.g. 'convkit:im2col', 'convkit:auto:t2', 'tfjs-wasm', 'onnxruntime:t2' */
   name: string;
   /** convkit's own engines are compared with the peers. */
   family: 'convkit' | 'peer';
-  /** Threads the engine computes with: speed-ups compare engines using no more threads than the peer. */
+  /** Threads the engine computes with (at most): speed-ups compare engines by thread count. */
   threads: number;
   /** A reason not to run this shape (e.g. the direct loop on a huge shape), or undefined to run it. */
   skipReason?(c: BenchCase): string | undefined;
+  /** Why the engine has no such operation (tfjs: no grouped conv2d), or undefined when it has. */
+  unsupportedReason?(c: BenchCase): string | undefined;
+  /** convkit conv2d engines: what the planner runs for this request. */
+  describe?(c: BenchCase): PlanInfo;
   prepare(c: BenchCase): Promise<PreparedRun>;
 }

@@ -1,9 +1,15 @@
 /** Command-line flags of `npm run bench`. */
-import { Command, InvalidArgumentError as CommanderArgumentError } from 'commander';
+import { Command, Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
+
+export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed'] as const;
+export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
   quick: boolean;
   all: boolean;
+  /** The sections to run, in SECTIONS order; shape sections with none of `shapes` are dropped later. */
+  sections: SectionName[];
+  /** Shape names (from any suite); undefined: every shape. */
   shapes?: string[];
   engines?: string[];
   budgetMs: number;
@@ -12,10 +18,15 @@ export interface BenchOptions {
   warmupMs: number;
   directMaxFlops: number;
   outDir: string;
+  /** Internal: this process is the relaxed-SIMD child and writes its results to this file. */
+  relaxedChild?: string;
 }
 
-/** The shapes --quick runs: tiny, batched-small and 1x1, so the smoke test stays a few seconds long. */
-export const QUICK_SHAPES = ['seed-5x5-s2', 'mnist-c1-b64', 'resnet-1x1-56'];
+/** Per suite, the shapes --quick runs: small ones, so the smoke test stays a few seconds long. */
+export const QUICK_CONV_SHAPES = ['seed-5x5-s2', 'mnist-c1-b64', 'resnet-1x1-56'];
+export const QUICK_DEPTHWISE_SHAPES = ['mnv1-dw-112x32-s1'];
+export const QUICK_GROUPED_SHAPES = ['resnext-g32-28x256'];
+export const QUICK_SHAPES = [...QUICK_CONV_SHAPES, ...QUICK_DEPTHWISE_SHAPES, ...QUICK_GROUPED_SHAPES];
 const DEFAULT_BUDGET_MS = 300;
 const QUICK_BUDGET_MS = 40;
 
@@ -33,16 +44,39 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+function sectionList(value: string): SectionName[] {
+  const names = list(value);
+  for (const name of names) {
+    if (!(SECTIONS as readonly string[]).includes(name)) {
+      throw new CommanderArgumentError(`unknown section "${name}"; sections: ${SECTIONS.join(', ')}`);
+    }
+  }
+  return SECTIONS.filter((s) => names.includes(s));
+}
+
 export function parseBenchOptions(argv: readonly string[]): BenchOptions {
   const program = new Command()
     .name('npm run bench --')
-    .description('conv2d side by side: convkit algorithms vs tfjs-wasm, tfjs-cpu and onnxruntime-node')
-    .option('--quick', `a few shapes (${QUICK_SHAPES.join(', ')}) with a ${QUICK_BUDGET_MS} ms budget`, false)
+    .description(
+      'convkit side by side with tfjs-wasm, tfjs-cpu and onnxruntime-node: conv2d, depthwise and grouped ' +
+        'shapes, a LeNet training step, and conv2d again with relaxed SIMD (FMA)',
+    )
+    .option(
+      '--sections <names>',
+      `comma-separated sections to run (default all: ${SECTIONS.join(',')})`,
+      sectionList,
+    )
+    .option(
+      '--quick',
+      `small shapes (${QUICK_SHAPES.join(', ')}) with a ${QUICK_BUDGET_MS} ms budget; no relaxed section unless --sections names it`,
+      false,
+    )
+    .option('--no-relaxed', 'skip the relaxed SIMD section')
     .option('--all', 'also run the direct algorithm on large shapes', false)
-    .option('--shapes <names>', 'comma-separated shape names from bench/shapes.json', list)
+    .option('--shapes <names>', 'comma-separated shape names from any suite (bench/shapes*.json)', list)
     .option(
       '--engines <names>',
-      'comma-separated engine names or prefixes (convkit, tfjs, onnxruntime:t1, ...)',
+      'comma-separated engine names or prefixes (convkit, convkit:auto, tfjs, onnxruntime:t1, ...)',
       list,
     )
     .option(
@@ -57,21 +91,26 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       5,
     )
     .option('--out <dir>', 'where latest.json and latest.svg go', 'bench/results')
+    .addOption(new Option('--relaxed-child <file>').hideHelp())
     .exitOverride();
   program.parse([...argv], { from: 'user' });
   const o = program.opts<{
+    sections?: SectionName[];
     quick: boolean;
+    relaxed: boolean;
     all: boolean;
     shapes?: string[];
     engines?: string[];
     budget?: number;
     directMaxMflop: number;
     out: string;
+    relaxedChild?: string;
   }>();
   const budgetMs = o.budget ?? (o.quick ? QUICK_BUDGET_MS : DEFAULT_BUDGET_MS);
   return {
     quick: o.quick,
     all: o.all,
+    sections: chooseSections(o),
     shapes: o.shapes ?? (o.quick ? QUICK_SHAPES : undefined),
     engines: o.engines,
     budgetMs,
@@ -80,7 +119,26 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     warmupMs: Math.min(100, budgetMs / 3),
     directMaxFlops: o.all ? Infinity : o.directMaxMflop * 1e6,
     outDir: o.out,
+    relaxedChild: o.relaxedChild,
   };
+}
+
+/**
+ * --sections, or all of them, less: relaxed under --no-relaxed, or under --quick unless named; train
+ * (it has no shapes) when --shapes picks shapes and --sections does not name it.
+ */
+function chooseSections(o: {
+  sections?: SectionName[];
+  quick: boolean;
+  relaxed: boolean;
+  shapes?: string[];
+}): SectionName[] {
+  const named = o.sections !== undefined;
+  return (o.sections ?? [...SECTIONS]).filter((s) => {
+    if (s === 'relaxed') return o.relaxed && (named || !o.quick);
+    if (s === 'train') return named || o.shapes === undefined;
+    return true;
+  });
 }
 
 /** An engine is selected by its full name or by a prefix ending at a ':' or '-' boundary ('tfjs', 'convkit'). */

@@ -1,5 +1,6 @@
-/** The text table printed at the end of a run, and the yardstick summary under it. */
-import type { BenchResults, EngineResult, ShapeResult } from './results.js';
+/** The text tables printed at the end of a run: per section the full table, the yardsticks, the summary. */
+import type { BenchResults, EngineResult, MachineInfo, ShapeResult, ShapeSectionResults } from './results.js';
+import { isAutoEngine } from './speedup.js';
 
 export function formatGflops(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '-';
@@ -48,6 +49,9 @@ function engineRow(shape: ShapeResult, r: EngineResult, first: boolean): string[
   let note = r.note ?? '';
   if (r.status === 'wrong') note = `WRONG (max|diff| above tolerance) ${note}`.trim();
   if (r.speedup !== undefined) note = `${note} vs ${r.speedupAgainst}`.trim();
+  if (r.bestSpeedup !== undefined && r.bestSpeedupAgainst !== r.speedupAgainst) {
+    note = `${note}; best ${r.bestSpeedup.toFixed(2)}x vs ${r.bestSpeedupAgainst}`;
+  }
   return [
     first ? shape.name : '',
     r.engine,
@@ -63,7 +67,7 @@ function engineRow(shape: ShapeResult, r: EngineResult, first: boolean): string[
   ];
 }
 
-export function formatTable(results: BenchResults): string {
+export function formatTable(results: Pick<ShapeSectionResults, 'shapes'>): string {
   const header = [
     'shape',
     'engine',
@@ -84,43 +88,93 @@ export function formatTable(results: BenchResults): string {
   return layoutTable(header, rows, [0, 1, header.length - 1]);
 }
 
-/** Per shape, the GFLOP/s of each peer (the yardsticks) next to convkit's best. */
-export function formatYardsticks(results: BenchResults): string {
-  const peers = [
-    ...new Set(
-      results.shapes.flatMap((s) => s.results.filter((r) => r.family === 'peer').map((r) => r.engine)),
-    ),
+/**
+ * Per shape, GFLOP/s of convkit:auto (what users get; the algorithm it ran in brackets), of the best
+ * convkit engine (forced algorithms that fell back left out), and of each peer (the yardsticks).
+ */
+export function formatYardsticks(results: Pick<ShapeSectionResults, 'shapes'>): string {
+  const names = (keep: (r: EngineResult) => boolean) => [
+    ...new Set(results.shapes.flatMap((s) => s.results.filter(keep).map((r) => r.engine))),
   ];
-  const header = ['shape', 'MFLOP', 'convkit best', ...peers];
+  const peers = names((r) => r.family === 'peer');
+  const autos = names((r) => isAutoEngine(r.engine));
+  const header = ['shape', 'MFLOP', ...autos, 'convkit best', ...peers];
+  const gflops = (r: EngineResult | undefined) => (r && r.status === 'ok' ? formatGflops(r.gflops) : '-');
   const rows = results.shapes.map((shape) => {
-    const gflops = (r: EngineResult | undefined) => (r && r.status === 'ok' ? formatGflops(r.gflops) : '-');
-    const convkit = shape.results
-      .filter((r) => r.family === 'convkit' && r.status === 'ok' && r.gflops !== undefined)
+    const best = shape.results
+      .filter((r) => r.family === 'convkit' && r.status === 'ok' && !r.fellBack && r.gflops !== undefined)
       .sort((a, b) => (b.gflops ?? 0) - (a.gflops ?? 0))[0];
+    const auto = (name: string) => {
+      const r = shape.results.find((e) => e.engine === name);
+      return r?.status === 'ok' && r.runs ? `${gflops(r)} (${r.runs})` : gflops(r);
+    };
     return [
       shape.name,
       (shape.flops / 1e6).toFixed(1),
-      convkit ? `${gflops(convkit)} (${convkit.engine.replace('convkit:', '')})` : '-',
+      ...autos.map(auto),
+      best ? `${gflops(best)} (${best.engine.replace('convkit:', '')})` : '-',
       ...peers.map((p) => gflops(shape.results.find((r) => r.engine === p))),
     ];
   });
-  return layoutTable(header, rows, [0, 2]);
+  const textColumns = [0, ...autos.map((_, i) => 2 + i), 2 + autos.length];
+  return layoutTable(header, rows, textColumns);
 }
 
-export function formatSummary(results: BenchResults): string {
-  const m = results.machine;
-  const lines = [
+function speedupList(speedups: Record<string, number> | undefined): string {
+  return Object.entries(speedups ?? {})
+    .map(([peer, s]) => `${peer} ${s.toFixed(2)}x`)
+    .join(', ');
+}
+
+/** The geometric-mean speed-ups of a section: convkit:auto (the headline) and the best engine. */
+export function formatSpeedups(section: ShapeSectionResults): string {
+  const lines: string[] = [];
+  const headline = speedupList(section.geomeanSpeedup);
+  const against = section.shapes.flatMap((s) => s.results.map((r) => r.speedupAgainst)).find(Boolean);
+  const auto = against !== undefined && isAutoEngine(against);
+  if (headline) {
+    lines.push(
+      `geometric-mean speed-up of ${auto ? "convkit:auto at the peer's thread count" : 'the best convkit engine'} ` +
+        `(peer ms / convkit ms, >1 means convkit is faster): ${headline}`,
+    );
+  }
+  const best = speedupList(section.geomeanBestSpeedup);
+  if (auto && best) {
+    lines.push(
+      `  best convkit engine per shape (no more threads; forced algorithms that fell back excluded): ${best}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function formatMachine(m: MachineInfo): string {
+  return [
     `machine: ${m.cpuModel}, ${m.cores} cores (availableParallelism ${m.availableParallelism}), ` +
       `Node ${m.nodeVersion}, ${m.date}`,
     `load average at start ${m.loadAverageStart.map((l) => l.toFixed(2)).join(' ')}` +
       (m.loadAverageEnd ? `, at end ${m.loadAverageEnd.map((l) => l.toFixed(2)).join(' ')}` : ''),
+  ].join('\n');
+}
+
+/** The machine and the conv section's speed-ups. */
+export function formatSummary(results: BenchResults): string {
+  return [formatMachine(results.machine), formatSpeedups(results)].filter(Boolean).join('\n');
+}
+
+/** A section's table, yardsticks, speed-ups and any wrong results, under a heading. */
+export function formatSection(heading: string, section: ShapeSectionResults): string {
+  const parts = [
+    `== ${heading} ==`,
+    formatTable(section),
+    '',
+    'GFLOP/s per shape (median):',
+    formatYardsticks(section),
+    '',
+    formatSpeedups(section),
   ];
-  const speedups = Object.entries(results.geomeanSpeedup);
-  if (speedups.length > 0) {
-    lines.push(
-      'geometric-mean speed-up of convkit (peer ms / convkit ms, >1 means convkit is faster): ' +
-        speedups.map(([peer, s]) => `${peer} ${s.toFixed(2)}x`).join(', '),
-    );
-  }
-  return lines.join('\n');
+  const wrong = section.shapes.flatMap((s) =>
+    s.results.filter((r) => r.status === 'wrong').map((r) => `${s.name}/${r.engine}`),
+  );
+  if (wrong.length > 0) parts.push(`WRONG results (above tolerance): ${wrong.join(', ')}`);
+  return parts.join('\n');
 }

@@ -1,8 +1,15 @@
-/** The shape suite (bench/shapes.json) and the seeded random data each benchmark case runs on. */
+/**
+ * The shape suites (bench/shapes.json for conv2d, shapes_depthwise.json, shapes_grouped.json) and the
+ * seeded random data each benchmark case runs on.
+ */
 import { readFileSync } from 'node:fs';
 import { convGeometry, type ConvGeometry, type PaddingSpec } from '../src/index.js';
+import { depthwiseGeometry } from '../src/geometry.js';
 
-/** One entry of bench/shapes.json: NHWC input, HWIO filter, tf.nn.conv2d options. */
+/**
+ * One entry of a suite: NHWC input, the op's filter (conv2d: HWIO, whose in_channels may divide the
+ * input's for grouped conv2d; depthwise: [kh, kw, channels, multiplier]), and the op's options.
+ */
 export interface ShapeSpec {
   name: string;
   input: number[];
@@ -23,6 +30,11 @@ export interface BenchCase {
 }
 
 export const SHAPES_FILE = new URL('./shapes.json', import.meta.url);
+export const DEPTHWISE_SHAPES_FILE = new URL('./shapes_depthwise.json', import.meta.url);
+export const GROUPED_SHAPES_FILE = new URL('./shapes_grouped.json', import.meta.url);
+
+/** Which op a suite runs; the case's geometry follows that op's shape rules. */
+export type ShapeOp = 'conv2d' | 'depthwiseConv2d';
 
 export function loadShapes(file: URL | string = SHAPES_FILE): ShapeSpec[] {
   return JSON.parse(readFileSync(file, 'utf8')) as ShapeSpec[];
@@ -59,8 +71,10 @@ export function randomValues(size: number, seed: number): Float32Array {
   return values;
 }
 
-export function makeCase(spec: ShapeSpec, seed = 1): BenchCase {
-  const geometry = convGeometry('bench', spec.input, spec.filter, {
+/** Depthwise geometry is a ConvGeometry with groups = channels, so every engine reads it alike. */
+export function makeCase(spec: ShapeSpec, seed = 1, op: ShapeOp = 'conv2d'): BenchCase {
+  const geometryOf = op === 'conv2d' ? convGeometry : depthwiseGeometry;
+  const geometry = geometryOf('bench', spec.input, spec.filter, {
     strides: spec.strides,
     padding: spec.padding,
     dilations: spec.dilations,

@@ -41,7 +41,8 @@ export function logAxis(values: readonly number[]): { lo: number; hi: number } {
   return { lo, hi };
 }
 
-export function renderSvg(results: BenchResults): string {
+/** `what` names the section charted, in the title. */
+export function renderSvg(results: Pick<BenchResults, 'machine' | 'shapes'>, what = 'conv2d'): string {
   const all = results.shapes.flatMap((s) => s.results);
   const engines = [...new Set(all.map((r) => r.engine))];
   const convkit = [...new Set(all.filter((r) => r.family === 'convkit').map((r) => r.engine))];
@@ -105,7 +106,7 @@ export function renderSvg(results: BenchResults): string {
     );
   });
   const m = results.machine;
-  const title = `conv2d GFLOP/s (log scale, higher is better): ${m.cpuModel}, Node ${m.nodeVersion}, ${m.date.slice(0, 10)}`;
+  const title = `${what} GFLOP/s (log scale, higher is better): ${m.cpuModel}, Node ${m.nodeVersion}, ${m.date.slice(0, 10)}`;
 
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,

@@ -1,9 +1,11 @@
 /**
  * One training step of the LeNet-style MNIST model (src/train/lenet.ts) on a batch of 64 digits:
  * convkit's layers (forward, softmax cross-entropy, backward, Adam) against the same model, with the
- * same starting weights, in TensorFlow.js (tfjs-layers trainOnBatch on tfjs-backend-wasm).
+ * same starting weights, in TensorFlow.js (tfjs-layers trainOnBatch on tfjs-backend-wasm). The two
+ * steps are timed like every other engine pair (bench/measure.ts: warm-up, interleaved rounds).
+ * `npm run bench` runs it as its 'train' section; on its own:
  *
- *   node --import tsx bench/train_step.ts [--batch 64] [--repeats 10]
+ *   node --import tsx bench/train_step.ts [--batch 64] [--budget 1000]
  *
  * tfjs-backend-wasm 4.22 has no Conv2DBackpropFilter kernel, so a conv2d filter gradient cannot run on
  * it as shipped. For this benchmark the Conv2D gradient is re-registered with ops the wasm backend
@@ -12,61 +14,27 @@
  * ([out_h, out_w, N, O]) as filter. That is the same number of multiply-adds as a native kernel. The
  * bench checks that both engines' gradients agree before timing.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { toTfjsArtifacts } from '../src/io/tfjs_layers.js';
 import { gatherBatch } from '../src/train/dataset.js';
 import { splitMnist } from '../src/train/mnist_data.js';
 import { createLenet } from '../src/train/lenet.js';
 import { Adam } from '../src/train/optimizers.js';
+import type { PreparedRun } from './engine.js';
+import { measureInterleaved, warmUp, type TimingSettings } from './measure.js';
+import { useTfjsBackend } from './peers/tfjs.js';
+import type { TimedSteps, TrainStepResults } from './results.js';
+import { summarize } from './stats.js';
 
 tf.env().set('PROD', true);
 
-export interface TrainStepResult {
-  batch: number;
-  repeats: number;
-  /** Median wall-clock milliseconds per training step. */
-  convkitMs: number;
-  tfjsWasmMs: number;
-  /** Median CPU milliseconds (this process, all threads) per step: steadier than wall time on a busy machine. */
-  convkitCpuMs: number;
-  tfjsWasmCpuMs: number;
-  /** Largest |difference| between the two engines' weight gradients, relative to the largest gradient. */
-  gradientRelativeDifference: number;
-}
+let gradientRegistered = false;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/** Median wall and CPU milliseconds of `repeats` calls, after two untimed warm-up calls. */
-async function timeSteps(
-  repeats: number,
-  step: () => void | Promise<void>,
-): Promise<{ wallMs: number; cpuMs: number }> {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < repeats + 2; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    await step();
-    const t1 = performance.now();
-    const c = process.cpuUsage(c0);
-    if (i >= 2) {
-      wall.push(t1 - t0);
-      cpu.push((c.user + c.system) / 1000);
-    }
-  }
-  return { wallMs: median(wall), cpuMs: median(cpu) };
-}
-
-/** Re-registers Conv2D's gradient with kernels tfjs-backend-wasm has (see the header). */
+/** Re-registers Conv2D's gradient with kernels tfjs-backend-wasm has (see the header), once. */
 function registerWasmConv2dGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
   tf.registerGradient({
     kernelName: 'Conv2D',
     inputsToSave: ['x', 'filter'],
@@ -109,20 +77,18 @@ function registerWasmConv2dGradient(): void {
   });
 }
 
-async function useWasmBackend(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  setWasmPaths(join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm')), '/'));
-  if (!(await tf.setBackend('wasm'))) throw new Error('bench/train_step: tfjs wasm backend failed to start');
+/** Both training steps, ready to time, and how far apart their gradients are. */
+export interface PreparedTrainStep {
+  batch: number;
+  convkit: PreparedRun;
+  tfjsWasm: PreparedRun;
+  gradientRelativeDifference: number;
+  dispose(): void;
 }
 
-export async function benchTrainStep(
-  options: { batch?: number; repeats?: number } = {},
-): Promise<TrainStepResult> {
-  const batch = options.batch ?? 64;
-  const repeats = options.repeats ?? 10;
-  await useWasmBackend();
+export async function prepareTrainStep(batch = 64): Promise<PreparedTrainStep> {
+  await useTfjsBackend('wasm');
   registerWasmConv2dGradient();
-
   const { train } = splitMnist(batch, 1);
   const { x, labels } = gatherBatch(
     train,
@@ -164,26 +130,70 @@ export async function benchTrainStep(
 
   const adam = new Adam({ learningRate: 0.001 });
   const params = model.parameters().map((p) => p.parameter);
-  const convkit = await timeSteps(repeats, () => {
-    model.computeGradients(x, labels);
-    adam.step(params);
-  });
-
   tfjsModel.compile({ optimizer: tf.train.adam(0.001), loss: 'categoricalCrossentropy' });
-  const tfjs = await timeSteps(repeats, async () => {
-    await tfjsModel.trainOnBatch(xs, ys);
-  });
-  tf.dispose([xs, ys]);
-  tfjsModel.dispose();
+  const noOutput = async () => new Float32Array(0);
   return {
     batch,
-    repeats,
-    convkitMs: convkit.wallMs,
-    tfjsWasmMs: tfjs.wallMs,
-    convkitCpuMs: convkit.cpuMs,
-    tfjsWasmCpuMs: tfjs.cpuMs,
     gradientRelativeDifference: worst / Math.max(largest, 1e-30),
+    convkit: {
+      run() {
+        model.computeGradients(x, labels);
+        adam.step(params);
+      },
+      output: noOutput,
+      dispose() {},
+    },
+    tfjsWasm: {
+      activate: () => useTfjsBackend('wasm'),
+      async run() {
+        await tfjsModel.trainOnBatch(xs, ys);
+      },
+      output: noOutput,
+      dispose() {},
+    },
+    dispose() {
+      tf.dispose([xs, ys]);
+      tfjsModel.dispose();
+    },
   };
+}
+
+function timedSteps(t: { callsPerSample: number; samplesMs: number[] }): TimedSteps {
+  return {
+    callsPerSample: t.callsPerSample,
+    samplesMs: t.samplesMs.map((ms) => Math.round(ms * 1e3) / 1e3),
+    ms: summarize(t.samplesMs),
+  };
+}
+
+/** Times both steps, interleaved (one step per sample: a step lasts well over the timer's resolution). */
+export async function benchTrainStep(timing: TimingSettings, batch = 64): Promise<TrainStepResults> {
+  const step = await prepareTrainStep(batch);
+  try {
+    const runs = [step.convkit, step.tfjsWasm];
+    for (const run of runs) await warmUp(run, timing);
+    const [convkit, tfjsWasm] = (await measureInterleaved(runs, [1, 1], timing)).map(timedSteps);
+    return {
+      batch,
+      convkit,
+      tfjsWasm,
+      speedup: tfjsWasm.ms.median / convkit.ms.median,
+      gradientRelativeDifference: step.gradientRelativeDifference,
+    };
+  } finally {
+    step.dispose();
+  }
+}
+
+/** The one-line summary `npm run bench` prints. */
+export function formatTrainStep(r: TrainStepResults): string {
+  const ms = (t: TimedSteps) =>
+    `${t.ms.median.toFixed(1)} ms (IQR ${t.ms.q1.toFixed(1)}-${t.ms.q3.toFixed(1)}, n ${t.ms.count})`;
+  return (
+    `LeNet training step, batch ${r.batch}: convkit ${ms(r.convkit)}, tfjs-wasm ${ms(r.tfjsWasm)}, ` +
+    `tfjs-wasm ms / convkit ms ${r.speedup.toFixed(2)}x, gradients agree to ` +
+    `${r.gradientRelativeDifference.toExponential(1)} of the largest`
+  );
 }
 
 function flag(name: string, fallback: number): number {
@@ -192,17 +202,13 @@ function flag(name: string, fallback: number): number {
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) {
-  const r = await benchTrainStep({ batch: flag('batch', 64), repeats: flag('repeats', 10) });
-  console.log(
-    `LeNet training step (train-mnist's model), batch ${r.batch}, median of ${r.repeats}, one thread:`,
-  );
-  console.log(
-    `  convkit (its layers, conv2d and gradients): ${r.convkitMs.toFixed(1)} ms (CPU ${r.convkitCpuMs.toFixed(1)} ms)`,
-  );
-  console.log(
-    `  tfjs-layers on tfjs-backend-wasm:           ${r.tfjsWasmMs.toFixed(1)} ms (CPU ${r.tfjsWasmCpuMs.toFixed(1)} ms)`,
-  );
-  console.log(
-    `  gradients agree to ${r.gradientRelativeDifference.toExponential(1)} of the largest gradient`,
-  );
+  const budgetMs = flag('budget', 1000);
+  const timing = {
+    budgetMs,
+    minSamples: 3,
+    maxSamples: 50,
+    minSampleMs: 1,
+    warmupMs: Math.min(100, budgetMs / 3),
+  };
+  console.log(formatTrainStep(await benchTrainStep(timing, flag('batch', 64))));
 }

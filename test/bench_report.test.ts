@@ -139,6 +139,19 @@ test('the table has a row per engine result and the yardsticks a row per shape',
   assert.ok(yardsticks[3].includes('8.00 (im2col)'));
 });
 
+test('the yardsticks show convkit:auto with its algorithm, and the best engine leaves fallbacks out', () => {
+  const results = sampleResults();
+  results.shapes[1].results.push(
+    { ...measured('convkit:auto', 'convkit', 9), runs: 'winograd' },
+    { ...measured('convkit:fft', 'convkit', 50), fellBack: true, runs: 'igemm' },
+  );
+  const lines = formatYardsticks(results).split('\n');
+  assert.ok(lines[0].includes('convkit:auto'));
+  assert.ok(lines[3].includes('9.00 (winograd)'));
+  assert.ok(lines[3].includes('9.00 (auto)'), lines[3]);
+  assert.ok(!lines[3].includes('fft'));
+});
+
 test('layoutTable aligns columns and formatMs keeps about three digits', () => {
   // One text column: numbers right-aligned under their header.
   const text = layoutTable(

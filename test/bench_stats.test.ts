@@ -6,7 +6,7 @@ import { maxAbsDiff, measureInterleaved } from '../bench/measure.js';
 import type { PreparedRun } from '../bench/engine.js';
 import { addSpeedups } from '../bench/speedup.js';
 import type { EngineResult } from '../bench/results.js';
-import { engineSelected, parseBenchOptions, QUICK_SHAPES } from '../bench/options.js';
+import { engineSelected, parseBenchOptions, QUICK_SHAPES, SECTIONS } from '../bench/options.js';
 import { arrayBufferGrowth } from '../bench/memory.js';
 
 test('median of odd and even counts, in any order', () => {
@@ -90,6 +90,30 @@ test('addSpeedups ignores a wrong convkit engine', () => {
   assert.equal(results[2].speedup, 2);
 });
 
+test('addSpeedups: the headline is convkit:auto at the peer thread count, the best case skips fallbacks', () => {
+  const fellBack = { ...result('convkit:winograd', 'convkit', 1, 2), fellBack: true, runs: 'igemm' };
+  const results = [
+    result('convkit:auto', 'convkit', 1, 8),
+    result('convkit:auto:t2', 'convkit', 2, 5),
+    result('convkit:igemm', 'convkit', 1, 4),
+    fellBack,
+    result('tfjs-wasm', 'peer', 1, 16),
+    result('onnxruntime:t2', 'peer', 2, 10),
+    result('onnxruntime:t4', 'peer', 4, 10),
+  ];
+  addSpeedups(results);
+  const [, , , , wasm, t2, t4] = results;
+  assert.equal(wasm.speedupAgainst, 'convkit:auto');
+  assert.equal(wasm.speedup, 2);
+  assert.equal(wasm.bestSpeedupAgainst, 'convkit:igemm');
+  assert.equal(wasm.bestSpeedup, 4);
+  assert.equal(t2.speedupAgainst, 'convkit:auto:t2');
+  assert.equal(t2.speedup, 2);
+  // No auto engine with four threads: the one with the most threads below.
+  assert.equal(t4.speedupAgainst, 'convkit:auto:t2');
+  assert.equal(fellBack.speedup, undefined);
+});
+
 test('engine selection by full name or family prefix', () => {
   assert.ok(engineSelected('convkit:im2col', ['convkit']));
   assert.ok(engineSelected('tfjs-wasm', ['tfjs']));
@@ -118,6 +142,26 @@ test('parseBenchOptions: --quick picks the quick shapes and a short budget; flag
   assert.equal(custom.budgetMs, 50);
   assert.equal(custom.directMaxFlops, Infinity);
   assert.throws(() => parseBenchOptions(['--budget', '-3']));
+});
+
+test('parseBenchOptions: sections, and which of them --quick, --shapes and --no-relaxed leave out', () => {
+  assert.deepEqual(parseBenchOptions([]).sections, [...SECTIONS]);
+  assert.deepEqual(parseBenchOptions(['--no-relaxed']).sections, ['conv', 'depthwise', 'grouped', 'train']);
+  assert.deepEqual(parseBenchOptions(['--quick']).sections, ['conv', 'depthwise', 'grouped', 'train']);
+  assert.deepEqual(parseBenchOptions(['--quick', '--sections', 'relaxed,conv']).sections, [
+    'conv',
+    'relaxed',
+  ]);
+  assert.deepEqual(parseBenchOptions(['--sections', 'relaxed', '--no-relaxed']).sections, []);
+  // train has no shapes: --shapes leaves it out unless --sections names it.
+  assert.deepEqual(parseBenchOptions(['--shapes', 'x']).sections, [
+    'conv',
+    'depthwise',
+    'grouped',
+    'relaxed',
+  ]);
+  assert.deepEqual(parseBenchOptions(['--shapes', 'x', '--sections', 'train']).sections, ['train']);
+  assert.throws(() => parseBenchOptions(['--sections', 'conv,nope']), /unknown section "nope"/);
 });
 
 test('arrayBufferGrowth counts a buffer allocated during the call', async () => {

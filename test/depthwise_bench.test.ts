@@ -1,5 +1,6 @@
-// bench/depthwise.ts end to end on its first shape with a tiny budget: every engine runs, agrees with
-// the direct algorithm, and the results file (bench/results.ts format) is written.
+// bench/depthwise.ts (the depthwise section of `npm run bench` on its own) end to end on its first shape
+// with a tiny budget: every engine runs, agrees with the direct algorithm, the 1.5x target is checked,
+// and the results file (bench/results.ts format, the section's shapes at the top level) is written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -18,7 +19,8 @@ test('the depthwise bench runs every engine on one MobileNet layer and writes it
       { encoding: 'utf8' },
     );
     assert.equal(run.status, 0, run.stderr);
-    assert.match(run.stdout, /3x3 MobileNet shape/);
+    assert.match(run.stdout, /depthwise target: convkit:auto >= 1\.5x tfjs-wasm/);
+    assert.match(run.stdout, /mnv1-dw-112x32-s1 +[\d.]+ +[\d.]+ .* (met|NOT met)\n/);
     const results = JSON.parse(readFileSync(json, 'utf8')) as BenchResults;
     assert.deepEqual(
       results.shapes.map((s) => s.name),
@@ -28,6 +30,7 @@ test('the depthwise bench runs every engine on one MobileNet layer and writes it
     assert.deepEqual(shape.outputShape, [1, 112, 112, 32]);
     assert.equal(shape.flops, 2 * 112 * 112 * 32 * 9);
     for (const name of [
+      'convkit:auto',
       'convkit:direct',
       'convkit:fast',
       'tfjs-wasm',
@@ -42,6 +45,9 @@ test('the depthwise bench runs every engine on one MobileNet layer and writes it
       assert.ok((r.ms?.count ?? 0) >= 3);
       assert.ok((r.gflops ?? 0) > 0);
     }
+    const target = results.depthwise?.target.shapes[0];
+    assert.equal(target?.shape, 'mnv1-dw-112x32-s1');
+    assert.equal(target?.met, (target?.ratio ?? 0) >= 1.5);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
