@@ -15,12 +15,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
-import {
-  conv2dWinogradTile,
-  winogradLayout,
-  winogradPackKey,
-  winogradTile,
-} from '../src/algorithms/winograd.js';
+import { conv2dWinogradTile, winogradPackKey } from '../src/algorithms/winograd.js';
+import { winogradLayout, winogradTile } from '../src/algorithms/winograd_plan.js';
 import { setWasmVariant } from '../src/kernels/wasm/engine.js';
 import { WASM_VARIANTS, wasmVariantSupported } from '../src/kernels/wasm/features.js';
 import type { WinogradTile } from '../src/kernels/winograd_matrices.js';

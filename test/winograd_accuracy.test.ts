@@ -9,7 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { convGeometry, randomNormal } from '../src/index.js';
-import { conv2dWinogradTile, winogradLayout } from '../src/algorithms/winograd.js';
+import { conv2dWinogradTile } from '../src/algorithms/winograd.js';
+import { winogradLayout } from '../src/algorithms/winograd_plan.js';
 import type { WinogradTile } from '../src/kernels/winograd_matrices.js';
 
 interface SuiteShape {

@@ -10,15 +10,13 @@
  * transform, while the workers compute.
  */
 import type { ConvGeometry } from '../geometry.js';
+import { driveWinograd, placeWinograd, type WinogradPhases } from '../algorithms/winograd.js';
 import {
   WINOGRAD_BLOCK_BYTES,
   WINOGRAD_MAX_SCRATCH_BYTES,
-  driveWinograd,
-  placeWinograd,
   winogradLayout,
   winogradTile,
-  type WinogradPhases,
-} from '../algorithms/winograd.js';
+} from '../algorithms/winograd_plan.js';
 import type { WinogradTile } from '../kernels/winograd_matrices.js';
 import type { ParallelEngine } from './parallel_engine.js';
 

@@ -6,7 +6,7 @@
  */
 import type { ConvGeometry } from '../geometry.js';
 import { igemmLayout } from '../algorithms/igemm.js';
-import { winogradLayout, winogradTile } from '../algorithms/winograd.js';
+import { winogradLayout, winogradTile } from '../algorithms/winograd_plan.js';
 import { fftTiling } from '../algorithms/fft_tiling.js';
 import { winogradSliceFloats } from '../kernels/winograd_filter.js';
 import { NR } from '../kernels/wasm/pack.js';

@@ -2,8 +2,9 @@
  * The planner: picks the algorithm for a conv2d geometry.
  *   - 'igemm': indirect GEMM on the WebAssembly SIMD kernels (src/algorithms/igemm.ts), the fast
  *     path wherever WebAssembly SIMD exists;
- *   - 'winograd': Winograd F(4x4,3x3) or F(2x2,3x3) on the same kernels (src/algorithms/winograd.ts),
- *     for 3x3 stride-1 undilated filters with 8 or more channels in and out (per group);
+ *   - 'winograd': Winograd F(m x m, 3 x 3) on the same kernels (src/algorithms/winograd.ts; m = 2, 4,
+ *     5 or 6 by the cost model in winograd_plan.ts), for 3x3 stride-1 undilated filters with 8 or more
+ *     channels in and out (per group);
  *   - 'fft': overlap-save FFT convolution (src/algorithms/fft.ts), for large stride-1 filters where its
  *     modelled time beats igemm's;
  *   - 'im2col': patches x filter matrix in plain TypeScript, the fast path without WebAssembly SIMD;
@@ -15,12 +16,8 @@ import { conv2dDirect } from '../algorithms/direct.js';
 import { conv2dIm2col } from '../algorithms/im2col.js';
 import { conv2dIgemm, igemmMinBandBytes } from '../algorithms/igemm.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
-import {
-  conv2dWinograd,
-  winogradKernelName,
-  winogradPreferred,
-  winogradUnavailable,
-} from '../algorithms/winograd.js';
+import { conv2dWinograd } from '../algorithms/winograd.js';
+import { winogradKernelName, winogradPreferred, winogradUnavailable } from '../algorithms/winograd_plan.js';
 import { conv2dFft, fftKernelName, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
 
 export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm', 'winograd', 'fft'] as const;

@@ -25,11 +25,9 @@ import {
   outputCalls,
   placeWinograd,
   winogradBlocks,
-  winogradCost,
-  winogradGemmMacs,
-  winogradTile,
   type WinogradKernel,
 } from '../../src/algorithms/winograd.js';
+import { winogradCost, winogradGemmMacs, winogradTile } from '../../src/algorithms/winograd_plan.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import type { WinogradTile } from '../../src/kernels/winograd_matrices.js';
 

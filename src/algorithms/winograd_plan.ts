@@ -1,0 +1,244 @@
+/**
+ * Planning Winograd convolution (src/algorithms/winograd.ts runs it): whether it can take a geometry,
+ * whether 'auto' should, which tile F(m x m, 3 x 3) to use (a cost model of GEMM work, padding waste
+ * and transform cost), and how one run is laid out in wasm memory (blocks of tiles, slices of V and M,
+ * work slots). The planner, the explainer's memory figures and the thread jobs read it too.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { wasmEngine } from '../kernels/wasm/engine.js';
+import { ISA_NAME } from '../kernels/wasm/features.js';
+import { align64 } from '../kernels/wasm/heap.js';
+import { winogradSliceFloats } from '../kernels/winograd_filter.js';
+import type { WinogradTile } from '../kernels/winograd_matrices.js';
+
+/** Bytes of V and M (the transformed tiles of one block): small enough to stay in a 4 MB L2 cache. */
+export const WINOGRAD_BLOCK_BYTES = 2 << 20;
+/** Pointer table at the start of the input transform's work area (see wasm/assembly/winograd.ts). */
+const INPUT_TABLE_BYTES = 256;
+/** Beyond these, winograd declines (the planner then uses igemm or im2col). */
+const MAX_WEIGHT_BYTES = 256 << 20;
+export const WINOGRAD_MAX_SCRATCH_BYTES = 512 << 20;
+
+/** How one winograd convolution is laid out in wasm memory. */
+export interface WinogradLayout {
+  tile: WinogradTile;
+  alpha: number;
+  tileRows: number;
+  tileCols: number;
+  /** Channel strides in wasm memory: in and out channels rounded up to a multiple of 4. */
+  cp: number;
+  kp: number;
+  /** A block is rowsPerBlock tile rows of colsPerBlock tiles (colsPerBlock < tileCols only when 1 row). */
+  rowsPerBlock: number;
+  colsPerBlock: number;
+  blockTiles: number;
+  /** Input rows in the band of a full block, and output rows. */
+  bandRows: number;
+  outBandRows: number;
+  vSliceBytes: number;
+  mSliceBytes: number;
+  /** One transform call's work area (its pointer table and first-pass results), and its slot with a trash pixel. */
+  workBytes: number;
+  slotBytes: number;
+  /** Work slots: one per transform call of a phase (calls running at once must not share one). */
+  slots: number;
+  inputBytes: number;
+  vBytes: number;
+  mBytes: number;
+  outputBytes: number;
+  /** Everything one call places in the scratch area (the row table, zero pixel and the above). */
+  scratchBytes: number;
+}
+
+export const round4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/**
+ * The layout of `g` in F(tile x tile) blocks of at most `blockBytes` of V and M, with `slots` work
+ * areas (one per transform call of a phase).
+ */
+export function winogradLayout(
+  g: ConvGeometry,
+  tile: WinogradTile,
+  blockBytes = WINOGRAD_BLOCK_BYTES,
+  slots = 1,
+): WinogradLayout {
+  const m = tile;
+  const alpha = m + 2;
+  const alpha2 = alpha * alpha;
+  const tileRows = Math.ceil(g.outHeight / m);
+  const tileCols = Math.ceil(g.outWidth / m);
+  const cp = round4(g.inChannels);
+  const kp = round4(g.outChannels);
+  const budgetTiles = Math.max(1, Math.floor(blockBytes / (alpha2 * (cp + kp) * 4)));
+  let rowsPerBlock: number;
+  let colsPerBlock: number;
+  if (tileCols <= budgetTiles) {
+    rowsPerBlock = Math.max(1, Math.min(tileRows, Math.floor(budgetTiles / Math.max(tileCols, 1))));
+    rowsPerBlock = Math.ceil(tileRows / Math.ceil(tileRows / rowsPerBlock)) || 1;
+    colsPerBlock = tileCols;
+  } else {
+    rowsPerBlock = 1;
+    colsPerBlock = Math.ceil(tileCols / Math.ceil(tileCols / budgetTiles));
+  }
+  const blockTiles = Math.max(1, rowsPerBlock * colsPerBlock);
+  const bandRows = Math.min(g.inHeight, (rowsPerBlock - 1) * m + alpha);
+  const outBandRows = Math.min(g.outHeight, rowsPerBlock * m);
+  const vSliceBytes = round4(blockTiles) * cp * 4;
+  const mSliceBytes = blockTiles * kp * 4;
+  const workBytes = Math.max(INPUT_TABLE_BYTES + alpha2 * cp * 4, m * alpha * kp * 4);
+  const slotBytes = align64(workBytes) + align64(kp * 4);
+  const inputBytes = bandRows * g.inWidth * cp * 4;
+  const vBytes = alpha2 * vSliceBytes;
+  const mBytes = alpha2 * mSliceBytes;
+  const outputBytes = outBandRows * g.outWidth * kp * 4;
+  const scratchBytes =
+    align64(round4(blockTiles) * 4) +
+    align64(cp * 4) +
+    slots * slotBytes +
+    align64(inputBytes) +
+    align64(vBytes) +
+    align64(mBytes) +
+    align64(outputBytes);
+  return {
+    tile,
+    alpha,
+    tileRows,
+    tileCols,
+    cp,
+    kp,
+    rowsPerBlock,
+    colsPerBlock,
+    blockTiles,
+    bandRows,
+    outBandRows,
+    vSliceBytes,
+    mSliceBytes,
+    workBytes,
+    slotBytes,
+    slots,
+    inputBytes,
+    vBytes,
+    mBytes,
+    outputBytes,
+    scratchBytes,
+  };
+}
+
+/**
+ * Cost of a transformed float, in units of one multiply-add of the GEMM, for the input transform
+ * (per float of V) and the output transform (per float of M), by tile size: F(5x5)'s points are not
+ * symmetric, so its transforms share fewer terms. Measured with wasm/probe/winograd.ts --stages on the
+ * suite's 3x3 shapes (plain SIMD, one thread). The copies in and out cost the same for every tile size.
+ */
+const INPUT_COST: Record<WinogradTile, number> = { 2: 4.8, 4: 6.3, 5: 11.5, 6: 8.5 };
+const OUTPUT_COST: Record<WinogradTile, number> = { 2: 2.3, 4: 4.1, 5: 6.2, 6: 7.1 };
+/** A larger tile must be modelled this much cheaper to be chosen (its filter takes more memory). */
+const LARGER_TILE_MARGIN = 0.03;
+
+/**
+ * The GEMMs' multiply-adds as the microkernel runs them: each block's tiles rounded up to its 4-row
+ * tiles, each group's outputs to its 8 columns.
+ */
+export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
+  const layout = winogradLayout(g, m);
+  let rows = 0;
+  for (let ty = 0; ty < layout.tileRows; ty += layout.rowsPerBlock) {
+    const tileRows = Math.min(layout.rowsPerBlock, layout.tileRows - ty);
+    for (let tx = 0; tx < layout.tileCols; tx += layout.colsPerBlock) {
+      rows += round4(tileRows * Math.min(layout.colsPerBlock, layout.tileCols - tx));
+    }
+  }
+  const opg = g.outChannels / g.groups;
+  return (
+    g.batch * rows * layout.alpha * layout.alpha * g.filterInChannels * Math.ceil(opg / 8) * 8 * g.groups
+  );
+}
+
+/**
+ * The modelled time of `g` in F(m x m) tiles, in GEMM multiply-adds: the GEMMs (winogradGemmMacs) and
+ * both transforms, which run over every tile, partial tiles at the image's edge included.
+ */
+export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
+  const alpha = m + 2;
+  const tiles = g.batch * Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m);
+  const transformed =
+    tiles * alpha * alpha * (round4(g.inChannels) * INPUT_COST[m] + round4(g.outChannels) * OUTPUT_COST[m]);
+  return winogradGemmMacs(g, m) + transformed;
+}
+
+/**
+ * The tile size for a geometry: the cheapest by winogradCost of F(2x2), F(4x4), F(5x5) and F(6x6),
+ * preferring the smaller tile unless a larger one is LARGER_TILE_MARGIN cheaper (smaller tiles round
+ * less, and their transformed filters are smaller). Every one is within the 1e-4 accuracy bound.
+ */
+export function winogradTile(g: ConvGeometry): WinogradTile {
+  let tile = chosenTiles.get(g);
+  if (tile === undefined) {
+    tile = cheapestTile(g);
+    chosenTiles.set(g, tile);
+  }
+  return tile;
+}
+
+/** The planner asks several times about one conv2d call's geometry object. */
+const chosenTiles = new WeakMap<ConvGeometry, WinogradTile>();
+
+function cheapestTile(g: ConvGeometry): WinogradTile {
+  let best: WinogradTile = 2;
+  let bestCost = winogradCost(g, 2);
+  for (const m of [4, 5, 6] as const) {
+    const cost = winogradCost(g, m);
+    if (cost < bestCost * (1 - LARGER_TILE_MARGIN)) {
+      best = m;
+      bestCost = cost;
+    }
+  }
+  return best;
+}
+
+/** Why winograd cannot compute this geometry here, or null when it can. */
+export function winogradUnavailable(g: ConvGeometry): string | null {
+  if (g.filterHeight !== 3 || g.filterWidth !== 3) {
+    return `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3 filters only`;
+  }
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) {
+    return `strides are [${g.strideHeight}, ${g.strideWidth}] and winograd needs stride 1`;
+  }
+  if (g.dilationHeight !== 1 || g.dilationWidth !== 1) {
+    return `dilations are [${g.dilationHeight}, ${g.dilationWidth}] and winograd needs dilation 1`;
+  }
+  if (!wasmEngine()) return 'WebAssembly SIMD is not available in this JavaScript engine';
+  const tile = winogradTile(g);
+  const alpha = tile + 2;
+  const weightBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
+  if (weightBytes > MAX_WEIGHT_BYTES) return `its transformed filter would take ${weightBytes} bytes`;
+  const { scratchBytes } = winogradLayout(g, tile);
+  if (scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) return `one block of tiles would need ${scratchBytes} bytes`;
+  return null;
+}
+
+/**
+ * Channels (per group) below which 'auto' keeps igemm: with fewer, the transforms cost more than the
+ * multiplications they save (measured on the 2-core Xeon: 8 in/8 out channels and up is faster).
+ */
+const AUTO_MIN_CHANNELS = 8;
+
+/** Why 'auto' should compute g with winograd, or null when igemm is expected to be as fast. */
+export function winogradPreferred(g: ConvGeometry): string | null {
+  if (g.filterInChannels < AUTO_MIN_CHANNELS || g.outChannels / g.groups < AUTO_MIN_CHANNELS) return null;
+  if (winogradUnavailable(g)) return null;
+  const m = winogradTile(g);
+  const saving = ((9 * m * m) / ((m + 2) * (m + 2))).toFixed(2);
+  return (
+    `${g.flops} FLOPs, 3x3 filter, stride 1: Winograd F(${m}x${m},3x3) does ${saving}x fewer ` +
+    `multiplications than the direct sum (GEMMs on WebAssembly SIMD)`
+  );
+}
+
+/** The microkernel name for plans, e.g. f32-winograd-4x4-3x3-wasmsimd. */
+export function winogradKernelName(g: ConvGeometry): string | undefined {
+  const engine = wasmEngine();
+  if (!engine) return undefined;
+  const m = winogradTile(g);
+  return `f32-winograd-${m}x${m}-3x3-${ISA_NAME[engine.variant]}`;
+}
