@@ -8,6 +8,8 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { parallelEngine } from '../src/parallel/parallel_engine.js';
 
 let collect: (() => void) | undefined;
 
@@ -29,4 +31,16 @@ export async function arrayBufferGrowth(call: () => void | Promise<void>): Promi
   await call();
   const after = process.memoryUsage().arrayBuffers;
   return Math.max(0, after - before);
+}
+
+/**
+ * Peak scratch in convkit's WebAssembly memory during `call`: the most bytes past the weight arena that
+ * the call asked for (WasmHeap.takeScratchPeak), on the single-thread engine's heap or the worker pool's
+ * shared heap. That memory is reused by the next call, so arrayBufferGrowth does not see it.
+ */
+export async function wasmScratchPeak(call: () => void | Promise<void>): Promise<number> {
+  const heaps = [wasmEngine()?.heap, parallelEngine()?.heap].filter((h) => h !== undefined);
+  for (const heap of heaps) heap.takeScratchPeak();
+  await call();
+  return Math.max(0, ...heaps.map((heap) => heap.takeScratchPeak()));
 }

@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import type { ConvGeometry } from '../src/index.js';
 import type { Engine, PreparedRun } from './engine.js';
 import { measureInterleaved, maxAbsDiff, warmUp, type TimingSettings } from './measure.js';
-import { arrayBufferGrowth } from './memory.js';
+import { arrayBufferGrowth, wasmScratchPeak } from './memory.js';
 import type { EngineResult, SectionResults, ShapeResult } from './results.js';
 import type { BenchCase, ShapeSpec } from './shapes.js';
 import { summarize } from './stats.js';
@@ -110,7 +110,8 @@ async function benchShape(
     r.gflops = g.flops / (r.ms.median * 1e6);
     if (entry.engine.family === 'convkit') {
       const run = entry.prepared as PreparedRun;
-      r.scratchBytes = Math.max(0, (await arrayBufferGrowth(() => run.run())) - outputBytes);
+      const wasm = await wasmScratchPeak(() => run.run());
+      r.scratchBytes = wasm + Math.max(0, (await arrayBufferGrowth(() => run.run())) - outputBytes);
     }
     await entry.prepared?.dispose();
   }

@@ -86,7 +86,7 @@ export async function runSuite(options: BenchOptions): Promise<BenchResults> {
       convkitThreadsOption: conv2dAcceptsThreads(),
       tolerance: sectionSpec('conv', options).tolerance,
       scratchMethod:
-        'process.memoryUsage().arrayBuffers growth across one warm call after a full GC, minus the output bytes',
+        "convkit's peak WebAssembly scratch in one warm call (WasmHeap.takeScratchPeak), plus process.memoryUsage().arrayBuffers growth across another after a full GC, minus the output bytes",
     },
     shapes: [],
     geomeanSpeedup: {},

@@ -144,3 +144,16 @@ test('conv2d with igemm caches the packed filter and reuses it on the next call'
   const second = conv2d(x, w, { padding: 'SAME', algorithm: 'igemm' });
   assert.deepEqual([...second.data], [...first.data]);
 });
+
+test('WasmHeap reports the peak scratch a call asked for, not the weights placed before it', () => {
+  const heap = new WasmHeap(65536);
+  heap.placeWeights(new Float32Array(5000));
+  heap.takeScratchPeak();
+  const base = heap.scratchBase;
+  heap.ensure(base + 1000);
+  heap.ensure(base + 300_000);
+  heap.ensure(base + 20);
+  heap.placeWeights(new Float32Array(100_000)); // weights are not scratch
+  assert.equal(heap.takeScratchPeak(), 300_000);
+  assert.equal(heap.takeScratchPeak(), 0, 'taking the peak resets it');
+});

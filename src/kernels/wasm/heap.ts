@@ -35,6 +35,7 @@ export class WasmHeap {
   private i32View: Int32Array;
   private arenaTop = RESERVED_BYTES;
   private readonly resident = new Map<Float32Array, number>();
+  private scratchPeakBytes = 0;
 
   /**
    * `shared`: back it with a SharedArrayBuffer, for the worker pool (src/parallel/). `arenaBytes`: the
@@ -69,8 +70,26 @@ export class WasmHeap {
     return this.memory.buffer.byteLength;
   }
 
-  /** Grows the memory so that bytes [0, end) exist. Throws RangeError past the maximum. */
+  /**
+   * Grows the memory so that bytes [0, end) exist. Throws RangeError past the maximum. Algorithms call
+   * it with the end of the scratch a call needs, so it also keeps the peak (see takeScratchPeak).
+   */
   ensure(end: number): void {
+    this.scratchPeakBytes = Math.max(this.scratchPeakBytes, end - this.scratchBase);
+    this.grow(end);
+  }
+
+  /**
+   * The most scratch (bytes past scratchBase) asked for since the last call of this method: what a
+   * convolution really used, for `npm run bench`'s scratch column.
+   */
+  takeScratchPeak(): number {
+    const peak = this.scratchPeakBytes;
+    this.scratchPeakBytes = 0;
+    return peak;
+  }
+
+  private grow(end: number): void {
     const have = this.memory.buffer.byteLength;
     if (end > have) {
       this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
@@ -91,7 +110,7 @@ export class WasmHeap {
       this.arenaTop = RESERVED_BYTES;
     }
     const address = this.arenaTop;
-    this.ensure(address + bytes);
+    this.grow(address + bytes);
     this.f32.set(packed, address >> 2);
     this.arenaTop = address + bytes;
     this.resident.set(packed, address);
