@@ -13,12 +13,20 @@
  *   3. the kernel multiplies those segments by the packed filter (8-column panels, packed once per
  *      filter and cached) into the band's output rows, which are then copied out.
  * A 1x1 stride-1 convolution is the plain GEMM case: one segment per pixel, the pixel's channels.
+ *
+ * Groups of few output channels (4 or fewer) would each fill only part of a panel, with short segments
+ * (a group's channels of one tap). There several groups share a panel as a block-diagonal matrix (see
+ * groupsPerPanel and packGroupBlockPanels): the kernel then runs full-width tiles over one segment of
+ * all their channels a tap, multiplying each output column by the other groups' inputs with zero
+ * weights. For finite inputs that adds exact zeros, so the result has the same bits as one group at a
+ * time; a NaN or infinity would leak into the other groups' outputs (0 * inf is NaN), so a band whose
+ * input is not all finite is computed one group at a time, as TensorFlow does.
  * Scratch (table + input rows + output rows) stays under IGEMM_SCRATCH_BYTES whatever the batch.
  */
 import type { ConvGeometry } from '../geometry.js';
-import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
+import { wasmEngine, type KernelExports, type WasmEngine } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
-import { NR, packFilterPanels } from '../kernels/wasm/pack.js';
+import { NR, packFilterPanels, packGroupBlockPanels } from '../kernels/wasm/pack.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIm2col } from './im2col.js';
 
@@ -98,7 +106,13 @@ export function conv2dIgemm(g: ConvGeometry, input: Float32Array, filter: Float3
 export interface IgemmRun {
   g: ConvGeometry;
   layout: IgemmLayout;
+  /** The filter packed one group at a time (packFilterPanels). */
   weights: number;
+  /** Groups sharing a panel in the block-diagonal packing at blockWeights (1: no such packing). */
+  groupsPerPanel: number;
+  blockWeights: number;
+  /** The finiteness check's table, zeros and result (see bandInputFinite); 0 without blockWeights. */
+  finiteCheck: number;
   table: number;
   inputBand: number;
   outputBand: number;
@@ -110,16 +124,120 @@ export interface IgemmRun {
  */
 export function placeIgemm(heap: WasmHeap, g: ConvGeometry, filter: Float32Array): IgemmRun {
   const { layout, table } = prepareIgemm(g);
-  const k = g.filterHeight * g.filterWidth * g.filterInChannels;
-  const packKey = g.groups === 1 ? PACK_KEY : `${PACK_KEY}/groups=${g.groups}`;
-  const packed = packedWeights(filter, packKey, () => packFilterPanels(filter, k, g.outChannels, g.groups));
+  const taps = g.filterHeight * g.filterWidth;
+  const k = taps * g.filterInChannels;
+  const perGroupFloats = g.groups * Math.ceil(g.outChannels / g.groups / NR) * k * NR;
+  const blocks = groupsPerPanel(g);
+  let packKey = g.groups === 1 ? PACK_KEY : `${PACK_KEY}/groups=${g.groups}`;
+  if (blocks > 1) packKey += `/blocks=${blocks}`;
+  // Both packings of a blocked filter in one array, so both are resident together.
+  const packed = packedWeights(filter, packKey, () => {
+    const perGroup = packFilterPanels(filter, k, g.outChannels, g.groups);
+    if (blocks === 1) return perGroup;
+    const both = new Float32Array(perGroupFloats + taps * g.groups * g.filterInChannels * NR);
+    both.set(perGroup);
+    both.set(packGroupBlockPanels(filter, taps, g.outChannels, g.groups, blocks), perGroupFloats);
+    return both;
+  });
   const weights = heap.placeWeights(packed);
   const tableAddress = heap.scratchBase;
-  const inputBand = align64(tableAddress + layout.indirectionBytes);
+  const finiteCheck = align64(tableAddress + layout.indirectionBytes);
+  const checkBytes = blocks > 1 ? finiteCheckBytes(layout) : 0;
+  const inputBand = align64(finiteCheck + checkBytes);
   const outputBand = align64(inputBand + layout.inputBytes);
   heap.ensure(outputBand + layout.outputBytes);
   heap.i32.set(table, tableAddress >> 2);
-  return { g, layout, weights, table: tableAddress, inputBand, outputBand };
+  if (blocks > 1) writeFiniteCheck(heap, finiteCheck, layout);
+  return {
+    g,
+    layout,
+    weights,
+    groupsPerPanel: blocks,
+    blockWeights: blocks > 1 ? weights + perGroupFloats * 4 : 0,
+    finiteCheck: blocks > 1 ? finiteCheck : 0,
+    table: tableAddress,
+    inputBand,
+    outputBand,
+  };
+}
+
+/** Test and bench hook: 'auto' (the cost model), or always / never several groups a panel. */
+export type GroupPanelMode = 'auto' | 'blocks' | 'per-group';
+let groupPanelMode: GroupPanelMode = 'auto';
+export function setGroupPanelMode(mode: GroupPanelMode): void {
+  groupPanelMode = mode;
+}
+
+/**
+ * How many groups share one 8-column panel (1: one group per panel). Several fit where a group has
+ * at most 4 output channels. A blocked panel runs as many kernel steps as its groups one at a time
+ * would (each step multiplies one input channel by the panel's 8 columns), but a full-width step costs
+ * more than the half-width one a group of 4 or fewer uses; what it saves is per-segment work, the
+ * segments being groupsPerPanel times longer. Measured (56x56 and 28x28 images, 3x3, one thread, in
+ * chunks): that pays only for segments of 1 float (1 input channel a group: 1.2x to 1.5x) or of 2
+ * floats with at most 2 output channels a group (about 1.05x); with 2 channels and 4 outputs, or 4
+ * and more channels, one group at a time is faster (4 in, 4 out: 14.2 against 10.9 GFLOP/s).
+ */
+export function groupsPerPanel(g: ConvGeometry): number {
+  if (g.groups === 1 || groupPanelMode === 'per-group') return 1;
+  const outPerGroup = g.outChannels / g.groups;
+  const fit = Math.min(g.groups, Math.floor(NR / outPerGroup));
+  if (fit < 2) return 1;
+  if (groupPanelMode === 'blocks') return fit;
+  const inPerGroup = g.filterInChannels;
+  return inPerGroup === 1 || (inPerGroup === 2 && outPerGroup <= 2) ? fit : 1;
+}
+
+/**
+ * The finiteness check runs the kernel with the input band as its weights: one panel of 8 columns,
+ * K = the band's floats / 8, times a row of zeros, so each result is 0 when every input is finite and
+ * NaN otherwise (0 * inf and 0 * NaN are NaN). The zero row is CHECK_KC floats, found through a table
+ * whose every segment points at it; the floats past the last whole segment are checked in JavaScript.
+ */
+const CHECK_KC = 256;
+const CHECK_SEGMENT_FLOATS = CHECK_KC * NR;
+
+function finiteCheckSegments(floats: number): number {
+  return Math.floor(floats / CHECK_SEGMENT_FLOATS);
+}
+
+function finiteCheckBytes(layout: IgemmLayout): number {
+  const table = Math.max(1, finiteCheckSegments(layout.inputBytes / 4)) * 16;
+  return align64(table) + CHECK_KC * 4 + NR * 4;
+}
+
+/** Writes the check's table (at `at`), its zero row and room for its result (see CHECK_KC). */
+function writeFiniteCheck(heap: WasmHeap, at: number, layout: IgemmLayout): void {
+  const segments = Math.max(1, finiteCheckSegments(layout.inputBytes / 4));
+  const zeros = at + align64(segments * 16);
+  heap.i32.fill(zeros, at >> 2, (at >> 2) + segments * 4);
+  heap.f32.fill(0, zeros >> 2, (zeros >> 2) + CHECK_KC);
+}
+
+/**
+ * Whether every input float of the band of `rows` output rows now in run's input band is finite: the
+ * multiplications of a blocked panel would turn a non-finite input into NaN in the other groups'
+ * outputs. One pass over the band, in the kernel (measured about 5% of a blocked 3x3 band).
+ */
+export function bandInputFinite(
+  kernels: KernelExports,
+  heap: WasmHeap,
+  run: IgemmRun,
+  rows: number,
+): boolean {
+  const { g, layout } = run;
+  const floats = ((rows - 1) * g.strideHeight + g.effectiveFilterHeight) * layout.rowFloats;
+  const segments = finiteCheckSegments(floats);
+  const f32 = heap.f32;
+  let sum = 0;
+  if (segments > 0) {
+    const result = run.finiteCheck + align64(finiteCheckSegments(layout.inputBytes / 4) * 16) + CHECK_KC * 4;
+    kernels.f32_igemm_4x8(1, NR, segments, CHECK_KC, run.finiteCheck, 0, run.inputBand, result, NR);
+    for (let j = 0; j < NR; j++) sum += f32[(result >> 2) + j];
+  }
+  const start = run.inputBand >> 2;
+  for (let i = start + segments * CHECK_SEGMENT_FLOATS; i < start + floats; i++) sum += f32[i] * 0;
+  return sum === 0;
 }
 
 /** Output rows [first, first + rows) of band `band` (rows 0 past the last band). */
@@ -144,9 +262,11 @@ export function loadInputBand(
 
 /**
  * The kernel calls (f32_igemm_4x8 argument lists) that compute a band of `rows` output rows, split
- * into at most `parts` lists of whole 4-row tiles, for as many threads.
+ * into at most `parts` lists of whole 4-row tiles, for as many threads. `blocked`: with the
+ * block-diagonal panels (only for a run that has them, and a band whose input is finite).
  */
-export function bandKernelCalls(run: IgemmRun, rows: number, parts: number): number[][][] {
+export function bandKernelCalls(run: IgemmRun, rows: number, parts: number, blocked = false): number[][][] {
+  if (blocked && run.groupsPerPanel > 1) return blockKernelCalls(run, rows, parts);
   const { g, layout } = run;
   const pixels = rows * g.outWidth;
   const tiles = Math.ceil(pixels / 4);
@@ -170,6 +290,42 @@ export function bandKernelCalls(run: IgemmRun, rows: number, parts: number): num
         run.inputBand + group * g.filterInChannels * 4,
         run.weights + group * groupWeightBytes,
         run.outputBand + t0 * tileOutputBytes + group * outPerGroup * 4,
+        g.outChannels,
+      ]);
+    }
+    lists.push(calls);
+  }
+  return lists;
+}
+
+/** bandKernelCalls with groupsPerPanel groups a panel: one call per panel and part. */
+function blockKernelCalls(run: IgemmRun, rows: number, parts: number): number[][][] {
+  const { g, layout } = run;
+  const pixels = rows * g.outWidth;
+  const tiles = Math.ceil(pixels / 4);
+  const blocks = run.groupsPerPanel;
+  const inPerGroup = g.filterInChannels;
+  const outPerGroup = g.outChannels / g.groups;
+  const panels = Math.ceil(g.groups / blocks);
+  const panelBytes = layout.ks * blocks * inPerGroup * NR * 4;
+  const tileTableBytes = layout.ks * 16;
+  const tileOutputBytes = 4 * g.outChannels * 4;
+  const lists: number[][][] = [];
+  const share = Math.ceil(tiles / Math.max(1, parts));
+  for (let t0 = 0; t0 < tiles; t0 += share) {
+    const count = Math.min(pixels, (t0 + share) * 4) - t0 * 4;
+    const calls: number[][] = [];
+    for (let p = 0; p < panels; p++) {
+      const groups = Math.min(blocks, g.groups - p * blocks);
+      calls.push([
+        count,
+        groups * outPerGroup,
+        layout.ks,
+        groups * inPerGroup,
+        run.table + t0 * tileTableBytes,
+        run.inputBand + p * blocks * inPerGroup * 4,
+        run.blockWeights + p * panelBytes,
+        run.outputBand + t0 * tileOutputBytes + p * blocks * outPerGroup * 4,
         g.outChannels,
       ]);
     }
@@ -207,6 +363,7 @@ function runIgemm(
   const { heap, kernels } = engine;
   const run = placeIgemm(heap, g, filter);
   const chunkTiles = outputChunkTiles(run);
+  const groupTiles = groupChunkTiles(run);
   for (let b = 0; b < g.batch; b++) {
     for (let band = 0; band < run.layout.bands; band++) {
       const { rows } = bandRows(run, band);
@@ -216,7 +373,9 @@ function runIgemm(
         computeBandInChunks(engine, run, output, b, band, chunkTiles);
         continue;
       }
-      for (const calls of bandKernelCalls(run, rows, 1)) {
+      const blocked = run.groupsPerPanel > 1 && bandInputFinite(kernels, heap, run, rows);
+      const parts = groupTiles > 0 ? Math.ceil(Math.ceil((rows * g.outWidth) / 4) / groupTiles) : 1;
+      for (const calls of bandKernelCalls(run, rows, parts, blocked)) {
         for (const c of calls) kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
       }
       storeOutputBand(heap, run, output, b, band);
@@ -244,6 +403,29 @@ export function outputChunkTiles(run: IgemmRun): number {
     Math.ceil(g.outChannels / NR) * g.filterHeight * g.filterWidth * g.filterInChannels * NR * 4;
   if (g.dataFormat !== 'NHWC' || g.groups !== 1 || weightBytes > KERNEL_WEIGHT_CHUNK_BYTES) return 0;
   if (layout.outputBytes <= 2 * OUTPUT_CHUNK_BYTES) return 0;
+  return Math.max(1, Math.floor(OUTPUT_CHUNK_BYTES / (4 * g.outChannels * 4)));
+}
+
+/**
+ * Tiles per chunk when a grouped band is better computed a chunk of tiles at a time, every group's
+ * calls over one chunk before the next (0 when not). One call per group over the whole band passes
+ * over the whole input and output band once per group, and when those are larger than L2 each pass
+ * reads them from memory again (measured 1.3x to 2.4x slower with 32 to 128 groups of 56x56 pixels).
+ * Only where all groups' packed weights fit the kernel's weight chunk, so every chunk reads them
+ * from cache (two groups of 5x5x48x128 measured slower in chunks).
+ */
+export function groupChunkTiles(run: IgemmRun): number {
+  const { g } = run;
+  const weightBytes =
+    g.groups *
+    Math.ceil(g.outChannels / g.groups / NR) *
+    g.filterHeight *
+    g.filterWidth *
+    g.filterInChannels *
+    NR *
+    4;
+  if (g.groups === 1 || weightBytes > KERNEL_WEIGHT_CHUNK_BYTES) return 0;
+  if (run.layout.outputBytes <= 2 * OUTPUT_CHUNK_BYTES) return 0;
   return Math.max(1, Math.floor(OUTPUT_CHUNK_BYTES / (4 * g.outChannels * 4)));
 }
 

@@ -8,8 +8,10 @@
  * workers, not one per image. Otherwise a job is one band of one image.
  */
 import type { ConvGeometry } from '../geometry.js';
+import { wasmEngine, type KernelExports } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import {
+  bandInputFinite,
   bandKernelCalls,
   bandRows,
   loadInputBand,
@@ -17,6 +19,7 @@ import {
   storeOutputBand,
   type IgemmRun,
 } from '../algorithms/igemm.js';
+import { parallelEngine } from './parallel_engine.js';
 
 export const IGEMM_KERNEL = 'f32_igemm_4x8';
 
@@ -32,20 +35,46 @@ const CALL_FLOPS = 1_000_000;
 const MIN_CALLS_PER_THREAD = 2;
 
 export interface IgemmJob {
-  /** Copies the job's input rows into the heap. */
+  /** Copies the job's input rows into the heap (and then fills `calls`). */
   load(): void;
-  /** f32_igemm_4x8 argument lists. */
+  /**
+   * f32_igemm_4x8 argument lists, complete once load() has run: with groups sharing panels, which
+   * calls compute a band depends on whether its input is finite (see groupsPerPanel in igemm.ts).
+   */
   calls: number[][];
   /** Copies the job's output rows into `output` (conv2d's whole output). */
   store(output: Float32Array): void;
 }
 
-/** Splits `rows` output rows of `run` into calls of whole tiles, `threads` threads sharing them. */
-function tileCalls(run: IgemmRun, rows: number, threads: number, into: number[][]): void {
+/**
+ * Splits `rows` output rows of `run` into calls of whole tiles, `threads` threads sharing them. The
+ * band must be loaded: with groups sharing panels, its input decides which panels the calls use.
+ */
+function tileCalls(
+  kernels: KernelExports | null,
+  heap: WasmHeap,
+  run: IgemmRun,
+  rows: number,
+  threads: number,
+  into: number[][],
+): void {
   const tiles = Math.ceil((rows * run.g.outWidth) / 4);
   const flops = (run.g.flops / (run.g.batch * run.g.outHeight)) * rows;
   const parts = Math.min(tiles, Math.max(threads * MIN_CALLS_PER_THREAD, Math.ceil(flops / CALL_FLOPS)));
-  for (const list of bandKernelCalls(run, rows, parts)) into.push(...list);
+  const blocked = run.groupsPerPanel > 1 && kernels !== null && bandInputFinite(kernels, heap, run, rows);
+  for (const list of bandKernelCalls(run, rows, parts, blocked)) into.push(...list);
+}
+
+/**
+ * The calling thread's kernel instance over `heap` (the finiteness check runs there, between a job's
+ * load and its calls), or null when none is known (the calls then take one group at a time).
+ */
+function hostKernels(heap: WasmHeap): KernelExports | null {
+  const single = wasmEngine();
+  if (single?.heap === heap) return single.kernels;
+  const parallel = parallelEngine();
+  if (parallel?.heap === heap) return parallel.pool.exports as unknown as KernelExports;
+  return null;
 }
 
 /**
@@ -61,15 +90,19 @@ export function* igemmJobs(
 ): Generator<IgemmJob> {
   const run = placeIgemm(heap, g, filter);
   const { layout } = run;
+  const kernels = run.groupsPerPanel > 1 ? hostKernels(heap) : null;
   if (layout.bands > 1) {
     for (let b = 0; b < g.batch; b++) {
       for (let band = 0; band < layout.bands; band++) {
         const { rows } = bandRows(run, band);
         if (rows === 0) break;
         const calls: number[][] = [];
-        tileCalls(run, rows, threads, calls);
         yield {
-          load: () => loadInputBand(heap, run, input, b, band),
+          load: () => {
+            loadInputBand(heap, run, input, b, band);
+            calls.length = 0;
+            tileCalls(kernels, heap, run, rows, threads, calls);
+          },
           calls,
           store: (output) => storeOutputBand(heap, run, output, b, band),
         };
@@ -91,10 +124,13 @@ export function* igemmJobs(
     const images = Math.min(slotCount, g.batch - first);
     const calls: number[][] = [];
     const threadsPerImage = Math.ceil(threads / images);
-    for (let s = 0; s < images; s++) tileCalls(slots[s], rows, threadsPerImage, calls);
     yield {
       load: () => {
-        for (let s = 0; s < images; s++) loadInputBand(heap, slots[s], input, first + s, 0);
+        calls.length = 0;
+        for (let s = 0; s < images; s++) {
+          loadInputBand(heap, slots[s], input, first + s, 0);
+          tileCalls(kernels, heap, slots[s], rows, threadsPerImage, calls);
+        }
       },
       calls,
       store: (output) => {

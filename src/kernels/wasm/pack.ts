@@ -32,3 +32,42 @@ export function packFilterPanels(
   }
   return packed;
 }
+
+/**
+ * Packs a grouped conv2d filter [filter_height, filter_width, in_per_group, out_channels] (HWIO) with
+ * `groupsPerPanel` groups sharing each NR-column panel, as a block-diagonal matrix: panel p holds the
+ * output columns of groups p * groupsPerPanel onwards (out_per_group each, side by side) and, for each
+ * filter tap, one K row per input channel of those groups (in_per_group rows a group, in group order),
+ * the weight where row and column belong to the same group and zero elsewhere. So panel p multiplies
+ * one contiguous run of input channels a tap. Every panel but the last (which may hold fewer groups,
+ * hence fewer rows and columns) is taps * groupsPerPanel * in_per_group x NR floats.
+ */
+export function packGroupBlockPanels(
+  filter: Float32Array,
+  taps: number,
+  outChannels: number,
+  groups: number,
+  groupsPerPanel: number,
+): Float32Array {
+  const outPerGroup = outChannels / groups;
+  const inPerGroup = filter.length / (taps * outChannels);
+  const panels = Math.ceil(groups / groupsPerPanel);
+  const packed = new Float32Array(taps * groups * inPerGroup * NR);
+  let dst = 0;
+  for (let p = 0; p < panels; p++) {
+    const first = p * groupsPerPanel;
+    const count = Math.min(groupsPerPanel, groups - first);
+    for (let t = 0; t < taps; t++) {
+      for (let j = 0; j < count; j++) {
+        const col0 = (first + j) * outPerGroup;
+        for (let c = 0; c < inPerGroup; c++) {
+          const src = (t * inPerGroup + c) * outChannels + col0;
+          const at = dst + j * outPerGroup;
+          for (let o = 0; o < outPerGroup; o++) packed[at + o] = filter[src + o];
+          dst += NR;
+        }
+      }
+    }
+  }
+  return packed;
+}
