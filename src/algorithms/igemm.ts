@@ -261,6 +261,18 @@ export function loadInputBand(
 }
 
 /**
+ * Splits `pixels` output pixels into at most `parts` runs of whole 4-pixel tiles (the kernel's rows):
+ * [first tile, pixels in the run]. Every thread count then computes each tile with the same kernel steps.
+ */
+function tileShares(pixels: number, parts: number): [number, number][] {
+  const tiles = Math.ceil(pixels / 4);
+  const share = Math.ceil(tiles / Math.max(1, parts));
+  const runs: [number, number][] = [];
+  for (let t0 = 0; t0 < tiles; t0 += share) runs.push([t0, Math.min(pixels, (t0 + share) * 4) - t0 * 4]);
+  return runs;
+}
+
+/**
  * The kernel calls (f32_igemm_4x8 argument lists) that compute a band of `rows` output rows, split
  * into at most `parts` lists of whole 4-row tiles, for as many threads. `blocked`: with the
  * block-diagonal panels (only for a run that has them, and a band whose input is finite).
@@ -268,17 +280,13 @@ export function loadInputBand(
 export function bandKernelCalls(run: IgemmRun, rows: number, parts: number, blocked = false): number[][][] {
   if (blocked && run.groupsPerPanel > 1) return blockKernelCalls(run, rows, parts);
   const { g, layout } = run;
-  const pixels = rows * g.outWidth;
-  const tiles = Math.ceil(pixels / 4);
   const outPerGroup = g.outChannels / g.groups;
   const k = g.filterHeight * g.filterWidth * g.filterInChannels;
   const groupWeightBytes = Math.ceil(outPerGroup / NR) * k * NR * 4;
   const tileTableBytes = layout.ks * 16;
   const tileOutputBytes = 4 * g.outChannels * 4;
   const lists: number[][][] = [];
-  const share = Math.ceil(tiles / Math.max(1, parts));
-  for (let t0 = 0; t0 < tiles; t0 += share) {
-    const count = Math.min(pixels, (t0 + share) * 4) - t0 * 4;
+  for (const [t0, count] of tileShares(rows * g.outWidth, parts)) {
     const calls: number[][] = [];
     for (let group = 0; group < g.groups; group++) {
       calls.push([
@@ -301,8 +309,6 @@ export function bandKernelCalls(run: IgemmRun, rows: number, parts: number, bloc
 /** bandKernelCalls with groupsPerPanel groups a panel: one call per panel and part. */
 function blockKernelCalls(run: IgemmRun, rows: number, parts: number): number[][][] {
   const { g, layout } = run;
-  const pixels = rows * g.outWidth;
-  const tiles = Math.ceil(pixels / 4);
   const blocks = run.groupsPerPanel;
   const inPerGroup = g.filterInChannels;
   const outPerGroup = g.outChannels / g.groups;
@@ -311,9 +317,7 @@ function blockKernelCalls(run: IgemmRun, rows: number, parts: number): number[][
   const tileTableBytes = layout.ks * 16;
   const tileOutputBytes = 4 * g.outChannels * 4;
   const lists: number[][][] = [];
-  const share = Math.ceil(tiles / Math.max(1, parts));
-  for (let t0 = 0; t0 < tiles; t0 += share) {
-    const count = Math.min(pixels, (t0 + share) * 4) - t0 * 4;
+  for (const [t0, count] of tileShares(rows * g.outWidth, parts)) {
     const calls: number[][] = [];
     for (let p = 0; p < panels; p++) {
       const groups = Math.min(blocks, g.groups - p * blocks);
