@@ -15,16 +15,14 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
 import {
-  bandInputFinite,
   bandKernelCalls,
   bandRows,
-  groupsPerPanel,
   igemmLayout,
   loadInputBand,
   placeIgemm,
-  setGroupPanelMode,
   storeOutputBand,
 } from '../src/algorithms/igemm.js';
+import { bandInputFinite, groupsPerPanel, setGroupPanelMode } from '../src/algorithms/igemm_groups.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { assertCloseToScale, maxAbs } from './helpers/assert_close.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';

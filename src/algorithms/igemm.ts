@@ -16,7 +16,7 @@
  *
  * Groups of few output channels (4 or fewer) would each fill only part of a panel, with short segments
  * (a group's channels of one tap). There several groups share a panel as a block-diagonal matrix (see
- * groupsPerPanel and packGroupBlockPanels): the kernel then runs full-width tiles over one segment of
+ * igemm_groups.ts and packGroupBlockPanels): the kernel then runs full-width tiles over one segment of
  * all their channels a tap, multiplying each output column by the other groups' inputs with zero
  * weights. For finite inputs that adds exact zeros, so the result has the same bits as one group at a
  * time; a NaN or infinity would leak into the other groups' outputs (0 * inf is NaN), so a band whose
@@ -24,11 +24,12 @@
  * Scratch (table + input rows + output rows) stays under IGEMM_SCRATCH_BYTES whatever the batch.
  */
 import type { ConvGeometry } from '../geometry.js';
-import { wasmEngine, type KernelExports, type WasmEngine } from '../kernels/wasm/engine.js';
+import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import { NR, packFilterPanels, packGroupBlockPanels } from '../kernels/wasm/pack.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIm2col } from './im2col.js';
+import { bandInputFinite, finiteCheckBytes, groupsPerPanel, writeFiniteCheck } from './igemm_groups.js';
 
 /** Names the packed form of a filter in the weights cache. */
 const PACK_KEY = 'f32-igemm-4x8';
@@ -159,85 +160,6 @@ export function placeIgemm(heap: WasmHeap, g: ConvGeometry, filter: Float32Array
     inputBand,
     outputBand,
   };
-}
-
-/** Test and bench hook: 'auto' (the cost model), or always / never several groups a panel. */
-export type GroupPanelMode = 'auto' | 'blocks' | 'per-group';
-let groupPanelMode: GroupPanelMode = 'auto';
-export function setGroupPanelMode(mode: GroupPanelMode): void {
-  groupPanelMode = mode;
-}
-
-/**
- * How many groups share one 8-column panel (1: one group per panel). Several fit where a group has
- * at most 4 output channels. A blocked panel runs as many kernel steps as its groups one at a time
- * would (each step multiplies one input channel by the panel's 8 columns), but a full-width step costs
- * more than the half-width one a group of 4 or fewer uses; what it saves is per-segment work, the
- * segments being groupsPerPanel times longer. Measured (56x56 and 28x28 images, 3x3, one thread, in
- * chunks): that pays only for segments of 1 float (1 input channel a group: 1.2x to 1.5x) or of 2
- * floats with at most 2 output channels a group (about 1.05x); with 2 channels and 4 outputs, or 4
- * and more channels, one group at a time is faster (4 in, 4 out: 14.2 against 10.9 GFLOP/s).
- */
-export function groupsPerPanel(g: ConvGeometry): number {
-  if (g.groups === 1 || groupPanelMode === 'per-group') return 1;
-  const outPerGroup = g.outChannels / g.groups;
-  const fit = Math.min(g.groups, Math.floor(NR / outPerGroup));
-  if (fit < 2) return 1;
-  if (groupPanelMode === 'blocks') return fit;
-  const inPerGroup = g.filterInChannels;
-  return inPerGroup === 1 || (inPerGroup === 2 && outPerGroup <= 2) ? fit : 1;
-}
-
-/**
- * The finiteness check runs the kernel with the input band as its weights: one panel of 8 columns,
- * K = the band's floats / 8, times a row of zeros, so each result is 0 when every input is finite and
- * NaN otherwise (0 * inf and 0 * NaN are NaN). The zero row is CHECK_KC floats, found through a table
- * whose every segment points at it; the floats past the last whole segment are checked in JavaScript.
- */
-const CHECK_KC = 256;
-const CHECK_SEGMENT_FLOATS = CHECK_KC * NR;
-
-function finiteCheckSegments(floats: number): number {
-  return Math.floor(floats / CHECK_SEGMENT_FLOATS);
-}
-
-function finiteCheckBytes(layout: IgemmLayout): number {
-  const table = Math.max(1, finiteCheckSegments(layout.inputBytes / 4)) * 16;
-  return align64(table) + CHECK_KC * 4 + NR * 4;
-}
-
-/** Writes the check's table (at `at`), its zero row and room for its result (see CHECK_KC). */
-function writeFiniteCheck(heap: WasmHeap, at: number, layout: IgemmLayout): void {
-  const segments = Math.max(1, finiteCheckSegments(layout.inputBytes / 4));
-  const zeros = at + align64(segments * 16);
-  heap.i32.fill(zeros, at >> 2, (at >> 2) + segments * 4);
-  heap.f32.fill(0, zeros >> 2, (zeros >> 2) + CHECK_KC);
-}
-
-/**
- * Whether every input float of the band of `rows` output rows now in run's input band is finite: the
- * multiplications of a blocked panel would turn a non-finite input into NaN in the other groups'
- * outputs. One pass over the band, in the kernel (measured about 5% of a blocked 3x3 band).
- */
-export function bandInputFinite(
-  kernels: KernelExports,
-  heap: WasmHeap,
-  run: IgemmRun,
-  rows: number,
-): boolean {
-  const { g, layout } = run;
-  const floats = ((rows - 1) * g.strideHeight + g.effectiveFilterHeight) * layout.rowFloats;
-  const segments = finiteCheckSegments(floats);
-  const f32 = heap.f32;
-  let sum = 0;
-  if (segments > 0) {
-    const result = run.finiteCheck + align64(finiteCheckSegments(layout.inputBytes / 4) * 16) + CHECK_KC * 4;
-    kernels.f32_igemm_4x8(1, NR, segments, CHECK_KC, run.finiteCheck, 0, run.inputBand, result, NR);
-    for (let j = 0; j < NR; j++) sum += f32[(result >> 2) + j];
-  }
-  const start = run.inputBand >> 2;
-  for (let i = start + segments * CHECK_SEGMENT_FLOATS; i < start + floats; i++) sum += f32[i] * 0;
-  return sum === 0;
 }
 
 /** Output rows [first, first + rows) of band `band` (rows 0 past the last band). */

@@ -11,7 +11,6 @@ import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine, type KernelExports } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import {
-  bandInputFinite,
   bandKernelCalls,
   bandRows,
   loadInputBand,
@@ -19,6 +18,7 @@ import {
   storeOutputBand,
   type IgemmRun,
 } from '../algorithms/igemm.js';
+import { bandInputFinite } from '../algorithms/igemm_groups.js';
 import { parallelEngine } from './parallel_engine.js';
 
 export const IGEMM_KERNEL = 'f32_igemm_4x8';
@@ -39,7 +39,7 @@ export interface IgemmJob {
   load(): void;
   /**
    * f32_igemm_4x8 argument lists, complete once load() has run: with groups sharing panels, which
-   * calls compute a band depends on whether its input is finite (see groupsPerPanel in igemm.ts).
+   * calls compute a band depends on whether its input is finite (see groupsPerPanel in igemm_groups.ts).
    */
   calls: number[][];
   /** Copies the job's output rows into `output` (conv2d's whole output). */
