@@ -12,21 +12,13 @@ import { randomNormal } from '../../src/index.js';
 import { dwconvLayout, packDwconvFilter } from '../../src/algorithms/depthwise_wasm.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import { align64 } from '../../src/kernels/wasm/heap.js';
+import { loadShapes, DEPTHWISE_SHAPES_FILE } from '../../bench/shapes.js';
 
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  strides: number;
-  padding: 'SAME' | 'VALID';
-}
 type Dwconv = (...args: number[]) => void;
 
 const only = process.argv[2] ?? '';
 const baselineFile = process.argv[3];
-const shapes = JSON.parse(
-  readFileSync(new URL('../../bench/shapes_depthwise.json', import.meta.url), 'utf8'),
-) as Shape[];
+const shapes = loadShapes(DEPTHWISE_SHAPES_FILE);
 const engine = wasmEngine();
 if (!engine) throw new Error('no WebAssembly SIMD here');
 const { heap } = engine;

@@ -18,13 +18,7 @@ import { conv2dFftWith, fftBackend } from '../../src/algorithms/fft.js';
 import { fftTiling, fftTilingWith, type FftTiling } from '../../src/algorithms/fft_tiling.js';
 import { fftRadices } from '../../src/kernels/fft_plan.js';
 import type { FftKernels } from '../../src/kernels/fft.js';
-
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  padding: 'SAME' | 'VALID';
-}
+import type { ShapeSpec as Shape } from '../../bench/shapes.js';
 
 const SHAPES: Shape[] = [
   { name: 'large-kernel', input: [1, 64, 64, 16], filter: [15, 15, 16, 16], padding: 'SAME' },

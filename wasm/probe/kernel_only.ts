@@ -3,25 +3,16 @@
  * shape of bench/shapes.json: the ceiling the whole conv2d can reach.
  *   node [--experimental-wasm-relaxed-simd] --import tsx wasm/probe/kernel_only.ts [filter]
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { convGeometry, randomNormal } from '../../src/index.js';
 import { prepareIgemm } from '../../src/algorithms/igemm.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import { align64 } from '../../src/kernels/wasm/heap.js';
 import { packFilterPanels } from '../../src/kernels/wasm/pack.js';
+import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
 
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  strides: number;
-  padding: 'SAME' | 'VALID';
-}
 const only = process.argv[2];
-const shapes = JSON.parse(
-  readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8'),
-) as Shape[];
+const shapes = loadShapes(SHAPES_FILE);
 const engine = wasmEngine();
 if (!engine) throw new Error('no WebAssembly SIMD here');
 const { heap, kernels } = engine;

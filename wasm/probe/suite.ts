@@ -7,28 +7,18 @@
  *   node --experimental-wasm-relaxed-simd --import tsx wasm/probe/suite.ts      (relaxed SIMD on Node 20)
  *   CONVKIT_WASM=simd node --experimental-wasm-relaxed-simd --import tsx wasm/probe/suite.ts
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { conv2d, convGeometry, planConv2d, randomNormal, type AlgorithmChoice } from '../../src/index.js';
-
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  strides: number;
-  padding: 'SAME' | 'VALID';
-}
+import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
 
 const args = process.argv.slice(2);
 const filter = args.find((a) => !a.startsWith('--'));
 const algorithm = (args.find((a) => a.startsWith('--algorithm='))?.slice(12) ?? 'auto') as AlgorithmChoice;
 const withTfjs = !args.includes('--no-tfjs');
 const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
-const shapes = JSON.parse(
-  readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8'),
-) as Shape[];
+const shapes = loadShapes(SHAPES_FILE);
 
 if (withTfjs) {
   setThreadsCount(1);

@@ -8,18 +8,10 @@
  *
  *   node --import tsx wasm/probe/threads.ts [--threads=N] [--crossover-only] [--suite-only] [filter]
  */
-import { readFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { conv2d, convGeometry, randomNormal, type Conv2dOptions } from '../../src/index.js';
-
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  strides: number;
-  padding: 'SAME' | 'VALID';
-}
+import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
 
 const args = process.argv.slice(2);
 const threads = Number(
@@ -89,9 +81,7 @@ if (!args.includes('--suite-only')) {
 }
 
 if (!args.includes('--crossover-only')) {
-  const shapes = JSON.parse(
-    readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8'),
-  ) as Shape[];
+  const shapes = loadShapes(SHAPES_FILE);
   console.log('\nsuite (igemm): GFLOP/s');
   console.log('shape                1 thread   N threads   speed-up');
   for (const s of shapes) {

@@ -12,7 +12,6 @@
  *                    and print the cost of a transformed float in GEMM multiply-adds (winogradCost's constants)
  *   ... --threads=2  also time conv2d({ algorithm: 'winograd', threads: 2 }) (and igemm on 2 threads)
  */
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import * as tf from '@tensorflow/tfjs-core';
 import { setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
@@ -30,14 +29,7 @@ import {
 import { winogradCost, winogradGemmMacs, winogradTile } from '../../src/algorithms/winograd_plan.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import type { WinogradTile } from '../../src/kernels/winograd_matrices.js';
-
-interface Shape {
-  name: string;
-  input: number[];
-  filter: number[];
-  strides: number;
-  padding: 'SAME' | 'VALID';
-}
+import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => !a.startsWith('--'));
@@ -46,9 +38,7 @@ const withTfjs = !args.includes('--no-tfjs');
 const withError = !args.includes('--no-error');
 const stages = args.includes('--stages');
 const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
-const shapes = (
-  JSON.parse(readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8')) as Shape[]
-).filter(
+const shapes = loadShapes(SHAPES_FILE).filter(
   (s) => s.filter[0] === 3 && s.filter[1] === 3 && s.strides === 1 && (!only || s.name.includes(only)),
 );
 
