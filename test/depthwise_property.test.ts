@@ -19,99 +19,18 @@ import { depthwiseGeometry } from '../src/geometry.js';
 import { depthwiseConv2dFast, type PaddingStrategy } from '../src/algorithms/depthwise_fast.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
-import { tfOutputSize } from './helpers/random_geometry.js';
+import {
+  depthwiseCases,
+  describeDepthwise,
+  filterShapeOf,
+  inputShapeOf,
+  optionsOf,
+  outSizes,
+  tfOutputShapeOf,
+  type DepthwiseCase,
+} from './helpers/depthwise_cases.js';
 
-type Padding = 'SAME' | 'VALID' | [[number, number], [number, number]];
-
-interface DepthwiseCase {
-  dataFormat: 'NHWC' | 'NCHW';
-  batched: boolean;
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  channels: number;
-  multiplier: number;
-  filterHeight: number;
-  filterWidth: number;
-  strides: [number, number];
-  dilations: [number, number];
-  padding: Padding;
-  seed: number;
-}
-
-const pairOf = (values: fc.Arbitrary<number>): fc.Arbitrary<[number, number]> => fc.tuple(values, values);
-const padPair = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }));
-
-const caseArb: fc.Arbitrary<DepthwiseCase> = fc
-  .record({
-    dataFormat: fc.constantFrom('NHWC' as const, 'NCHW' as const),
-    batched: fc.boolean(),
-    batch: fc.integer({ min: 0, max: 2 }),
-    inHeight: fc.integer({ min: 0, max: 20 }),
-    inWidth: fc.integer({ min: 0, max: 20 }),
-    channels: fc.integer({ min: 1, max: 6 }),
-    multiplier: fc.integer({ min: 1, max: 3 }),
-    // 3x3 (the fast kernel's specialised sweeps) about half the time.
-    filterHeight: fc.oneof(fc.constant(3), fc.integer({ min: 1, max: 5 })),
-    filterWidth: fc.oneof(fc.constant(3), fc.integer({ min: 1, max: 5 })),
-    strides: fc.oneof(
-      fc.constant<[number, number]>([1, 1]),
-      fc.constant<[number, number]>([2, 2]),
-      pairOf(fc.integer({ min: 1, max: 3 })),
-    ),
-    dilations: fc.oneof(fc.constant<[number, number]>([1, 1]), pairOf(fc.integer({ min: 1, max: 3 }))),
-    padding: fc.oneof(
-      fc.constant<Padding>('SAME'),
-      fc.constant<Padding>('VALID'),
-      fc.tuple(padPair, padPair) as fc.Arbitrary<Padding>,
-    ),
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-  })
-  .map((c) => (c.batched ? c : { ...c, batch: 1 }));
-
-function axisPadding(p: Padding, axis: 0 | 1): 'SAME' | 'VALID' | [number, number] {
-  return typeof p === 'string' ? p : p[axis];
-}
-
-function outSizes(c: DepthwiseCase): [number, number] {
-  return [
-    tfOutputSize(c.inHeight, c.filterHeight, c.strides[0], c.dilations[0], axisPadding(c.padding, 0)),
-    tfOutputSize(c.inWidth, c.filterWidth, c.strides[1], c.dilations[1], axisPadding(c.padding, 1)),
-  ];
-}
-
-function layoutShape(c: DepthwiseCase, h: number, w: number, channels: number): number[] {
-  const full = c.dataFormat === 'NHWC' ? [c.batch, h, w, channels] : [c.batch, channels, h, w];
-  return c.batched ? full : full.slice(1);
-}
-
-const inputShapeOf = (c: DepthwiseCase): number[] => layoutShape(c, c.inHeight, c.inWidth, c.channels);
-const filterShapeOf = (c: DepthwiseCase): number[] => [
-  c.filterHeight,
-  c.filterWidth,
-  c.channels,
-  c.multiplier,
-];
-
-/** TensorFlow's output shape, from the rule in the helpers (not from src/geometry.ts). */
-function tfOutputShapeOf(c: DepthwiseCase): number[] {
-  const [h, w] = outSizes(c);
-  return layoutShape(c, h, w, c.channels * c.multiplier);
-}
-
-function optionsOf(c: DepthwiseCase) {
-  return { strides: c.strides, dilations: c.dilations, padding: c.padding, dataFormat: c.dataFormat };
-}
-
-function describe(c: DepthwiseCase): string {
-  return (
-    `${c.dataFormat} input ${JSON.stringify(inputShapeOf(c))} filter ${JSON.stringify(filterShapeOf(c))} ` +
-    `strides ${c.strides} dilations ${c.dilations} padding ${JSON.stringify(c.padding)} seed ${c.seed}`
-  );
-}
-
-/** Geometries TensorFlow accepts (no negative output size); empty outputs stay in. */
-const acceptedCase = caseArb.filter((c) => outSizes(c).every((s) => s >= 0));
+const acceptedCase = depthwiseCases({ batch: [0, 2], size: [0, 20], channels: [1, 6] });
 
 function valuesOf(c: DepthwiseCase) {
   const x = tensor(seededUniform(sizeOfShape(inputShapeOf(c)), c.seed), inputShapeOf(c));
@@ -128,14 +47,14 @@ test('fast and auto agree with direct, with TF output shapes (500 random geometr
       assert.deepEqual(
         [...geometry.outputShape],
         tfOutputShapeOf(c),
-        `geometry vs TF's rule: ${describe(c)}`,
+        `geometry vs TF's rule: ${describeDepthwise(c)}`,
       );
       const { x, w } = valuesOf(c);
       const reference = depthwiseConv2d(x, w, { ...optionsOf(c), algorithm: 'direct' });
-      assert.deepEqual([...reference.shape], tfOutputShapeOf(c), `'direct' shape: ${describe(c)}`);
+      assert.deepEqual([...reference.shape], tfOutputShapeOf(c), `'direct' shape: ${describeDepthwise(c)}`);
       for (const algorithm of ['fast', 'auto'] as const) {
         const y = depthwiseConv2d(x, w, { ...optionsOf(c), algorithm });
-        const label = `'${algorithm}' vs 'direct' on ${describe(c)}`;
+        const label = `'${algorithm}' vs 'direct' on ${describeDepthwise(c)}`;
         assert.deepEqual([...y.shape], tfOutputShapeOf(c), `${label}: shape`);
         assertCloseToScale(y.data, reference.data, 1e-5, label);
       }
@@ -161,7 +80,7 @@ test("the fast kernel's padding strategies (zero-padded copy, clipped borders) a
       const reference = depthwiseConv2d(x, w, { ...optionsOf(c), algorithm: 'direct' });
       for (const strategy of STRATEGIES) {
         const y = depthwiseConv2dFast(geometry, x.data, w.data, strategy);
-        assertCloseToScale(y, reference.data, 1e-5, `'${strategy}' on ${describe(c)}`);
+        assertCloseToScale(y, reference.data, 1e-5, `'${strategy}' on ${describeDepthwise(c)}`);
       }
     }),
     { seed: 0x5_7a7e, numRuns: 300 },
@@ -206,8 +125,8 @@ test('depthwiseConv2d equals conv2d with one group per channel (300 random geome
         // [kh, kw, C, M] read as a grouped-conv2d filter [kh, kw, 1, C * M]: groups = C.
         const grouped = tensor(w.data, [c.filterHeight, c.filterWidth, 1, c.channels * c.multiplier]);
         const expected = conv2d(x, grouped, { ...optionsOf(c), algorithm: 'direct' });
-        assert.deepEqual([...y.shape], [...expected.shape], describe(c));
-        assertCloseToScale(y.data, expected.data, 1e-5, describe(c));
+        assert.deepEqual([...y.shape], [...expected.shape], describeDepthwise(c));
+        assertCloseToScale(y.data, expected.data, 1e-5, describeDepthwise(c));
       },
     ),
     { seed: 0x9_0c0ff, numRuns: 300 },
@@ -272,7 +191,7 @@ test('non-finite filters and inputs give the same NaN / Infinity pattern in fast
         const geometry = depthwiseGeometry('depthwiseConv2d', x.shape, w.shape, optionsOf(c));
         for (const strategy of STRATEGIES) {
           const actual = depthwiseConv2dFast(geometry, x.data, w.data, strategy);
-          const where = `${value} in ${inFilter ? 'filter' : 'input'}, '${strategy}': ${describe(c)}`;
+          const where = `${value} in ${inFilter ? 'filter' : 'input'}, '${strategy}': ${describeDepthwise(c)}`;
           assertSameSpecials(actual, expected.data, where);
         }
       },

@@ -31,97 +31,20 @@ import { setWasmVariant, wasmEngine } from '../src/kernels/wasm/engine.js';
 import { hasPackedWeights } from '../src/plan/weights_cache.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
-import { tfOutputSize } from './helpers/random_geometry.js';
+import {
+  depthwiseCases,
+  describeDepthwise,
+  filterShapeOf,
+  inputShapeOf,
+  optionsOf,
+  outSizes,
+  type DepthwiseCase,
+} from './helpers/depthwise_cases.js';
 
 /** Set in the child Node that checks the relaxed-SIMD module. */
 const RELAXED_CHILD = process.env.CONVKIT_DEPTHWISE_RELAXED_CHILD === '1';
 
-type Padding = 'SAME' | 'VALID' | [[number, number], [number, number]];
-
-interface DepthwiseCase {
-  dataFormat: 'NHWC' | 'NCHW';
-  batched: boolean;
-  batch: number;
-  inHeight: number;
-  inWidth: number;
-  channels: number;
-  multiplier: number;
-  filterHeight: number;
-  filterWidth: number;
-  strides: [number, number];
-  dilations: [number, number];
-  padding: Padding;
-  seed: number;
-}
-
-const pairOf = (values: fc.Arbitrary<number>): fc.Arbitrary<[number, number]> => fc.tuple(values, values);
-const padPair = fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 3 }));
-
-const caseArb: fc.Arbitrary<DepthwiseCase> = fc
-  .record({
-    dataFormat: fc.constantFrom('NHWC' as const, 'NCHW' as const),
-    batched: fc.boolean(),
-    batch: fc.integer({ min: 1, max: 3 }),
-    inHeight: fc.integer({ min: 1, max: 13 }),
-    inWidth: fc.integer({ min: 1, max: 13 }),
-    channels: fc.integer({ min: 1, max: 37 }),
-    multiplier: fc.integer({ min: 1, max: 3 }),
-    // 3x3 (the kernel's specialised paths) about half the time.
-    filterHeight: fc.oneof(fc.constant(3), fc.integer({ min: 1, max: 5 })),
-    filterWidth: fc.oneof(fc.constant(3), fc.integer({ min: 1, max: 5 })),
-    strides: fc.oneof(
-      fc.constant<[number, number]>([1, 1]),
-      fc.constant<[number, number]>([2, 2]),
-      pairOf(fc.integer({ min: 1, max: 3 })),
-    ),
-    dilations: fc.oneof(fc.constant<[number, number]>([1, 1]), pairOf(fc.integer({ min: 1, max: 3 }))),
-    padding: fc.oneof(
-      fc.constant<Padding>('SAME'),
-      fc.constant<Padding>('VALID'),
-      fc.tuple(padPair, padPair) as fc.Arbitrary<Padding>,
-    ),
-    seed: fc.integer({ min: 1, max: 0x7fffffff }),
-  })
-  .map((c) => (c.batched ? c : { ...c, batch: 1 }));
-
-function axisPadding(p: Padding, axis: 0 | 1): 'SAME' | 'VALID' | [number, number] {
-  return typeof p === 'string' ? p : p[axis];
-}
-
-/** TensorFlow's output size along each axis (the rule written out in the test helpers). */
-function outSizes(c: DepthwiseCase): [number, number] {
-  return [
-    tfOutputSize(c.inHeight, c.filterHeight, c.strides[0], c.dilations[0], axisPadding(c.padding, 0)),
-    tfOutputSize(c.inWidth, c.filterWidth, c.strides[1], c.dilations[1], axisPadding(c.padding, 1)),
-  ];
-}
-
-/** Geometries TensorFlow accepts (no negative output size). */
-const acceptedCase = caseArb.filter((c) => outSizes(c).every((s) => s >= 0));
-
-function layoutShape(c: DepthwiseCase, h: number, w: number, ch: number): number[] {
-  const full = c.dataFormat === 'NHWC' ? [c.batch, h, w, ch] : [c.batch, ch, h, w];
-  return c.batched ? full : full.slice(1);
-}
-
-const inputShapeOf = (c: DepthwiseCase): number[] => layoutShape(c, c.inHeight, c.inWidth, c.channels);
-const filterShapeOf = (c: DepthwiseCase): number[] => [
-  c.filterHeight,
-  c.filterWidth,
-  c.channels,
-  c.multiplier,
-];
-
-function optionsOf(c: DepthwiseCase) {
-  return { strides: c.strides, dilations: c.dilations, padding: c.padding, dataFormat: c.dataFormat };
-}
-
-function describe(c: DepthwiseCase): string {
-  return (
-    `${c.dataFormat} input ${JSON.stringify(inputShapeOf(c))} filter ${JSON.stringify(filterShapeOf(c))} ` +
-    `strides ${c.strides} dilations ${c.dilations} padding ${JSON.stringify(c.padding)} seed ${c.seed}`
-  );
-}
+const acceptedCase = depthwiseCases({ batch: [1, 3], size: [1, 13], channels: [1, 37] });
 
 /** 'wasm' and 'direct' on seeded values: same shape, values within 1e-5 of the output's scale. */
 function agreesWithDirect(
@@ -151,7 +74,7 @@ test('the kernel module in use is the one this run checks', () => {
 test('wasm agrees with direct on random geometries (300 cases, fixed seed)', () => {
   fc.assert(
     fc.property(acceptedCase, (c) => {
-      agreesWithDirect(inputShapeOf(c), filterShapeOf(c), optionsOf(c), c.seed, describe(c));
+      agreesWithDirect(inputShapeOf(c), filterShapeOf(c), optionsOf(c), c.seed, describeDepthwise(c));
     }),
     { seed: SEED, numRuns: 300 },
   );
