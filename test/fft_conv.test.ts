@@ -11,7 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, zeros, type ConvGeometry } from '../src/index.js';
 import { conv2dFftWith, fftBackend } from '../src/algorithms/fft.js';
@@ -207,11 +207,7 @@ test("the relaxed-SIMD module agrees with 'direct' too (in a child Node with the
     t.diagnostic('relaxed SIMD is available in this process: the property test above ran on it');
     return;
   }
-  const child = spawnSync(
-    process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'test/helpers/fft_relaxed_child.ts'],
-    { encoding: 'utf8' },
-  );
+  const child = runRelaxedSimdChild('fft');
   assert.equal(child.status, 0, child.stderr + child.stdout);
   assert.match(child.stdout, /fft relaxed-simd: 60 geometries agree/);
 });

@@ -9,7 +9,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
 import { igemmLayout } from '../src/algorithms/igemm.js';
@@ -100,13 +100,9 @@ test('igemm (relaxed-simd) agrees with direct, in a child Node with relaxed SIMD
   if (supported.includes('relaxed-simd')) {
     t.diagnostic('relaxed SIMD is already available in this process and tested above');
   }
-  const child = spawnSync(
-    process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'test/helpers/wasm_relaxed_child.ts'],
-    { encoding: 'utf8', timeout: 50_000 },
-  );
+  const child = runRelaxedSimdChild('igemm');
   assert.equal(child.status, 0, `child failed:\n${child.stdout}\n${child.stderr}`);
-  assert.match(child.stdout, /relaxed-simd: 60 geometries agree/);
+  assert.match(child.stdout, /igemm relaxed-simd: 60 geometries agree/);
 });
 
 test('several bands per image (large rows), with stride 2 and NCHW, agree with direct', () => {

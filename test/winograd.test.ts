@@ -12,7 +12,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
 import { conv2dWinogradTile, winogradPackKey } from '../src/algorithms/winograd.js';
@@ -102,13 +102,9 @@ test('the random geometries reach the corners that matter', () => {
 /** Relaxed SIMD is behind a flag on Node 20: check that module in a child process that has it. */
 test('winograd (relaxed-simd) agrees with direct, in a child Node with relaxed SIMD enabled', (t) => {
   if (supported.includes('relaxed-simd')) t.diagnostic('relaxed SIMD is available here and tested above');
-  const child = spawnSync(
-    process.execPath,
-    ['--experimental-wasm-relaxed-simd', '--import', 'tsx', 'test/helpers/winograd_relaxed_child.ts'],
-    { encoding: 'utf8', timeout: 50_000 },
-  );
+  const child = runRelaxedSimdChild('winograd');
   assert.equal(child.status, 0, `child failed:\n${child.stdout}\n${child.stderr}`);
-  assert.match(child.stdout, /relaxed-simd: 40 winograd geometries agree/);
+  assert.match(child.stdout, /winograd relaxed-simd: 40 geometries agree/);
 });
 
 test('many blocks per image, and blocks that are part of one tile row, agree with direct', () => {
