@@ -68,6 +68,22 @@ function fftPlan(g: ConvGeometry, reason: string): Conv2dPlan {
   return { algorithm: 'fft', reason, kernel: fftKernelName(g) };
 }
 
+/**
+ * The plan for a forced specialised algorithm: itself when it can take g (`cannot` null), else igemm
+ * (im2col without WebAssembly SIMD), with a reason that says why.
+ */
+function forcedPlan(
+  g: ConvGeometry,
+  choice: Conv2dAlgorithm,
+  cannot: string | null,
+  plan: (g: ConvGeometry, reason: string) => Conv2dPlan,
+): Conv2dPlan {
+  if (!cannot) return plan(g, `requested with algorithm: '${choice}'`);
+  const fallback = igemmUnavailable(g) ? 'im2col' : 'igemm';
+  const reason = `${choice} was requested but ${cannot}; ${fallback} computes the same values`;
+  return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
+}
+
 export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPlan {
   if (choice !== 'auto' && !isAlgorithm(choice)) {
     invalid(
@@ -86,20 +102,8 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPla
     }
     return igemmPlan(`requested with algorithm: 'igemm'`);
   }
-  if (choice === 'winograd') {
-    const cannot = winogradUnavailable(g);
-    if (!cannot) return winogradPlan(g, `requested with algorithm: 'winograd'`);
-    const fallback = igemmUnavailable(g) ? 'im2col' : 'igemm';
-    const reason = `winograd was requested but ${cannot}; ${fallback} computes the same values`;
-    return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
-  }
-  if (choice === 'fft') {
-    const cannot = fftUnavailable(g);
-    if (!cannot) return fftPlan(g, `requested with algorithm: 'fft'`);
-    const fallback = igemmUnavailable(g) ? 'im2col' : 'igemm';
-    const reason = `fft was requested but ${cannot}; ${fallback} computes the same values`;
-    return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
-  }
+  if (choice === 'winograd') return forcedPlan(g, choice, winogradUnavailable(g), winogradPlan);
+  if (choice === 'fft') return forcedPlan(g, choice, fftUnavailable(g), fftPlan);
   if (choice !== 'auto') return { algorithm: choice, reason: `requested with algorithm: '${choice}'` };
   const missing = igemmUnavailable(g);
   if (g.flops <= (missing ? DIRECT_MAX_FLOPS_TS : DIRECT_MAX_FLOPS_WASM)) {
