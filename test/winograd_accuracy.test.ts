@@ -1,16 +1,17 @@
 /**
- * Winograd's rounding error on the 3x3 stride-1 shapes of bench/shapes.json: unit-normal input and
- * filter, max |winograd - exact| / max |exact| against a float64 convolution written here, for each
- * tile size; must stay within 1e-4 (the diagnostics print the measured values). vgg-3x3-b8 runs with
- * batch 2 (same per-image arithmetic, a quarter of the time). Also: scratch stays within 8 MB on every
- * such shape, batch 64 included.
+ * Winograd's rounding error on the shapes of bench/shapes.json it computes (the 3x3 stride-1 ones, and
+ * the 7x7 stride-2 ResNet stem through space-to-depth and F(4x4, 4x4)): unit-normal input and filter,
+ * max |winograd - exact| / max |exact| against a float64 convolution written here, for each tile size;
+ * must stay within 1e-4 (the diagnostics print the measured values). vgg-3x3-b8 runs with batch 2
+ * (same per-image arithmetic, a quarter of the time). Also: scratch stays within 8 MB on every such
+ * shape, batch 64 included.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { convGeometry, randomNormal } from '../src/index.js';
-import { conv2dWinogradTile } from '../src/algorithms/winograd.js';
-import { winogradLayout } from '../src/algorithms/winograd_plan.js';
+import { convGeometry, randomNormal, type ConvGeometry } from '../src/index.js';
+import { conv2dWinograd, conv2dWinogradTile } from '../src/algorithms/winograd.js';
+import { winogradGeometry, winogradLayout } from '../src/algorithms/winograd_plan.js';
 import type { WinogradTile } from '../src/kernels/winograd_matrices.js';
 
 interface SuiteShape {
@@ -27,32 +28,24 @@ const shapes = (
   JSON.parse(readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8')) as SuiteShape[]
 ).filter((s) => s.filter[0] === 3 && s.filter[1] === 3 && s.strides === 1);
 
-/** NHWC SAME (pad 1 before, 1 after) or VALID 3x3 stride-1 convolution in float64. */
-function exactConv(
-  x: Float32Array,
-  w: Float32Array,
-  input: number[],
-  k: number,
-  same: boolean,
-): Float64Array {
-  const [n, h, wd, c] = input;
-  const pad = same ? 1 : 0;
-  const oh = same ? h : h - 2;
-  const ow = same ? wd : wd - 2;
+/** NHWC convolution of g (no dilation, one group) in float64, written from the definition. */
+function exactConv(x: Float32Array, w: Float32Array, g: ConvGeometry): Float64Array {
+  const { batch: n, inHeight: h, inWidth: wd, inChannels: c, outChannels: k } = g;
+  const [oh, ow] = [g.outHeight, g.outWidth];
   const out = new Float64Array(n * oh * ow * k);
   const acc = new Float64Array(k);
   for (let b = 0; b < n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       for (let ox = 0; ox < ow; ox++) {
         acc.fill(0);
-        for (let ky = 0; ky < 3; ky++) {
-          const iy = oy + ky - pad;
+        for (let ky = 0; ky < g.filterHeight; ky++) {
+          const iy = oy * g.strideHeight + ky - g.padTop;
           if (iy < 0 || iy >= h) continue;
-          for (let kx = 0; kx < 3; kx++) {
-            const ix = ox + kx - pad;
+          for (let kx = 0; kx < g.filterWidth; kx++) {
+            const ix = ox * g.strideWidth + kx - g.padLeft;
             if (ix < 0 || ix >= wd) continue;
             const xi = ((b * h + iy) * wd + ix) * c;
-            const wi = (ky * 3 + kx) * c * k;
+            const wi = (ky * g.filterWidth + kx) * c * k;
             for (let ci = 0; ci < c; ci++) {
               const xv = x[xi + ci];
               const wr = wi + ci * k;
@@ -65,6 +58,17 @@ function exactConv(
     }
   }
   return out;
+}
+
+/** max |y - exact| / max |exact|. */
+function relativeError(y: Float32Array, exact: Float64Array): number {
+  assert.equal(y.length, exact.length);
+  let [worst, scale] = [0, 0];
+  for (let i = 0; i < y.length; i++) {
+    worst = Math.max(worst, Math.abs(y[i] - exact[i]));
+    scale = Math.max(scale, Math.abs(exact[i]));
+  }
+  return worst / scale;
 }
 
 test('the suite has the four 3x3 stride-1 shapes', () => {
@@ -80,22 +84,31 @@ for (const s of shapes) {
     const x = randomNormal(input, { seed: 101 });
     const w = randomNormal(s.filter, { seed: 102 });
     const g = convGeometry('conv2d', input, s.filter, { padding: s.padding });
-    const exact = exactConv(x.data, w.data, input, s.filter[3], s.padding === 'SAME');
-    let scale = 0;
-    for (const v of exact) scale = Math.max(scale, Math.abs(v));
+    const exact = exactConv(x.data, w.data, g);
     const measured: string[] = [];
     for (const tile of TILES) {
-      const y = conv2dWinogradTile(g, x.data, w.data, tile);
-      assert.equal(y.length, exact.length);
-      let worst = 0;
-      for (let i = 0; i < y.length; i++) worst = Math.max(worst, Math.abs(y[i] - exact[i]));
-      const error = worst / scale;
+      const error = relativeError(conv2dWinogradTile(g, x.data, w.data, tile), exact);
       measured.push(`F${tile} ${error.toExponential(2)}`);
       assert.ok(error <= BOUND, `${s.name} F(${tile}x${tile},3x3): ${error} > ${BOUND}`);
     }
     t.diagnostic(`${s.name} input ${JSON.stringify(input)}: max|err|/max|ref| ${measured.join(', ')}`);
   });
 }
+
+test(`resnet-stem (7x7 stride 2, space-to-depth, F(4x4,4x4)): error vs float64 within ${BOUND}`, (t) => {
+  const stem = JSON.parse(readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8')).find(
+    (s: SuiteShape) => s.name === 'resnet-stem',
+  ) as SuiteShape;
+  const x = randomNormal(stem.input, { seed: 103 });
+  const w = randomNormal(stem.filter, { seed: 104 });
+  const g = convGeometry('conv2d', stem.input, stem.filter, { strides: stem.strides, padding: stem.padding });
+  assert.equal(winogradGeometry(g).filterHeight, 4);
+  const error = relativeError(conv2dWinograd(g, x.data, w.data), exactConv(x.data, w.data, g));
+  t.diagnostic(`resnet-stem: max|err|/max|ref| F(4x4,4x4) ${error.toExponential(2)}`);
+  assert.ok(error <= BOUND, `resnet-stem: ${error} > ${BOUND}`);
+  const layout = winogradLayout(winogradGeometry(g), 4);
+  assert.ok(layout.scratchBytes <= 8 << 20, `resnet-stem scratch: ${layout.scratchBytes} bytes`);
+});
 
 test('scratch stays within 8 MB on every 3x3 stride-1 suite shape and tile size, batch 64 too', () => {
   for (const s of shapes) {

@@ -27,7 +27,7 @@ test('winograd is one of the algorithms', () => {
   assert.ok((CONV2D_ALGORITHMS as readonly string[]).includes('winograd'));
 });
 
-test("'auto' picks winograd for exactly the 3x3 stride-1 suite shapes, and names the kernel", () => {
+test("'auto' picks winograd for the 3x3 stride-1 suite shapes and the 7x7 stride-2 stem, and names the kernel", () => {
   assert.equal(setWasmVariant('simd'), 'simd');
   const picked: string[] = [];
   for (const s of shapes) {
@@ -35,10 +35,21 @@ test("'auto' picks winograd for exactly the 3x3 stride-1 suite shapes, and names
     const plan = planConv2d(g);
     if (plan.algorithm !== 'winograd') continue;
     picked.push(s.name);
+    if (s.name === 'resnet-stem') {
+      assert.equal(plan.kernel, 'f32-winograd-4x4-4x4-wasmsimd');
+      assert.match(
+        plan.reason,
+        /7x7 filter, stride 2: space-to-depth makes it a 4x4 stride-1 filter over 12 channels, and Winograd F\(4x4,4x4\) does 4\.00x fewer/,
+      );
+      continue;
+    }
     assert.equal(plan.kernel, 'f32-winograd-4x4-3x3-wasmsimd', s.name);
-    assert.match(plan.reason, /Winograd F\(4x4,3x3\) does 4\.00x fewer multiplications/);
+    assert.match(
+      plan.reason,
+      /3x3 filter, stride 1: Winograd F\(4x4,3x3\) does 4\.00x fewer multiplications/,
+    );
   }
-  assert.deepEqual(picked, ['resnet-3x3-56', 'resnet-3x3-28', 'resnet-3x3-14', 'vgg-3x3-b8']);
+  assert.deepEqual(picked, ['resnet-stem', 'resnet-3x3-56', 'resnet-3x3-28', 'resnet-3x3-14', 'vgg-3x3-b8']);
 });
 
 test("'auto' leaves to the other algorithms the problems winograd cannot do or would not speed up", () => {
@@ -63,9 +74,20 @@ test('a request for winograd where it cannot run falls back, and says why', () =
   const g = (filter: number[], options = {}) =>
     convGeometry('conv2d', [1, 10, 10, 8], filter, { padding: 'SAME', ...options });
   const cases: [ReturnType<typeof g>, RegExp][] = [
-    [g([5, 5, 8, 8]), /the filter is 5x5 and winograd computes 3x3 filters only/],
-    [g([3, 3, 8, 8], { strides: [1, 2] }), /strides are \[1, 2\] and winograd needs stride 1/],
+    [
+      g([5, 5, 8, 8]),
+      /the filter is 5x5 and winograd computes 3x3 and 4x4 filters \(5x5 to 8x8 at stride 2\)/,
+    ],
+    [g([3, 3, 8, 8], { strides: [1, 2] }), /strides are \[1, 2\] and winograd needs stride 1, or 2/],
     [g([3, 3, 8, 8], { dilations: 2 }), /dilations are \[2, 2\] and winograd needs dilation 1/],
+    [
+      g([3, 3, 8, 8], { strides: 2 }),
+      /strides are \[2, 2\]: winograd would rewrite it by space-to-depth, but the filter is 3x3 and space-to-depth takes 5x5 to 6x6, 7x7 to 8x8 filters/,
+    ],
+    [g([9, 9, 8, 8], { strides: 2 }), /the filter is 9x9 and space-to-depth takes/],
+    [g([7, 5, 8, 8], { strides: 2 }), /the filter is 7x5 and space-to-depth takes/],
+    [g([7, 7, 8, 8], { strides: 2, dilations: 2 }), /space-to-depth needs dilation 1/],
+    [g([7, 7, 4, 8], { strides: 2 }), /it is grouped \(2 groups\) and space-to-depth takes 1 group/],
   ];
   for (const [geometry, why] of cases) {
     const plan = planConv2d(geometry, 'winograd');

@@ -8,7 +8,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { conv2d, convGeometry, randomNormal, tensor, type Conv2dOptions } from '../src/index.js';
-import { conv2dWinogradTile } from '../src/algorithms/winograd.js';
+import { conv2dWinogradTile, winogradProblem } from '../src/algorithms/winograd.js';
 import { winogradLayout, winogradUnavailable } from '../src/algorithms/winograd_plan.js';
 import type { WinogradTile } from '../src/kernels/winograd_matrices.js';
 import { winogradThreaded } from '../src/parallel/winograd_jobs.js';
@@ -108,7 +108,7 @@ test('every tile size and block shape: the same bits on 1, 2 and 3 threads, and 
       if (layout.colsPerBlock < layout.tileCols) partRows++;
       const one = conv2dWinogradTile(g, x.data, w.data, tile);
       for (const threads of [2, 3]) {
-        const y = winogradThreaded(parallelEngine()!, g, x.data, w.data, threads, tile);
+        const y = winogradThreaded(parallelEngine()!, winogradProblem(g, x.data, w.data), threads, tile);
         assert.ok(y instanceof Float32Array, `${s.name} F${tile}: finite`);
         assertSameBits(y, one, `${s.name} F${tile} on ${threads} threads`);
       }

@@ -3,7 +3,10 @@
  * engine (m = 2, 4, 5 or 6; matrices in src/kernels/winograd_matrices.ts, kernels in
  * wasm/assembly/winograd.ts). Each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
  * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
- * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there).
+ * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there). 4x4 stride-1 filters take
+ * F(4x4, 4x4) (alpha = 7: 5.2x fewer). Stride-2 filters of 5x5 to 8x8 are first rewritten as 3x3 or 4x4
+ * stride-1 ones over their input's four phases (space_to_depth.ts): the ResNet stem's 7x7 stride-2
+ * filter becomes a 4x4 one over 12 channels, 4x fewer multiplications than its direct sum.
  *
  * The output's tiles are processed in blocks (whole tile rows of one image, or part of one row when a
  * row alone is over budget). For each block:
@@ -34,15 +37,23 @@ import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packWinogradFilter, winogradSliceFloats } from '../kernels/winograd_filter.js';
-import { WINOGRAD_MATRICES, type WinogradTile } from '../kernels/winograd_matrices.js';
+import { winogradMatrices, type WinogradTile } from '../kernels/winograd_matrices.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIgemm } from './igemm.js';
-import { round4, winogradLayout, winogradTile, type WinogradLayout } from './winograd_plan.js';
+import { copySpaceToDepthRows, spaceToDepthFilter } from './space_to_depth.js';
+import {
+  round4,
+  winogradGeometry,
+  winogradLayout,
+  winogradTile,
+  type WinogradLayout,
+} from './winograd_plan.js';
 
 /** The kernels of wasm/assembly/winograd.ts (addresses and strides in bytes unless said otherwise). */
 interface WinogradExports {
   f32_winograd_input(
     m: number,
+    alpha: number,
     band: number,
     bandFirstRow: number,
     bandRows: number,
@@ -75,6 +86,7 @@ interface WinogradExports {
   ): void;
   f32_winograd_output(
     m: number,
+    alpha: number,
     mIn: number,
     sliceBytes: number,
     kp: number,
@@ -92,11 +104,12 @@ interface WinogradExports {
 
 export type WinogradKernel = keyof WinogradExports;
 
+/** Needs winogradUnavailable(g) null. */
 export function conv2dWinograd(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
-  return conv2dWinogradTile(g, input, filter, winogradTile(g));
+  return conv2dWinogradTile(g, input, filter, winogradTile(winogradGeometry(g)));
 }
 
-/** conv2dWinograd with a given tile size (tests and probes compare them). Needs winogradUnavailable(g) null. */
+/** conv2dWinograd with a given tile size (tests and probes compare them). */
 export function conv2dWinogradTile(
   g: ConvGeometry,
   input: Float32Array,
@@ -107,16 +120,58 @@ export function conv2dWinogradTile(
   if (!engine) throw new Error('conv2dWinograd: the WebAssembly SIMD engine is not available');
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
-  const run = placeWinograd(engine.heap, g, filter, tile);
+  const problem = winogradProblem(g, input, filter);
+  const run = placeWinograd(engine.heap, problem.g, problem.filter, tile);
   let output: Float32Array | undefined;
   const finite = driveWinograd(
     engine.heap,
     run,
-    input,
+    problem.loadRows,
     () => (output ??= new Float32Array(size)),
     singleThreadPhases(engine),
   );
   return finite && output ? output : conv2dIgemm(g, input, filter);
+}
+
+/**
+ * Writes input rows [first, first + count) of image b of a problem's geometry into wasm memory at float
+ * index dst: NHWC, cp floats a pixel (channels past in_channels as zeros).
+ */
+export type RowLoader = (
+  heap: Float32Array,
+  dst: number,
+  cp: number,
+  b: number,
+  first: number,
+  count: number,
+) => void;
+
+/** What the Winograd kernels compute for conv2d g: g itself at stride 1, its space-to-depth form at 2. */
+export interface WinogradProblem {
+  g: ConvGeometry;
+  loadRows: RowLoader;
+  filter: Float32Array;
+}
+
+/**
+ * g's stride-1 problem (see winogradGeometry). Its output is g's output, value for value; outputs that
+ * are not finite must be recomputed from g itself (see space_to_depth.ts).
+ */
+export function winogradProblem(g: ConvGeometry, input: Float32Array, filter: Float32Array): WinogradProblem {
+  const inner = winogradGeometry(g);
+  if (inner === g) {
+    return {
+      g,
+      filter,
+      loadRows: (heap, dst, cp, b, first, count) => copyInputRows(heap, dst, input, g, cp, b, first, count),
+    };
+  }
+  return {
+    g: inner,
+    filter: spaceToDepthFilter(g, inner, filter),
+    loadRows: (heap, dst, cp, b, first, count) =>
+      copySpaceToDepthRows(g, inner, input, heap, dst, cp, b, first, count),
+  };
 }
 
 /** Byte addresses of one run's buffers in wasm memory. */
@@ -136,11 +191,14 @@ export interface WinogradRun {
 }
 
 /** Names the transformed filter in the weights cache (keyed, like igemm's panels, by the filter array). */
-export function winogradPackKey(tile: WinogradTile, groups: number): string {
-  return `winograd-f${tile}x${tile}-3x3/groups=${groups}`;
+export function winogradPackKey(tile: WinogradTile, groups: number, r = 3): string {
+  return `winograd-f${tile}x${tile}-${r}x${r}/groups=${groups}`;
 }
 
-/** Places the transformed filter (resident) and the scratch of `layout` (see winogradLayout) in the heap. */
+/**
+ * Places the transformed filter (resident) and the scratch of `layout` (see winogradLayout) in the
+ * heap, for stride-1 g (a WinogradProblem's).
+ */
 export function placeWinograd(
   heap: WasmHeap,
   g: ConvGeometry,
@@ -148,8 +206,8 @@ export function placeWinograd(
   tile: WinogradTile,
   layout = winogradLayout(g, tile),
 ): WinogradRun {
-  const matrices = WINOGRAD_MATRICES[tile];
-  const packed = packedWeights(filter, winogradPackKey(tile, g.groups), () =>
+  const matrices = winogradMatrices(tile, g.filterHeight);
+  const packed = packedWeights(filter, winogradPackKey(tile, g.groups, g.filterHeight), () =>
     packWinogradFilter(filter, g.filterInChannels, g.outChannels, g.groups, matrices),
   );
   const weights = heap.placeWeights(packed);
@@ -237,6 +295,7 @@ export function inputCalls(run: WinogradRun, block: WinogradBlock, parts: number
   const { g, layout } = run;
   return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => [
     layout.tile,
+    layout.alpha,
     run.inputBand,
     block.bandFirst,
     block.bandRows,
@@ -281,6 +340,7 @@ export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: numbe
     const slot = run.work + i * layout.slotBytes;
     return [
       layout.tile,
+      layout.alpha,
       run.m + s0 * layout.kp * 4,
       layout.mSliceBytes,
       layout.kp,
@@ -336,14 +396,14 @@ function singleThreadPhases(engine: WasmEngine): WinogradPhases {
 export function driveWinograd(
   heap: WasmHeap,
   run: WinogradRun,
-  input: Float32Array,
+  loadRows: RowLoader,
   output: () => Float32Array,
   phases: WinogradPhases,
 ): boolean {
   const blocks = winogradBlocks(run);
   const parts = phases.parts;
   if (blocks.length === 0) return true;
-  loadBlockInput(heap, run, input, blocks[0]);
+  loadBlockInput(heap, run, loadRows, blocks[0]);
   let previous: WinogradBlock | null = null;
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i];
@@ -354,7 +414,7 @@ export function driveWinograd(
       const out = output();
       if (stored) storeBlockOutput(heap, run, out, stored);
     });
-    const loadNext = next?.newBand ? () => loadBlockInput(heap, run, input, next) : undefined;
+    const loadNext = next?.newBand ? () => loadBlockInput(heap, run, loadRows, next) : undefined;
     if (phases.run('f32_winograd_output', outputCalls(run, block, parts), loadNext)) return false;
     previous = block;
   }
@@ -363,17 +423,10 @@ export function driveWinograd(
 }
 
 /** Copies the input rows under `block` into the input band. */
-function loadBlockInput(heap: WasmHeap, run: WinogradRun, input: Float32Array, block: WinogradBlock): void {
-  copyInputRows(
-    heap.f32,
-    run.inputBand >> 2,
-    input,
-    run.g,
-    run.layout.cp,
-    block.b,
-    block.bandFirst,
-    block.bandRows,
-  );
+function loadBlockInput(heap: WasmHeap, run: WinogradRun, loadRows: RowLoader, block: WinogradBlock): void {
+  if (block.bandRows > 0) {
+    loadRows(heap.f32, run.inputBand >> 2, run.layout.cp, block.b, block.bandFirst, block.bandRows);
+  }
 }
 
 /** Copies the outputs of `block` from the output band into `output` (conv2d's whole output). */

@@ -1,15 +1,21 @@
 /**
  * Planning Winograd convolution (src/algorithms/winograd.ts runs it): whether it can take a geometry,
- * whether 'auto' should, which tile F(m x m, 3 x 3) to use (a cost model of GEMM work, padding waste
+ * whether 'auto' should, which tile F(m x m, r x r) to use (a cost model of GEMM work, padding waste
  * and transform cost), and how one run is laid out in wasm memory (blocks of tiles, slices of V and M,
  * work slots). The planner, the explainer's memory figures and the thread jobs read it too.
+ *
+ * Winograd computes stride-1 geometries with 3x3 or 4x4 filters. A stride-2 geometry with a 5x5 to 8x8
+ * filter is first rewritten by space-to-depth (src/algorithms/space_to_depth.ts) as a stride-1 one
+ * with a 3x3 or 4x4 filter: winogradGeometry gives the geometry Winograd really computes, which the
+ * layout, tile and cost functions below take.
  */
 import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { ISA_NAME } from '../kernels/wasm/features.js';
 import { align64 } from '../kernels/wasm/heap.js';
 import { winogradSliceFloats } from '../kernels/winograd_filter.js';
-import type { WinogradTile } from '../kernels/winograd_matrices.js';
+import { winogradMatrices, winogradTilesFor, type WinogradTile } from '../kernels/winograd_matrices.js';
+import { spaceToDepthGeometry, spaceToDepthUnavailable } from './space_to_depth.js';
 
 /** Bytes of V and M (the transformed tiles of one block): small enough to stay in a 4 MB L2 cache. */
 export const WINOGRAD_BLOCK_BYTES = 2 << 20;
@@ -52,9 +58,17 @@ export interface WinogradLayout {
 
 export const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
+/** Filter sizes (r x r) Winograd computes at stride 1. */
+const WINOGRAD_FILTERS = [3, 4];
+
+/** The stride-1 geometry Winograd computes for g: g itself, or its space-to-depth form at stride 2. */
+export function winogradGeometry(g: ConvGeometry): ConvGeometry {
+  return g.strideHeight === 1 && g.strideWidth === 1 ? g : spaceToDepthGeometry(g);
+}
+
 /**
- * The layout of `g` in F(tile x tile) blocks of at most `blockBytes` of V and M, with `slots` work
- * areas (one per transform call of a phase).
+ * The layout of stride-1 `g` (see winogradGeometry) in F(tile x tile) blocks of at most `blockBytes` of
+ * V and M, with `slots` work areas (one per transform call of a phase).
  */
 export function winogradLayout(
   g: ConvGeometry,
@@ -63,7 +77,7 @@ export function winogradLayout(
   slots = 1,
 ): WinogradLayout {
   const m = tile;
-  const alpha = m + 2;
+  const alpha = winogradMatrices(tile, g.filterHeight).alpha;
   const alpha2 = alpha * alpha;
   const tileRows = Math.ceil(g.outHeight / m);
   const tileCols = Math.ceil(g.outWidth / m);
@@ -129,9 +143,12 @@ export function winogradLayout(
  * (per float of V) and the output transform (per float of M), by tile size: F(5x5)'s points are not
  * symmetric, so its transforms share fewer terms. Measured with wasm/probe/winograd.ts --stages on the
  * suite's 3x3 shapes (plain SIMD, one thread). The copies in and out cost the same for every tile size.
+ * F(4x4, 4x4) has F(5x5, 3x3)'s input transform and a shorter output transform.
  */
 const INPUT_COST: Record<WinogradTile, number> = { 2: 4.8, 4: 6.3, 5: 11.5, 6: 8.5 };
 const OUTPUT_COST: Record<WinogradTile, number> = { 2: 2.3, 4: 4.1, 5: 6.2, 6: 7.1 };
+const INPUT_COST_R4 = 11.5;
+const OUTPUT_COST_R4 = 5.5;
 /** A larger tile must be modelled this much cheaper to be chosen (its filter takes more memory). */
 const LARGER_TILE_MARGIN = 0.03;
 
@@ -159,17 +176,21 @@ export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
  * both transforms, which run over every tile, partial tiles at the image's edge included.
  */
 export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
-  const alpha = m + 2;
+  const r4 = g.filterHeight === 4;
+  const alpha = winogradMatrices(m, g.filterHeight).alpha;
   const tiles = g.batch * Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m);
+  const inputCost = r4 ? INPUT_COST_R4 : INPUT_COST[m];
+  const outputCost = r4 ? OUTPUT_COST_R4 : OUTPUT_COST[m];
   const transformed =
-    tiles * alpha * alpha * (round4(g.inChannels) * INPUT_COST[m] + round4(g.outChannels) * OUTPUT_COST[m]);
+    tiles * alpha * alpha * (round4(g.inChannels) * inputCost + round4(g.outChannels) * outputCost);
   return winogradGemmMacs(g, m) + transformed;
 }
 
 /**
- * The tile size for a geometry: the cheapest by winogradCost of F(2x2), F(4x4), F(5x5) and F(6x6),
- * preferring the smaller tile unless a larger one is LARGER_TILE_MARGIN cheaper (smaller tiles round
- * less, and their transformed filters are smaller). Every one is within the 1e-4 accuracy bound.
+ * The tile size for a stride-1 geometry: for 3x3 filters the cheapest by winogradCost of F(2x2),
+ * F(4x4), F(5x5) and F(6x6), preferring the smaller tile unless a larger one is LARGER_TILE_MARGIN
+ * cheaper (smaller tiles round less, and their transformed filters are smaller); F(4x4) for 4x4
+ * filters. Every one is within the 1e-4 accuracy bound.
  */
 export function winogradTile(g: ConvGeometry): WinogradTile {
   let tile = chosenTiles.get(g);
@@ -184,9 +205,10 @@ export function winogradTile(g: ConvGeometry): WinogradTile {
 const chosenTiles = new WeakMap<ConvGeometry, WinogradTile>();
 
 function cheapestTile(g: ConvGeometry): WinogradTile {
-  let best: WinogradTile = 2;
-  let bestCost = winogradCost(g, 2);
-  for (const m of [4, 5, 6] as const) {
+  const [first, ...others] = winogradTilesFor(g.filterHeight);
+  let best = first;
+  let bestCost = winogradCost(g, first);
+  for (const m of others) {
     const cost = winogradCost(g, m);
     if (cost < bestCost * (1 - LARGER_TILE_MARGIN)) {
       best = m;
@@ -198,23 +220,39 @@ function cheapestTile(g: ConvGeometry): WinogradTile {
 
 /** Why winograd cannot compute this geometry here, or null when it can. */
 export function winogradUnavailable(g: ConvGeometry): string | null {
-  if (g.filterHeight !== 3 || g.filterWidth !== 3) {
-    return `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3 filters only`;
+  const stride1 = g.strideHeight === 1 && g.strideWidth === 1;
+  if (stride1 && (g.filterHeight !== g.filterWidth || !WINOGRAD_FILTERS.includes(g.filterHeight))) {
+    return (
+      `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3 and 4x4 filters ` +
+      `(5x5 to 8x8 at stride 2)`
+    );
   }
-  if (g.strideHeight !== 1 || g.strideWidth !== 1) {
-    return `strides are [${g.strideHeight}, ${g.strideWidth}] and winograd needs stride 1`;
+  if (!stride1) {
+    if (g.strideHeight !== 2 || g.strideWidth !== 2) {
+      return (
+        `strides are [${g.strideHeight}, ${g.strideWidth}] and winograd needs stride 1, or 2 ` +
+        `(through space-to-depth)`
+      );
+    }
+    const cannot = spaceToDepthUnavailable(g, WINOGRAD_FILTERS);
+    if (cannot) return `strides are [2, 2]: winograd would rewrite it by space-to-depth, but ${cannot}`;
   }
   if (g.dilationHeight !== 1 || g.dilationWidth !== 1) {
     return `dilations are [${g.dilationHeight}, ${g.dilationWidth}] and winograd needs dilation 1`;
   }
   if (!wasmEngine()) return 'WebAssembly SIMD is not available in this JavaScript engine';
-  const tile = winogradTile(g);
-  const alpha = tile + 2;
-  const weightBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
+  const inner = winogradGeometry(g);
+  const weightBytes = winogradFilterBytes(inner);
   if (weightBytes > MAX_WEIGHT_BYTES) return `its transformed filter would take ${weightBytes} bytes`;
-  const { scratchBytes } = winogradLayout(g, tile);
+  const { scratchBytes } = winogradLayout(inner, winogradTile(inner));
   if (scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) return `one block of tiles would need ${scratchBytes} bytes`;
   return null;
+}
+
+/** Bytes of the transformed filter of stride-1 g. */
+export function winogradFilterBytes(g: ConvGeometry): number {
+  const { alpha } = winogradMatrices(winogradTile(g), g.filterHeight);
+  return alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
 }
 
 /**
@@ -223,15 +261,34 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
  */
 const AUTO_MIN_CHANNELS = 8;
 
+/**
+ * Through space-to-depth, 'auto' takes winograd only when its modelled cost is at most this share of
+ * igemm's multiply-adds on the original geometry (the copy into phases and the zero taps cost extra).
+ */
+const SPACE_TO_DEPTH_MAX_COST_SHARE = 0.6;
+
 /** Why 'auto' should compute g with winograd, or null when igemm is expected to be as fast. */
 export function winogradPreferred(g: ConvGeometry): string | null {
-  if (g.filterInChannels < AUTO_MIN_CHANNELS || g.outChannels / g.groups < AUTO_MIN_CHANNELS) return null;
   if (winogradUnavailable(g)) return null;
-  const m = winogradTile(g);
-  const saving = ((9 * m * m) / ((m + 2) * (m + 2))).toFixed(2);
+  const inner = winogradGeometry(g);
+  if (inner.filterInChannels < AUTO_MIN_CHANNELS || inner.outChannels / inner.groups < AUTO_MIN_CHANNELS) {
+    return null;
+  }
+  const m = winogradTile(inner);
+  const r = inner.filterHeight;
+  const { alpha } = winogradMatrices(m, r);
+  // Multiplications per output and input channel: direct kh * kw; winograd alpha^2 / m^2 per phase.
+  const phases = inner === g ? 1 : 4;
+  const saving = ((g.filterHeight * g.filterWidth * m * m) / (phases * alpha * alpha)).toFixed(2);
+  const method = `Winograd F(${m}x${m},${r}x${r}) does ${saving}x fewer multiplications than the direct sum`;
+  if (inner === g)
+    return `${g.flops} FLOPs, ${r}x${r} filter, stride 1: ${method} (GEMMs on WebAssembly SIMD)`;
+  const igemmMacs = g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.inChannels;
+  const share = winogradCost(inner, m) / (igemmMacs * Math.ceil(g.outChannels / 8) * 8);
+  if (share > SPACE_TO_DEPTH_MAX_COST_SHARE) return null;
   return (
-    `${g.flops} FLOPs, 3x3 filter, stride 1: Winograd F(${m}x${m},3x3) does ${saving}x fewer ` +
-    `multiplications than the direct sum (GEMMs on WebAssembly SIMD)`
+    `${g.flops} FLOPs, ${g.filterHeight}x${g.filterWidth} filter, stride 2: space-to-depth makes it a ` +
+    `${r}x${r} stride-1 filter over ${inner.inChannels} channels, and ${method}`
   );
 }
 
@@ -239,6 +296,8 @@ export function winogradPreferred(g: ConvGeometry): string | null {
 export function winogradKernelName(g: ConvGeometry): string | undefined {
   const engine = wasmEngine();
   if (!engine) return undefined;
-  const m = winogradTile(g);
-  return `f32-winograd-${m}x${m}-3x3-${ISA_NAME[engine.variant]}`;
+  const inner = winogradGeometry(g);
+  const m = winogradTile(inner);
+  const r = inner.filterHeight;
+  return `f32-winograd-${m}x${m}-${r}x${r}-${ISA_NAME[engine.variant]}`;
 }

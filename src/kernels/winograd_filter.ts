@@ -1,5 +1,5 @@
 /**
- * The Winograd filter transform U = G g G^T of every (input channel, output channel) pair of a 3 x 3
+ * The Winograd filter transform U = G g G^T of every (input channel, output channel) pair of an r x r
  * filter, packed for the f32-igemm-4x8 kernel: the elementwise stage is alpha^2 GEMMs
  * M[ij] = V[ij] x U[ij], so U is stored as alpha^2 matrices of in_per_group x out_per_group (per group),
  * each in 8-column panels (see src/kernels/wasm/pack.ts). Computed in float64, rounded once.
@@ -13,7 +13,7 @@ export function winogradSliceFloats(inPerGroup: number, outChannels: number, gro
 }
 
 /**
- * Packs filter [3, 3, inPerGroup, outChannels] (HWIO): U[ij] starts at ij * winogradSliceFloats(...);
+ * Packs filter [r, r, inPerGroup, outChannels] (HWIO): U[ij] starts at ij * winogradSliceFloats(...);
  * within it, group g's panels start at g * panels * inPerGroup * NR, panel p holding output columns
  * g * outPerGroup + 8p .. + 7 of the group, row c (input channel) at c * NR; zeros past the group's
  * last column.
@@ -23,36 +23,36 @@ export function packWinogradFilter(
   inPerGroup: number,
   outChannels: number,
   groups: number,
-  { alpha, G }: WinogradMatrices,
+  { alpha, r, G }: WinogradMatrices,
 ): Float32Array {
   const outPerGroup = outChannels / groups;
   const panels = Math.ceil(outPerGroup / NR);
   const slice = winogradSliceFloats(inPerGroup, outChannels, groups);
   const packed = new Float32Array(alpha * alpha * slice);
   const tapStride = inPerGroup * outChannels;
-  const gg = new Float64Array(alpha * 3); // G g, alpha x 3
+  const gg = new Float64Array(alpha * r); // G g, alpha x r
+  const tap = new Float64Array(r * r); // g of one (input channel, output channel) pair
   for (let c = 0; c < inPerGroup; c++) {
     for (let k = 0; k < outChannels; k++) {
       const group = Math.floor(k / outPerGroup);
       const col = k - group * outPerGroup;
       const base = (group * panels + (col >> 3)) * inPerGroup * NR + c * NR + (col & 7);
       const f = c * outChannels + k;
+      for (let t = 0; t < r * r; t++) tap[t] = filter[f + t * tapStride];
       for (let i = 0; i < alpha; i++) {
-        const [g0, g1, g2] = G[i];
-        for (let x = 0; x < 3; x++) {
-          gg[i * 3 + x] =
-            g0 * filter[f + x * tapStride] +
-            g1 * filter[f + (3 + x) * tapStride] +
-            g2 * filter[f + (6 + x) * tapStride];
+        const gi = G[i];
+        for (let x = 0; x < r; x++) {
+          let sum = 0;
+          for (let y = 0; y < r; y++) sum += gi[y] * tap[y * r + x];
+          gg[i * r + x] = sum;
         }
       }
       for (let i = 0; i < alpha; i++) {
-        const a0 = gg[i * 3];
-        const a1 = gg[i * 3 + 1];
-        const a2 = gg[i * 3 + 2];
         for (let j = 0; j < alpha; j++) {
-          const [g0, g1, g2] = G[j];
-          packed[(i * alpha + j) * slice + base] = a0 * g0 + a1 * g1 + a2 * g2;
+          const gj = G[j];
+          let sum = 0;
+          for (let x = 0; x < r; x++) sum += gg[i * r + x] * gj[x];
+          packed[(i * alpha + j) * slice + base] = sum;
         }
       }
     }

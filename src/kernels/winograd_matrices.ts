@@ -1,15 +1,19 @@
 /**
- * The Winograd (Toom-Cook) matrices of F(m x m, 3 x 3): m x m outputs of a 3 x 3 correlation from one
- * alpha x alpha input tile, alpha = m + 2, with alpha x alpha multiplications instead of 9 m^2.
+ * The Winograd (Toom-Cook) matrices of F(m x m, r x r): m x m outputs of an r x r correlation from one
+ * alpha x alpha input tile, alpha = m + r - 1, with alpha x alpha multiplications instead of r^2 m^2.
+ * r = 3 for 3x3 filters (m = 2, 4, 5, 6); r = 4, m = 4 for the 4x4 filters that a 7x7 or 8x8 stride-2
+ * filter becomes after space-to-depth (src/algorithms/winograd_stride2.ts).
  *
- *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        g: 3 x 3 filter, d: alpha x alpha tile, (.) elementwise
+ *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        g: r x r filter, d: alpha x alpha tile, (.) elementwise
  *
- * Derivation (1-D, F(m, 3); the 2-D form nests it). Take n = alpha - 1 distinct finite points p_i and the
+ * Derivation (1-D, F(m, r); the 2-D form nests it). Take n = alpha - 1 distinct finite points p_i and the
  * point at infinity. With M(x) = prod_j (x - p_j), M_i(x) = M(x) / (x - p_i) and N_i = M_i(p_i):
  *   - row i < n of B^T holds the coefficients of M_i(x), lowest power first (padded with a 0), and the
- *     last row holds those of M(x): the input is "evaluated" through the residues;
- *   - row i < n of G is [1, p_i, p_i^2] / N_i (the filter polynomial evaluated at p_i, with the CRT
- *     weight folded in), and the last row is [0, 0, 1] (the leading coefficient: the point at infinity);
+ *     last row holds those of M(x): the input is "evaluated" through the residues. B^T depends on the
+ *     points only, so F(4,4) and F(5,3) (the same 6 points) share it, and their input transform;
+ *   - row i < n of G is [1, p_i, ..., p_i^(r-1)] / N_i (the filter polynomial evaluated at p_i, with the
+ *     CRT weight folded in), and the last row is [0, ..., 0, 1] (the leading coefficient: the point at
+ *     infinity);
  *   - column i < n of A^T is [1, p_i, p_i^2, ..., p_i^(m-1)] and the last column is [0, ..., 0, 1].
  * Any row of B^T may be scaled by s if the same row of G (or column of A^T) is divided by s; the tables
  * below use the scalings that give small integers in B^T (as Lavin & Gray and NNPACK do); F(2,3) keeps
@@ -28,13 +32,15 @@
 export interface WinogradMatrices {
   /** Outputs per tile side. */
   m: number;
-  /** Input tile side: m + 2. */
+  /** Filter taps per side. */
+  r: number;
+  /** Input tile side: m + r - 1. */
   alpha: number;
   /** The finite interpolation points, in the order of the rows of G (the point at infinity is last). */
   points: readonly number[];
   /** alpha x alpha: input transform (rows applied to a column of the tile). */
   BT: readonly (readonly number[])[];
-  /** alpha x 3: filter transform. */
+  /** alpha x r: filter transform. */
   G: readonly (readonly number[])[];
   /** m x alpha: output transform. */
   AT: readonly (readonly number[])[];
@@ -42,6 +48,7 @@ export interface WinogradMatrices {
 
 export const WINOGRAD_F2: WinogradMatrices = {
   m: 2,
+  r: 3,
   alpha: 4,
   points: [0, 1, -1],
   BT: [
@@ -64,6 +71,7 @@ export const WINOGRAD_F2: WinogradMatrices = {
 
 export const WINOGRAD_F4: WinogradMatrices = {
   m: 4,
+  r: 3,
   alpha: 6,
   points: [0, 1, -1, 2, -2],
   BT: [
@@ -93,6 +101,7 @@ export const WINOGRAD_F4: WinogradMatrices = {
 /** Points 0, +-1, +-2, 1/2: not symmetric, so B^T has no +- row pairs; rows scaled by 2 to integers. */
 export const WINOGRAD_F5: WinogradMatrices = {
   m: 5,
+  r: 3,
   alpha: 7,
   points: [0, 1, -1, 2, -2, 1 / 2],
   BT: [
@@ -124,6 +133,7 @@ export const WINOGRAD_F5: WinogradMatrices = {
 
 export const WINOGRAD_F6: WinogradMatrices = {
   m: 6,
+  r: 3,
   alpha: 8,
   points: [0, 1, -1, 2, -2, 1 / 2, -1 / 2],
   BT: [
@@ -156,11 +166,63 @@ export const WINOGRAD_F6: WinogradMatrices = {
   ],
 };
 
+/**
+ * F(4x4, 4x4): F(5,3)'s points and B^T; G's rows are F(5,3)'s scaled to [1, p, p^2, p^3]; A^T is the
+ * first four powers of the points, the point at infinity now reaching output 3.
+ */
+export const WINOGRAD_F4_R4: WinogradMatrices = {
+  m: 4,
+  r: 4,
+  alpha: 7,
+  points: WINOGRAD_F5.points,
+  BT: WINOGRAD_F5.BT,
+  G: [
+    [-1 / 4, 0, 0, 0],
+    [-1 / 6, -1 / 6, -1 / 6, -1 / 6],
+    [1 / 18, -1 / 18, 1 / 18, -1 / 18],
+    [1 / 72, 2 / 72, 4 / 72, 8 / 72],
+    [-1 / 120, 2 / 120, -4 / 120, 8 / 120],
+    [32 / 45, 16 / 45, 8 / 45, 4 / 45],
+    [0, 0, 0, 1 / 2],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 1 / 2, 0],
+    [0, 1, 1, 4, 4, 1 / 4, 0],
+    [0, 1, -1, 8, -8, 1 / 8, 1],
+  ],
+};
+
+/** Outputs per tile side, m; which m exist depends on the filter size r (see winogradMatrices). */
 export type WinogradTile = 2 | 4 | 5 | 6;
 
+/** The tables of 3x3 filters by tile size. */
 export const WINOGRAD_MATRICES: Record<WinogradTile, WinogradMatrices> = {
   2: WINOGRAD_F2,
   4: WINOGRAD_F4,
   5: WINOGRAD_F5,
   6: WINOGRAD_F6,
 };
+
+/** Every table, for tests. */
+export const ALL_WINOGRAD_MATRICES: readonly WinogradMatrices[] = [
+  WINOGRAD_F2,
+  WINOGRAD_F4,
+  WINOGRAD_F5,
+  WINOGRAD_F6,
+  WINOGRAD_F4_R4,
+];
+
+/** Tile sizes with a table for r x r filters, smallest first: 2, 4, 5, 6 for r = 3; 4 for r = 4. */
+export function winogradTilesFor(r: number): readonly WinogradTile[] {
+  if (r === 3) return [2, 4, 5, 6];
+  if (r === 4) return [4];
+  return [];
+}
+
+/** The table of F(tile x tile, r x r); throws when there is none (see winogradTilesFor). */
+export function winogradMatrices(tile: WinogradTile, r: number): WinogradMatrices {
+  if (r === 3) return WINOGRAD_MATRICES[tile];
+  if (r === 4 && tile === 4) return WINOGRAD_F4_R4;
+  throw new Error(`winograd: no F(${tile}x${tile},${r}x${r}) table`);
+}

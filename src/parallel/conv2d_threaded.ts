@@ -12,6 +12,7 @@
 import type { ConvGeometry } from '../geometry.js';
 import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { conv2dIgemm } from '../algorithms/igemm.js';
+import { winogradProblem } from '../algorithms/winograd.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { winogradThreaded } from './winograd_jobs.js';
 import { parallelEngine, type ParallelEngine } from './parallel_engine.js';
@@ -61,7 +62,7 @@ export function conv2dIgemmThreaded(
 
 /**
  * winograd on `threads` threads, or null when the pool cannot run it (see onPool). Outputs that are
- * not finite are recomputed by igemm (threaded too), as on one thread.
+ * not finite are recomputed by igemm (threaded too) from g itself, as on one thread.
  */
 export function conv2dWinogradThreaded(
   g: ConvGeometry,
@@ -69,7 +70,7 @@ export function conv2dWinogradThreaded(
   filter: Float32Array,
   threads: number,
 ): Float32Array | null {
-  const result = onPool((engine) => winogradThreaded(engine, g, input, filter, threads));
+  const result = onPool((engine) => winogradThreaded(engine, winogradProblem(g, input, filter), threads));
   if (result !== 'non-finite') return result;
   return conv2dIgemmThreaded(g, input, filter, threads) ?? conv2dIgemm(g, input, filter);
 }

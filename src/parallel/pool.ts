@@ -318,6 +318,10 @@ export class WorkerPool {
         ctl[a + 13],
         ctl[a + 14],
         ctl[a + 15],
+        ctl[a + 16],
+        ctl[a + 17],
+        ctl[a + 18],
+        ctl[a + 19],
       );
       if (result) Atomics.or(ctl, C.RESULT, result | 0);
       Atomics.add(ctl, C.DONE, 1);

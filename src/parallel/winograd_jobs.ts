@@ -9,8 +9,12 @@
  * previous block's outputs out during the GEMM, and the next block's input rows in during the output
  * transform, while the workers compute.
  */
-import type { ConvGeometry } from '../geometry.js';
-import { driveWinograd, placeWinograd, type WinogradPhases } from '../algorithms/winograd.js';
+import {
+  driveWinograd,
+  placeWinograd,
+  type WinogradPhases,
+  type WinogradProblem,
+} from '../algorithms/winograd.js';
 import {
   WINOGRAD_BLOCK_BYTES,
   WINOGRAD_MAX_SCRATCH_BYTES,
@@ -32,15 +36,13 @@ const MAX_BLOCK_SCALE = 4;
 export type WinogradThreadedResult = Float32Array | 'non-finite';
 
 /**
- * Computes conv2d `g` with winograd (F(tile x tile), by default the planner's tile) on `threads` threads
- * of `engine` (pool and shared heap). Throws
- * PoolBrokenError if the pool breaks; the caller then computes on its own thread.
+ * Computes a conv2d's winograd problem (see winogradProblem) with F(tile x tile), by default the
+ * planner's tile, on `threads` threads of `engine` (pool and shared heap). Throws PoolBrokenError if
+ * the pool breaks; the caller then computes on its own thread.
  */
 export function winogradThreaded(
   engine: ParallelEngine,
-  g: ConvGeometry,
-  input: Float32Array,
-  filter: Float32Array,
+  { g, loadRows, filter }: WinogradProblem,
   threads: number,
   tile: WinogradTile = winogradTile(g),
 ): WinogradThreadedResult {
@@ -56,6 +58,6 @@ export function winogradThreaded(
   };
   let output: Float32Array | undefined;
   const allocate = () => (output ??= new Float32Array(size));
-  const finite = driveWinograd(engine.heap, run, input, allocate, phases);
+  const finite = driveWinograd(engine.heap, run, loadRows, allocate, phases);
   return finite ? allocate() : 'non-finite';
 }

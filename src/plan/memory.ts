@@ -6,9 +6,13 @@
  */
 import type { ConvGeometry } from '../geometry.js';
 import { igemmLayout } from '../algorithms/igemm.js';
-import { winogradLayout, winogradTile } from '../algorithms/winograd_plan.js';
+import {
+  winogradFilterBytes,
+  winogradGeometry,
+  winogradLayout,
+  winogradTile,
+} from '../algorithms/winograd_plan.js';
 import { fftTiling } from '../algorithms/fft_tiling.js';
-import { winogradSliceFloats } from '../kernels/winograd_filter.js';
 import { NR } from '../kernels/wasm/pack.js';
 import type { Conv2dAlgorithm } from './planner.js';
 
@@ -42,12 +46,15 @@ export function planMemory(g: ConvGeometry, algorithm: Conv2dAlgorithm): PlanMem
       };
     }
     case 'winograd': {
-      const tile = winogradTile(g);
-      const alpha = tile + 2;
+      // Through space-to-depth (stride 2), the stacked phases are scratch too, and the rearranged
+      // filter is kept with the transformed one.
+      const inner = winogradGeometry(g);
+      const phases = inner === g ? 0 : inner.batch * inner.inHeight * inner.inWidth * inner.inChannels * 4;
+      const innerFilter =
+        inner === g ? 0 : inner.filterHeight ** 2 * inner.inChannels * inner.outChannels * 4;
       return {
-        scratchBytes: winogradLayout(g, tile).scratchBytes,
-        preparedFilterBytes:
-          alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4,
+        scratchBytes: winogradLayout(inner, winogradTile(inner)).scratchBytes + phases,
+        preparedFilterBytes: winogradFilterBytes(inner) + innerFilter,
       };
     }
     case 'fft': {

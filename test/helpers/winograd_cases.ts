@@ -1,11 +1,15 @@
 /**
- * Random geometries that Winograd F(m x m, 3 x 3) computes: 3x3 filters, stride 1, no dilation; any
- * padding, size, batch, layout, channel count and group count (fast-check arbitrary).
+ * Random geometries that winograd computes (fast-check arbitraries): any padding, size, batch, layout
+ * and channel count;
+ *   - winogradCases: 3x3 filters, stride 1, no dilation, groups (F(m x m, 3 x 3));
+ *   - winogradR4Cases: 4x4 filters, stride 1, groups (F(4x4, 4x4));
+ *   - winogradStride2Cases: 5x5 to 8x8 filters (both sides rounding to the same half), stride 2, one
+ *     group (space-to-depth, then F(m x m, 3 x 3) or F(4x4, 4x4)).
  */
 import fc from 'fast-check';
 import { convCaseArb, outHeightOf, outWidthOf, type ConvCase } from './random_geometry.js';
 
-export const winogradCases: fc.Arbitrary<ConvCase> = convCaseArb({
+const limits = {
   minBatch: 1,
   maxBatch: 3,
   minSpatial: 1,
@@ -17,7 +21,34 @@ export const winogradCases: fc.Arbitrary<ConvCase> = convCaseArb({
   maxGroups: 3,
   maxInChannels: 20,
   maxOutPerGroup: 19,
-  layouts: ['NHWC', 'NCHW'],
-})
+  layouts: ['NHWC', 'NCHW'] as ('NHWC' | 'NCHW')[],
+};
+
+const valid = (c: ConvCase) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0;
+
+export const winogradCases: fc.Arbitrary<ConvCase> = convCaseArb(limits)
   .map((c): ConvCase => ({ ...c, filterHeight: 3, filterWidth: 3, strides: [1, 1], dilations: [1, 1] }))
-  .filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0);
+  .filter(valid);
+
+export const winogradR4Cases: fc.Arbitrary<ConvCase> = convCaseArb(limits)
+  .map((c): ConvCase => ({ ...c, filterHeight: 4, filterWidth: 4, strides: [1, 1], dilations: [1, 1] }))
+  .filter(valid);
+
+/** [height, width] pairs whose halves round up alike: (5|6) x (5|6) and (7|8) x (7|8). */
+const stride2Filters: [number, number][] = [5, 6, 7, 8].flatMap((h) =>
+  [5, 6, 7, 8].filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2)).map((w): [number, number] => [h, w]),
+);
+
+export const winogradStride2Cases: fc.Arbitrary<ConvCase> = fc
+  .tuple(
+    convCaseArb({ ...limits, maxSpatial: 23, maxPad: 4, maxGroups: 1, maxInChannels: 13 }),
+    fc.constantFrom(...stride2Filters),
+  )
+  .map(([c, [filterHeight, filterWidth]]): ConvCase => ({
+    ...c,
+    filterHeight,
+    filterWidth,
+    strides: [2, 2],
+    dilations: [1, 1],
+  }))
+  .filter(valid);

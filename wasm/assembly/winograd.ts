@@ -1,7 +1,8 @@
 /**
- * Winograd F(m x m, 3 x 3) convolution kernels, m = 2, 4, 5 or 6 (alpha = m + 2), vectorised over
- * channels: NHWC, 4 channels per v128. The matrices, their points and their derivation are in
- * src/kernels/winograd_matrices.ts; the constants below are the same numbers, written as additions.
+ * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, and 4x4 filters
+ * with m = 4 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
+ * their points and their derivation are in src/kernels/winograd_matrices.ts; the constants below are
+ * the same numbers, written as additions.
  *
  * One block of tiles (consecutive in row-major tile order within one image) goes through:
  *   f32_winograd_input   gathers each alpha x alpha input tile from an unpadded band of input rows
@@ -274,6 +275,44 @@ function at5(
   return bad;
 }
 
+/** F(4,4): F(5,3)'s points, so at5's first four rows, with the point at infinity (m6) in row 3. */
+function at4r4(
+  s: usize,
+  ss: usize,
+  t0: usize,
+  t1: usize,
+  t2: usize,
+  t3: usize,
+  bytes: usize,
+  check: bool,
+): v128 {
+  let bad = k(0);
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const p = s + o;
+    const m0 = v128.load(p);
+    const m1 = v128.load(p + ss);
+    const m2 = v128.load(p + 2 * ss);
+    const m3 = v128.load(p + 3 * ss);
+    const m4 = v128.load(p + 4 * ss);
+    const m5 = v128.load(p + 5 * ss);
+    const m6 = v128.load(p + 6 * ss);
+    const s12 = add(m1, m2);
+    const d12 = sub(m1, m2);
+    const s34 = add(m3, m4);
+    const d34 = sub(m3, m4);
+    const y0 = add(add(m0, s12), add(s34, m5));
+    const y1 = madd(m5, k(0.5), madd(d34, k(2), d12));
+    const y2 = madd(m5, k(0.25), madd(s34, k(4), s12));
+    const y3 = add(madd(m5, k(0.125), madd(d34, k(8), d12)), m6);
+    v128.store(t0 + o, y0);
+    v128.store(t1 + o, y1);
+    v128.store(t2 + o, y2);
+    v128.store(t3 + o, y3);
+    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
+  }
+  return bad;
+}
+
 function at6(
   s: usize,
   ss: usize,
@@ -331,6 +370,7 @@ const TABLE_BYTES: usize = 256;
 /**
  * V = B^T d B for tiles [firstTile, firstTile + tiles) of an image whose output is tileCols tiles wide.
  * Tile (ty, tx) reads input rows ty*m - padTop .. + alpha - 1 and columns tx*m - padLeft .. + alpha - 1.
+ * B^T depends only on alpha (its points): alpha = 4, 6, 7 or 8.
  * The band at `band` holds input rows [bandFirstRow, bandFirstRow + bandRows), each inWidth pixels of
  * cp floats (cp a multiple of 4); every other pixel reads as the cp zeros at `zero`. Tile s of the
  * block goes to v + ij * sliceBytes + s * cp * 4 for each of the alpha^2 positions ij. `work` must hold
@@ -338,6 +378,7 @@ const TABLE_BYTES: usize = 256;
  */
 export function f32_winograd_input(
   m: i32,
+  alpha: i32,
   band: usize,
   bandFirstRow: i32,
   bandRows: i32,
@@ -353,7 +394,6 @@ export function f32_winograd_input(
   v: usize,
   sliceBytes: usize,
 ): void {
-  const alpha = m + 2;
   const bytes = (<usize>cp) << 2;
   const pixelBytes = bytes;
   const rowBytes = <usize>inWidth * pixelBytes;
@@ -381,7 +421,7 @@ export function f32_winograd_input(
       const col = table + ((<usize>j) << 2);
       const d = tmp + <usize>j * bytes;
       const rs = (<usize>alpha) << 2;
-      if (m == 4) {
+      if (alpha == 6) {
         bt6(
           load<u32>(col),
           load<u32>(col + rs),
@@ -393,7 +433,7 @@ export function f32_winograd_input(
           tmpRow,
           bytes,
         );
-      } else if (m == 2) {
+      } else if (alpha == 4) {
         bt4(
           load<u32>(col),
           load<u32>(col + rs),
@@ -403,7 +443,7 @@ export function f32_winograd_input(
           tmpRow,
           bytes,
         );
-      } else if (m == 5) {
+      } else if (alpha == 7) {
         bt7(
           load<u32>(col),
           load<u32>(col + rs),
@@ -437,7 +477,7 @@ export function f32_winograd_input(
     for (let i = 0; i < alpha; i++) {
       const row = tmp + <usize>i * tmpRow;
       const d = v + <usize>(i * alpha) * sliceBytes + tileOffset;
-      if (m == 4) {
+      if (alpha == 6) {
         bt6(
           row,
           row + bytes,
@@ -449,9 +489,9 @@ export function f32_winograd_input(
           sliceBytes,
           bytes,
         );
-      } else if (m == 2) {
+      } else if (alpha == 4) {
         bt4(row, row + bytes, row + 2 * bytes, row + 3 * bytes, d, sliceBytes, bytes);
-      } else if (m == 5) {
+      } else if (alpha == 7) {
         bt7(
           row,
           row + bytes,
@@ -531,10 +571,12 @@ export function f32_winograd_gemm(
  * s * kp * 4. Output row oy of the image is row oy - outFirstRow of the band at `out` (outWidth pixels
  * of kp floats, kp a multiple of 4). Rows at or past outHeight are not written; columns at or past
  * outWidth are written to the kp floats at `trash`. `work` must hold m * alpha * kp * 4 bytes.
+ * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones.
  * Returns 1 when some output is NaN or infinite (the host then recomputes without Winograd), else 0.
  */
 export function f32_winograd_output(
   m: i32,
+  alpha: i32,
   mIn: usize,
   sliceBytes: usize,
   kp: i32,
@@ -549,7 +591,7 @@ export function f32_winograd_output(
   work: usize,
 ): i32 {
   let bad = k(0);
-  const alpha = m + 2;
+  const r4 = alpha == m + 3; // F(4x4, 4x4)
   const bytes = (<usize>kp) << 2;
   const rowBytes = <usize>outWidth * bytes;
   const tmpRow = <usize>alpha * bytes; // pass-1 result (r, j) is at work + r * tmpRow + j * bytes
@@ -565,7 +607,9 @@ export function f32_winograd_output(
     for (let j = 0; j < alpha; j++) {
       const col = src + <usize>j * sliceBytes;
       const d = work + <usize>j * bytes;
-      if (m == 4) {
+      if (r4) {
+        at4r4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
+      } else if (m == 4) {
         at4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
       } else if (m == 2) {
         at2(col, colStride, d, d + tmpRow, bytes, false);
@@ -600,6 +644,10 @@ export function f32_winograd_output(
       }
       const p2 = cols > 2 ? base + 2 * bytes : trash;
       const p3 = cols > 3 ? base + 3 * bytes : trash;
+      if (r4) {
+        bad = add(bad, at4r4(row, bytes, p0, p1, p2, p3, bytes, true));
+        continue;
+      }
       if (m == 4) {
         bad = add(bad, at4(row, bytes, p0, p1, p2, p3, bytes, true));
         continue;
