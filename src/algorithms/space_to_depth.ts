@@ -94,27 +94,43 @@ export function copySpaceToDepthRows(
   const nhwc = g.dataFormat === 'NHWC';
   const plane = h * w;
   heap.fill(0, dst, dst + count * wp * cp);
+  // Phase column j reads input columns x = 2j - padLeft (phase b = 0) and x + 1 (b = 1); between jPair
+  // and jPairEnd both exist, and in NHWC they are 2c consecutive floats that land on the consecutive
+  // channels of phases (a, 0) and (a, 1).
+  const jPair = Math.ceil(g.padLeft / 2);
+  const jPairEnd = Math.max(jPair, Math.min(wp, Math.floor((w - 2 + g.padLeft) / 2) + 1));
   for (let i = first; i < first + count; i++) {
     const rowDst = dst + (i - first) * wp * cp;
     for (let a = 0; a < 2; a++) {
       const y = 2 * i + a - g.padTop;
       if (y < 0 || y >= h) continue;
-      for (let bb = 0; bb < 2; bb++) {
-        // Phase column j reads input column x = 2j + bb - padLeft: the j with 0 <= x < w.
-        const jFirst = Math.max(0, Math.ceil((g.padLeft - bb) / 2));
-        const jEnd = Math.min(wp, Math.floor((w - 1 + g.padLeft - bb) / 2) + 1);
-        const q = rowDst + (2 * a + bb) * c;
-        const x0 = 2 * jFirst + bb - g.padLeft;
-        if (nhwc) {
-          let src = ((b * h + y) * w + x0) * c;
-          for (let j = jFirst; j < jEnd; j++, src += 2 * c) {
-            const d = q + j * cp;
-            for (let ch = 0; ch < c; ch++) heap[d + ch] = input[src + ch];
+      const phaseDst = rowDst + 2 * a * c;
+      if (nhwc) {
+        const rowSrc = (b * h + y) * w * c;
+        let src = rowSrc + (2 * jPair - g.padLeft) * c;
+        for (let j = jPair; j < jPairEnd; j++, src += 2 * c) {
+          const d = phaseDst + j * cp;
+          for (let k = 0; k < 2 * c; k++) heap[d + k] = input[src + k];
+        }
+        for (let j = 0; j < wp; j++) {
+          if (j === jPair) j = jPairEnd; // the pairs are done
+          if (j >= wp) break;
+          for (let bb = 0; bb < 2; bb++) {
+            const x = 2 * j + bb - g.padLeft;
+            if (x < 0 || x >= w) continue;
+            const d = phaseDst + j * cp + bb * c;
+            for (let ch = 0; ch < c; ch++) heap[d + ch] = input[rowSrc + x * c + ch];
           }
-        } else {
+        }
+      } else {
+        for (let bb = 0; bb < 2; bb++) {
+          const jFirst = Math.max(0, Math.ceil((g.padLeft - bb) / 2));
+          const jEnd = Math.min(wp, Math.floor((w - 1 + g.padLeft - bb) / 2) + 1);
+          const x0 = 2 * jFirst + bb - g.padLeft;
           for (let ch = 0; ch < c; ch++) {
             let src = (b * c + ch) * plane + y * w + x0;
-            for (let j = jFirst; j < jEnd; j++, src += 2) heap[q + j * cp + ch] = input[src];
+            const d = phaseDst + bb * c + ch;
+            for (let j = jFirst; j < jEnd; j++, src += 2) heap[d + j * cp] = input[src];
           }
         }
       }

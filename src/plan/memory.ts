@@ -46,15 +46,13 @@ export function planMemory(g: ConvGeometry, algorithm: Conv2dAlgorithm): PlanMem
       };
     }
     case 'winograd': {
-      // Through space-to-depth (stride 2), the stacked phases are scratch too, and the rearranged
-      // filter is kept with the transformed one.
+      // Through space-to-depth (stride 2), the rearranged filter is kept with the transformed one (the
+      // phases are written straight into the scratch's input band).
       const inner = winogradGeometry(g);
-      const phases = inner === g ? 0 : inner.batch * inner.inHeight * inner.inWidth * inner.inChannels * 4;
-      const innerFilter =
-        inner === g ? 0 : inner.filterHeight ** 2 * inner.inChannels * inner.outChannels * 4;
+      const rearranged = inner === g ? 0 : inner.filterHeight ** 2 * inner.inChannels * inner.outChannels * 4;
       return {
-        scratchBytes: winogradLayout(inner, winogradTile(inner)).scratchBytes + phases,
-        preparedFilterBytes: winogradFilterBytes(inner) + innerFilter,
+        scratchBytes: winogradLayout(inner, winogradTile(inner)).scratchBytes,
+        preparedFilterBytes: winogradFilterBytes(inner) + rearranged,
       };
     }
     case 'fft': {
