@@ -26,7 +26,8 @@
  * Accuracy (test/winograd_accuracy.test.ts: unit-normal data, max |err| / max |exact| against float64;
  * the bound is 1e-4), for F(2x2), F(4x4), F(5x5), F(6x6): resnet-3x3-56 3.7e-7, 8.1e-6, 1.2e-5, 9.7e-6;
  * resnet-3x3-28 5.8e-7, 8.1e-6, 1.4e-5, 1.4e-5; resnet-3x3-14 5.7e-7, 1.0e-5, 1.6e-5, 1.6e-5;
- * vgg-3x3-b8 3.3e-7, 5.7e-6, 8.7e-6, 1.2e-5 (igemm: about 1e-6).
+ * vgg-3x3-b8 3.3e-7, 5.7e-6, 8.7e-6, 1.2e-5 (igemm: about 1e-6); resnet-stem through space-to-depth,
+ * F(4x4, 4x4): 3.5e-6.
  *
  * NaN and infinity: the transforms mix all of a tile's inputs, so one NaN or infinity would reach every
  * output of its tiles (and infinity - infinity gives NaN where TensorFlow gives infinity). The output
