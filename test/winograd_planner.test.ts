@@ -67,6 +67,14 @@ test("'auto' leaves to the other algorithms the problems winograd cannot do or w
   assert.equal(plan([1, 32, 32, 64], [3, 3, 16, 64]).algorithm, 'winograd');
   // A tiny output takes F(2x2) tiles.
   assert.equal(plan([1, 2, 2, 64], [3, 3, 64, 64]).kernel, 'f32-winograd-2x2-3x3-wasmsimd');
+  // Stride 2 through space-to-depth: 5x5 filters become 3x3 ones over 4x the channels, 7x7 become 4x4;
+  // one input channel stacks to 4, too few.
+  assert.match(
+    plan([1, 64, 64, 16], [5, 5, 16, 32], { strides: 2 }).kernel ?? '',
+    /^f32-winograd-\dx\d-3x3-/,
+  );
+  assert.equal(plan([1, 112, 112, 8], [7, 7, 8, 32], { strides: 2 }).kernel, 'f32-winograd-4x4-4x4-wasmsimd');
+  assert.equal(plan([1, 32, 32, 1], [7, 7, 1, 64], { strides: 2 }).algorithm, 'igemm');
 });
 
 test('a request for winograd where it cannot run falls back, and says why', () => {

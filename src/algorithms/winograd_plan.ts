@@ -269,11 +269,13 @@ const SPACE_TO_DEPTH_MAX_COST_SHARE = 0.6;
 
 /** Why 'auto' should compute g with winograd, or null when igemm is expected to be as fast. */
 export function winogradPreferred(g: ConvGeometry): string | null {
-  if (winogradUnavailable(g)) return null;
-  const inner = winogradGeometry(g);
-  if (inner.filterInChannels < AUTO_MIN_CHANNELS || inner.outChannels / inner.groups < AUTO_MIN_CHANNELS) {
+  // Channels first (cheap; tiny problems come here on every call): space-to-depth stacks 4 phases.
+  const stacked = g.strideHeight === 1 && g.strideWidth === 1 ? 1 : 4;
+  if (stacked * g.filterInChannels < AUTO_MIN_CHANNELS || g.outChannels / g.groups < AUTO_MIN_CHANNELS) {
     return null;
   }
+  if (winogradUnavailable(g)) return null;
+  const inner = winogradGeometry(g);
   const m = winogradTile(inner);
   const r = inner.filterHeight;
   const { alpha } = winogradMatrices(m, r);
