@@ -1,6 +1,7 @@
 /**
- * Winograd's rounding error on the shapes of bench/shapes.json it computes (the 3x3 stride-1 ones, and
- * the 7x7 stride-2 ResNet stem through space-to-depth and F(4x4, 4x4)): unit-normal input and filter,
+ * Winograd's rounding error on the shapes of bench/shapes.json it computes (the 3x3 stride-1 ones, the
+ * 7x7 stride-2 ResNet stem through space-to-depth and F(4x4, 4x4), and mnist-c2's 5x5 filter with
+ * F(4x4, 5x5), which 'auto' leaves to the FFT there): unit-normal input and filter,
  * max |winograd - exact| / max |exact| against a float64 convolution written here, for each tile size;
  * must stay within 1e-4 (the diagnostics print the measured values). vgg-3x3-b8 runs with batch 2
  * (same per-image arithmetic, a quarter of the time). Also: scratch stays within 8 MB on every such
@@ -95,20 +96,30 @@ for (const s of shapes) {
   });
 }
 
-test(`resnet-stem (7x7 stride 2, space-to-depth, F(4x4,4x4)): error vs float64 within ${BOUND}`, (t) => {
-  const stem = JSON.parse(readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8')).find(
-    (s: SuiteShape) => s.name === 'resnet-stem',
-  ) as SuiteShape;
-  const x = randomNormal(stem.input, { seed: 103 });
-  const w = randomNormal(stem.filter, { seed: 104 });
-  const g = convGeometry('conv2d', stem.input, stem.filter, { strides: stem.strides, padding: stem.padding });
-  assert.equal(winogradGeometry(g).filterHeight, 4);
-  const error = relativeError(conv2dWinograd(g, x.data, w.data), exactConv(x.data, w.data, g));
-  t.diagnostic(`resnet-stem: max|err|/max|ref| F(4x4,4x4) ${error.toExponential(2)}`);
-  assert.ok(error <= BOUND, `resnet-stem: ${error} > ${BOUND}`);
-  const layout = winogradLayout(winogradGeometry(g), 4);
-  assert.ok(layout.scratchBytes <= 8 << 20, `resnet-stem scratch: ${layout.scratchBytes} bytes`);
-});
+const suite = JSON.parse(
+  readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8'),
+) as SuiteShape[];
+
+// The stem through space-to-depth (a 4x4 filter), and mnist-c2's 5x5 filter (batch 2 of its 64).
+for (const [name, batch, table] of [
+  ['resnet-stem', 1, 'F(4x4,4x4)'],
+  ['mnist-c2-b64', 2, 'F(4x4,5x5)'],
+] as const) {
+  test(`${name} (${table}): error vs float64 within ${BOUND}`, (t) => {
+    const s = suite.find((shape) => shape.name === name) as SuiteShape;
+    const input = [batch, ...s.input.slice(1)];
+    const x = randomNormal(input, { seed: 103 });
+    const w = randomNormal(s.filter, { seed: 104 });
+    const g = convGeometry('conv2d', input, s.filter, { strides: s.strides, padding: s.padding });
+    const inner = winogradGeometry(g);
+    assert.equal(`F(4x4,${inner.filterHeight}x${inner.filterWidth})`, table);
+    const error = relativeError(conv2dWinograd(g, x.data, w.data), exactConv(x.data, w.data, g));
+    t.diagnostic(`${name}: max|err|/max|ref| ${table} ${error.toExponential(2)}`);
+    assert.ok(error <= BOUND, `${name}: ${error} > ${BOUND}`);
+    const layout = winogradLayout(winogradGeometry(g), 4);
+    assert.ok(layout.scratchBytes <= 8 << 20, `${name} scratch: ${layout.scratchBytes} bytes`);
+  });
+}
 
 test('scratch stays within 8 MB on every 3x3 stride-1 suite shape and tile size, batch 64 too', () => {
   for (const s of shapes) {

@@ -82,6 +82,12 @@ export function fftPreferred(g: ConvGeometry): string | null {
   );
 }
 
+/** Modelled nanoseconds of the FFT convolution of g (Infinity where it cannot run). */
+export function fftModelNs(g: ConvGeometry): number {
+  const t = fftTiling(g);
+  return typeof t === 'string' ? Infinity : t.costNs;
+}
+
 /** The plan's kernel name for g, e.g. fft-80x80-wasmsimd (tile size and ISA). */
 export function fftKernelName(g: ConvGeometry): string | undefined {
   const t = fftTiling(g);

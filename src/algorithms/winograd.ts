@@ -4,9 +4,10 @@
  * wasm/assembly/winograd.ts). Each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
  * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
  * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there). 4x4 stride-1 filters take
- * F(4x4, 4x4) (alpha = 7: 5.2x fewer). Stride-2 filters of 5x5 to 8x8 are first rewritten as 3x3 or 4x4
- * stride-1 ones over their input's four phases (space_to_depth.ts): the ResNet stem's 7x7 stride-2
- * filter becomes a 4x4 one over 12 channels, 4x fewer multiplications than its direct sum.
+ * F(4x4, 4x4) (alpha = 7: 5.2x fewer), 5x5 ones F(4x4, 5x5) (alpha = 8: 6.25x fewer). Stride-2 filters
+ * of 5x5 to 10x10 are first rewritten as 3x3, 4x4 or 5x5 stride-1 ones over their input's four phases
+ * (space_to_depth.ts): the ResNet stem's 7x7 stride-2 filter becomes a 4x4 one over 12 channels, 4x
+ * fewer multiplications than its direct sum.
  *
  * The output's tiles are processed in blocks (whole tile rows of one image, or part of one row when a
  * row alone is over budget). For each block:
@@ -27,7 +28,7 @@
  * the bound is 1e-4), for F(2x2), F(4x4), F(5x5), F(6x6): resnet-3x3-56 3.7e-7, 8.1e-6, 1.2e-5, 9.7e-6;
  * resnet-3x3-28 5.8e-7, 8.1e-6, 1.4e-5, 1.4e-5; resnet-3x3-14 5.7e-7, 1.0e-5, 1.6e-5, 1.6e-5;
  * vgg-3x3-b8 3.3e-7, 5.7e-6, 8.7e-6, 1.2e-5 (igemm: about 1e-6); resnet-stem through space-to-depth,
- * F(4x4, 4x4): 3.5e-6.
+ * F(4x4, 4x4): 3.5e-6; mnist-c2-b64's 5x5 filter, F(4x4, 5x5): 5.1e-6.
  *
  * NaN and infinity: the transforms mix all of a tile's inputs, so one NaN or infinity would reach every
  * output of its tiles (and infinity - infinity gives NaN where TensorFlow gives infinity). The output

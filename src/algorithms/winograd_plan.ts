@@ -4,9 +4,9 @@
  * and transform cost), and how one run is laid out in wasm memory (blocks of tiles, slices of V and M,
  * work slots). The planner, the explainer's memory figures and the thread jobs read it too.
  *
- * Winograd computes stride-1 geometries with 3x3 or 4x4 filters. A stride-2 geometry with a 5x5 to 8x8
- * filter is first rewritten by space-to-depth (src/algorithms/space_to_depth.ts) as a stride-1 one
- * with a 3x3 or 4x4 filter: winogradGeometry gives the geometry Winograd really computes, which the
+ * Winograd computes stride-1 geometries with 3x3, 4x4 or 5x5 filters. A stride-2 geometry with a 5x5 to
+ * 10x10 filter is first rewritten by space-to-depth (src/algorithms/space_to_depth.ts) as a stride-1
+ * one with a 3x3, 4x4 or 5x5 filter: winogradGeometry gives the geometry Winograd really computes, which the
  * layout, tile and cost functions below take.
  */
 import type { ConvGeometry } from '../geometry.js';
@@ -59,7 +59,7 @@ export interface WinogradLayout {
 export const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
 /** Filter sizes (r x r) Winograd computes at stride 1. */
-const WINOGRAD_FILTERS = [3, 4];
+const WINOGRAD_FILTERS = [3, 4, 5];
 
 /** The stride-1 geometry Winograd computes for g: g itself, or its space-to-depth form at stride 2. */
 export function winogradGeometry(g: ConvGeometry): ConvGeometry {
@@ -147,8 +147,18 @@ export function winogradLayout(
  */
 const INPUT_COST: Record<WinogradTile, number> = { 2: 4.8, 4: 6.3, 5: 11.5, 6: 8.5 };
 const OUTPUT_COST: Record<WinogradTile, number> = { 2: 2.3, 4: 4.1, 5: 6.2, 6: 7.1 };
-const INPUT_COST_R4 = 11.5;
-const OUTPUT_COST_R4 = 5.5;
+const R4_COSTS = { input: 11.5, output: 5.5 };
+/**
+ * F(4x4, 5x5): F(6x6, 3x3)'s input transform and a shorter output transform, but fitted on 5x5 layers
+ * of 8 to 64 channels (wasm/probe timings against the FFT), where the per-tile overheads show.
+ */
+const R5_COSTS = { input: 14, output: 10 };
+
+function transformCosts(m: WinogradTile, r: number): { input: number; output: number } {
+  if (r === 4) return R4_COSTS;
+  if (r === 5) return R5_COSTS;
+  return { input: INPUT_COST[m], output: OUTPUT_COST[m] };
+}
 /** A larger tile must be modelled this much cheaper to be chosen (its filter takes more memory). */
 const LARGER_TILE_MARGIN = 0.03;
 
@@ -176,20 +186,31 @@ export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
  * both transforms, which run over every tile, partial tiles at the image's edge included.
  */
 export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
-  const r4 = g.filterHeight === 4;
   const alpha = winogradMatrices(m, g.filterHeight).alpha;
   const tiles = g.batch * Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m);
-  const inputCost = r4 ? INPUT_COST_R4 : INPUT_COST[m];
-  const outputCost = r4 ? OUTPUT_COST_R4 : OUTPUT_COST[m];
+  const cost = transformCosts(m, g.filterHeight);
   const transformed =
-    tiles * alpha * alpha * (round4(g.inChannels) * inputCost + round4(g.outChannels) * outputCost);
+    tiles * alpha * alpha * (round4(g.inChannels) * cost.input + round4(g.outChannels) * cost.output);
   return winogradGemmMacs(g, m) + transformed;
+}
+
+/**
+ * Nanoseconds per unit of winogradCost (a GEMM multiply-add), to compare winograd with the FFT's model
+ * (which is in nanoseconds): the F(4x4, 3x3) GEMMs run at about 32 GFLOP/s on the 2-core Xeon, plain
+ * SIMD, one thread (wasm/probe/winograd.ts --stages); the copies in and out add about 10%.
+ */
+const NS_PER_COST_UNIT = 0.07;
+
+/** Modelled nanoseconds of conv2d g by winograd (its stride-1 form's tile and cost), one thread. */
+export function winogradModelNs(g: ConvGeometry): number {
+  const inner = winogradGeometry(g);
+  return winogradCost(inner, winogradTile(inner)) * NS_PER_COST_UNIT;
 }
 
 /**
  * The tile size for a stride-1 geometry: for 3x3 filters the cheapest by winogradCost of F(2x2),
  * F(4x4), F(5x5) and F(6x6), preferring the smaller tile unless a larger one is LARGER_TILE_MARGIN
- * cheaper (smaller tiles round less, and their transformed filters are smaller); F(4x4) for 4x4
+ * cheaper (smaller tiles round less, and their transformed filters are smaller); F(4x4) for 4x4 and 5x5
  * filters. Every one is within the 1e-4 accuracy bound.
  */
 export function winogradTile(g: ConvGeometry): WinogradTile {
@@ -223,8 +244,8 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
   const stride1 = g.strideHeight === 1 && g.strideWidth === 1;
   if (stride1 && (g.filterHeight !== g.filterWidth || !WINOGRAD_FILTERS.includes(g.filterHeight))) {
     return (
-      `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3 and 4x4 filters ` +
-      `(5x5 to 8x8 at stride 2)`
+      `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3, 4x4 and 5x5 filters ` +
+      `(5x5 to 10x10 at stride 2)`
     );
   }
   if (!stride1) {

@@ -1,8 +1,8 @@
 /**
  * The Winograd (Toom-Cook) matrices of F(m x m, r x r): m x m outputs of an r x r correlation from one
  * alpha x alpha input tile, alpha = m + r - 1, with alpha x alpha multiplications instead of r^2 m^2.
- * r = 3 for 3x3 filters (m = 2, 4, 5, 6); r = 4, m = 4 for the 4x4 filters that a 7x7 or 8x8 stride-2
- * filter becomes after space-to-depth (src/algorithms/winograd_stride2.ts).
+ * r = 3 for 3x3 filters (m = 2, 4, 5, 6); r = 4 and 5 with m = 4 for 4x4 and 5x5 filters (and the 4x4 one
+ * that a 7x7 or 8x8 stride-2 filter becomes after space-to-depth, src/algorithms/space_to_depth.ts).
  *
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A        g: r x r filter, d: alpha x alpha tile, (.) elementwise
  *
@@ -193,6 +193,34 @@ export const WINOGRAD_F4_R4: WinogradMatrices = {
   ],
 };
 
+/**
+ * F(4x4, 5x5): F(6,3)'s points and B^T; G's rows are F(6,3)'s scaled to [1, p, ..., p^4]; A^T is the
+ * first four powers of the points, the point at infinity reaching output 3.
+ */
+export const WINOGRAD_F4_R5: WinogradMatrices = {
+  m: 4,
+  r: 5,
+  alpha: 8,
+  points: WINOGRAD_F6.points,
+  BT: WINOGRAD_F6.BT,
+  G: [
+    [1, 0, 0, 0, 0],
+    [-2 / 9, -2 / 9, -2 / 9, -2 / 9, -2 / 9],
+    [-2 / 9, 2 / 9, -2 / 9, 2 / 9, -2 / 9],
+    [1 / 90, 2 / 90, 4 / 90, 8 / 90, 16 / 90],
+    [1 / 90, -2 / 90, 4 / 90, -8 / 90, 16 / 90],
+    [32 / 45, 16 / 45, 8 / 45, 4 / 45, 2 / 45],
+    [32 / 45, -16 / 45, 8 / 45, -4 / 45, 2 / 45],
+    [0, 0, 0, 0, 1],
+  ],
+  AT: [
+    [1, 1, 1, 1, 1, 1, 1, 0],
+    [0, 1, -1, 2, -2, 1 / 2, -1 / 2, 0],
+    [0, 1, 1, 4, 4, 1 / 4, 1 / 4, 0],
+    [0, 1, -1, 8, -8, 1 / 8, -1 / 8, 1],
+  ],
+};
+
 /** Outputs per tile side, m; which m exist depends on the filter size r (see winogradMatrices). */
 export type WinogradTile = 2 | 4 | 5 | 6;
 
@@ -211,12 +239,13 @@ export const ALL_WINOGRAD_MATRICES: readonly WinogradMatrices[] = [
   WINOGRAD_F5,
   WINOGRAD_F6,
   WINOGRAD_F4_R4,
+  WINOGRAD_F4_R5,
 ];
 
-/** Tile sizes with a table for r x r filters, smallest first: 2, 4, 5, 6 for r = 3; 4 for r = 4. */
+/** Tile sizes with a table for r x r filters, smallest first: 2, 4, 5, 6 for r = 3; 4 for r = 4 and 5. */
 export function winogradTilesFor(r: number): readonly WinogradTile[] {
   if (r === 3) return [2, 4, 5, 6];
-  if (r === 4) return [4];
+  if (r === 4 || r === 5) return [4];
   return [];
 }
 
@@ -224,5 +253,6 @@ export function winogradTilesFor(r: number): readonly WinogradTile[] {
 export function winogradMatrices(tile: WinogradTile, r: number): WinogradMatrices {
   if (r === 3) return WINOGRAD_MATRICES[tile];
   if (r === 4 && tile === 4) return WINOGRAD_F4_R4;
+  if (r === 5 && tile === 4) return WINOGRAD_F4_R5;
   throw new Error(`winograd: no F(${tile}x${tile},${r}x${r}) table`);
 }

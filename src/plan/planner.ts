@@ -2,9 +2,10 @@
  * The planner: picks the algorithm for a conv2d geometry.
  *   - 'igemm': indirect GEMM on the WebAssembly SIMD kernels (src/algorithms/igemm.ts), the fast
  *     path wherever WebAssembly SIMD exists;
- *   - 'winograd': Winograd F(m x m, 3 x 3) on the same kernels (src/algorithms/winograd.ts; m = 2, 4,
- *     5 or 6 by the cost model in winograd_plan.ts), for 3x3 stride-1 undilated filters with 8 or more
- *     channels in and out (per group);
+ *   - 'winograd': Winograd F(m x m, r x r) on the same kernels (src/algorithms/winograd.ts; m by the cost
+ *     model in winograd_plan.ts), for 3x3 to 5x5 stride-1 undilated filters, and 5x5 to 10x10 stride-2
+ *     ones through space-to-depth, with 8 or more channels in and out (per group); from 5x5 on, only
+ *     where the FFT is modelled slower;
  *   - 'fft': overlap-save FFT convolution (src/algorithms/fft.ts), for large stride-1 filters where its
  *     modelled time beats igemm's;
  *   - 'im2col': patches x filter matrix in plain TypeScript, the fast path without WebAssembly SIMD;
@@ -17,8 +18,13 @@ import { conv2dIm2col } from '../algorithms/im2col.js';
 import { conv2dIgemm, igemmMinBandBytes } from '../algorithms/igemm.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { conv2dWinograd } from '../algorithms/winograd.js';
-import { winogradKernelName, winogradPreferred, winogradUnavailable } from '../algorithms/winograd_plan.js';
-import { conv2dFft, fftKernelName, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
+import {
+  winogradKernelName,
+  winogradModelNs,
+  winogradPreferred,
+  winogradUnavailable,
+} from '../algorithms/winograd_plan.js';
+import { conv2dFft, fftKernelName, fftModelNs, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
 
 export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm', 'winograd', 'fft'] as const;
 export type Conv2dAlgorithm = (typeof CONV2D_ALGORITHMS)[number];
@@ -39,6 +45,11 @@ export interface Conv2dPlan {
   reason: string;
   /** The microkernel that does the arithmetic, when the algorithm uses one (e.g. f32-igemm-4x8-wasmsimd). */
   kernel?: string;
+}
+
+/** 1234567 ns -> '1.23 ms'. */
+function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(2)} ms`;
 }
 
 function isAlgorithm(choice: unknown): choice is Conv2dAlgorithm {
@@ -113,7 +124,18 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPla
     };
   }
   const winograd = missing ? null : winogradPreferred(g);
-  if (winograd) return winogradPlan(g, winograd);
+  if (winograd) {
+    // From 5x5 on, the FFT may be faster still: the two models (in nanoseconds) decide.
+    const fft = g.filterHeight * g.filterWidth >= 25 ? fftPreferred(g) : null;
+    const fftNs = fft ? fftModelNs(g) : Infinity;
+    const winogradNs = winogradModelNs(g);
+    if (fft && fftNs < winogradNs) {
+      return fftPlan(g, `${fft}; Winograd modelled slower (${ms(winogradNs)} against ${ms(fftNs)})`);
+    }
+    if (fftNs < Infinity)
+      return winogradPlan(g, `${winograd}; FFT modelled slower (${ms(fftNs)} against ${ms(winogradNs)})`);
+    return winogradPlan(g, winograd);
+  }
   const fft = missing ? null : fftPreferred(g);
   if (fft) return fftPlan(g, fft);
   if (!missing) {

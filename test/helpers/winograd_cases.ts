@@ -2,9 +2,9 @@
  * Random geometries that winograd computes (fast-check arbitraries): any padding, size, batch, layout
  * and channel count;
  *   - winogradCases: 3x3 filters, stride 1, no dilation, groups (F(m x m, 3 x 3));
- *   - winogradR4Cases: 4x4 filters, stride 1, groups (F(4x4, 4x4));
- *   - winogradStride2Cases: 5x5 to 8x8 filters (both sides rounding to the same half), stride 2, one
- *     group (space-to-depth, then F(m x m, 3 x 3) or F(4x4, 4x4)).
+ *   - winogradR4Cases, winogradR5Cases: 4x4 and 5x5 filters, stride 1, groups (F(4x4, 4x4), F(4x4, 5x5));
+ *   - winogradStride2Cases: 5x5 to 10x10 filters (both sides rounding to the same half), stride 2, one
+ *     group (space-to-depth, then F(m x m, 3 x 3), F(4x4, 4x4) or F(4x4, 5x5)).
  */
 import fc from 'fast-check';
 import { convCaseArb, outHeightOf, outWidthOf, type ConvCase } from './random_geometry.js';
@@ -30,13 +30,18 @@ export const winogradCases: fc.Arbitrary<ConvCase> = convCaseArb(limits)
   .map((c): ConvCase => ({ ...c, filterHeight: 3, filterWidth: 3, strides: [1, 1], dilations: [1, 1] }))
   .filter(valid);
 
-export const winogradR4Cases: fc.Arbitrary<ConvCase> = convCaseArb(limits)
-  .map((c): ConvCase => ({ ...c, filterHeight: 4, filterWidth: 4, strides: [1, 1], dilations: [1, 1] }))
-  .filter(valid);
+function squareFilterCases(k: number): fc.Arbitrary<ConvCase> {
+  return convCaseArb(limits)
+    .map((c): ConvCase => ({ ...c, filterHeight: k, filterWidth: k, strides: [1, 1], dilations: [1, 1] }))
+    .filter(valid);
+}
 
-/** [height, width] pairs whose halves round up alike: (5|6) x (5|6) and (7|8) x (7|8). */
-const stride2Filters: [number, number][] = [5, 6, 7, 8].flatMap((h) =>
-  [5, 6, 7, 8].filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2)).map((w): [number, number] => [h, w]),
+export const winogradR4Cases = squareFilterCases(4);
+export const winogradR5Cases = squareFilterCases(5);
+
+/** [height, width] pairs whose halves round up alike: (5|6) x (5|6), (7|8) x (7|8), (9|10) x (9|10). */
+const stride2Filters: [number, number][] = [5, 6, 7, 8, 9, 10].flatMap((h) =>
+  [5, 6, 7, 8, 9, 10].filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2)).map((w): [number, number] => [h, w]),
 );
 
 export const winogradStride2Cases: fc.Arbitrary<ConvCase> = fc

@@ -1,6 +1,6 @@
 /**
- * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, and 4x4 filters
- * with m = 4 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
+ * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, and 4x4 and 5x5
+ * filters with m = 4 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
  * their points and their derivation are in src/kernels/winograd_matrices.ts; the constants below are
  * the same numbers, written as additions.
  *
@@ -313,6 +313,47 @@ function at4r4(
   return bad;
 }
 
+/** F(4,5): F(6,3)'s points, so at6's first four rows, with the point at infinity (m7) in row 3. */
+function at4r5(
+  s: usize,
+  ss: usize,
+  t0: usize,
+  t1: usize,
+  t2: usize,
+  t3: usize,
+  bytes: usize,
+  check: bool,
+): v128 {
+  let bad = k(0);
+  for (let o: usize = 0; o < bytes; o += 16) {
+    const p = s + o;
+    const m0 = v128.load(p);
+    const m1 = v128.load(p + ss);
+    const m2 = v128.load(p + 2 * ss);
+    const m3 = v128.load(p + 3 * ss);
+    const m4 = v128.load(p + 4 * ss);
+    const m5 = v128.load(p + 5 * ss);
+    const m6 = v128.load(p + 6 * ss);
+    const m7 = v128.load(p + 7 * ss);
+    const s12 = add(m1, m2);
+    const d12 = sub(m1, m2);
+    const s34 = add(m3, m4);
+    const d34 = sub(m3, m4);
+    const s56 = add(m5, m6);
+    const d56 = sub(m5, m6);
+    const y0 = add(add(m0, s12), add(s34, s56));
+    const y1 = madd(d56, k(0.5), madd(d34, k(2), d12));
+    const y2 = madd(s56, k(0.25), madd(s34, k(4), s12));
+    const y3 = add(madd(d56, k(0.125), madd(d34, k(8), d12)), m7);
+    v128.store(t0 + o, y0);
+    v128.store(t1 + o, y1);
+    v128.store(t2 + o, y2);
+    v128.store(t3 + o, y3);
+    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
+  }
+  return bad;
+}
+
 function at6(
   s: usize,
   ss: usize,
@@ -571,7 +612,7 @@ export function f32_winograd_gemm(
  * s * kp * 4. Output row oy of the image is row oy - outFirstRow of the band at `out` (outWidth pixels
  * of kp floats, kp a multiple of 4). Rows at or past outHeight are not written; columns at or past
  * outWidth are written to the kp floats at `trash`. `work` must hold m * alpha * kp * 4 bytes.
- * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones.
+ * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones, (4, 8) for 5x5.
  * Returns 1 when some output is NaN or infinite (the host then recomputes without Winograd), else 0.
  */
 export function f32_winograd_output(
@@ -592,6 +633,7 @@ export function f32_winograd_output(
 ): i32 {
   let bad = k(0);
   const r4 = alpha == m + 3; // F(4x4, 4x4)
+  const r5 = alpha == m + 4; // F(4x4, 5x5)
   const bytes = (<usize>kp) << 2;
   const rowBytes = <usize>outWidth * bytes;
   const tmpRow = <usize>alpha * bytes; // pass-1 result (r, j) is at work + r * tmpRow + j * bytes
@@ -609,6 +651,8 @@ export function f32_winograd_output(
       const d = work + <usize>j * bytes;
       if (r4) {
         at4r4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
+      } else if (r5) {
+        at4r5(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
       } else if (m == 4) {
         at4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
       } else if (m == 2) {
@@ -646,6 +690,10 @@ export function f32_winograd_output(
       const p3 = cols > 3 ? base + 3 * bytes : trash;
       if (r4) {
         bad = add(bad, at4r4(row, bytes, p0, p1, p2, p3, bytes, true));
+        continue;
+      }
+      if (r5) {
+        bad = add(bad, at4r5(row, bytes, p0, p1, p2, p3, bytes, true));
         continue;
       }
       if (m == 4) {
