@@ -41,7 +41,9 @@ export const winogradR5Cases = squareFilterCases(5);
 
 /** [height, width] pairs whose halves round up alike: (5|6) x (5|6), (7|8) x (7|8), (9|10) x (9|10). */
 const stride2Filters: [number, number][] = [5, 6, 7, 8, 9, 10].flatMap((h) =>
-  [5, 6, 7, 8, 9, 10].filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2)).map((w): [number, number] => [h, w]),
+  [5, 6, 7, 8, 9, 10]
+    .filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2))
+    .map((w): [number, number] => [h, w]),
 );
 
 export const winogradStride2Cases: fc.Arbitrary<ConvCase> = fc
