@@ -19,6 +19,7 @@
  */
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { packedWeights } from '../plan/weights_cache.js';
+import type { RowLoader } from './winograd.js';
 
 /** Beyond this, the stacked phases are not built (the caller uses another algorithm). */
 const MAX_PHASES_BYTES = 256 << 20;
@@ -73,69 +74,61 @@ export function spaceToDepthGeometry(g: ConvGeometry): ConvGeometry {
 }
 
 /**
- * Writes rows [first, first + count) of image b of inner's input (g's four input phases, stacked along
- * the channels) into `heap` at float index dst: NHWC, cp >= 4 in_channels floats a pixel, zeros for
- * padding and for channels past 4 in_channels. Reads g's input (NHWC or NCHW) directly: the phases are
- * never built as a whole.
+ * A RowLoader for inner's input (g's four input phases, stacked along the channels): it writes rows
+ * [first, first + count) of image b into the heap at float index dst, NHWC, cp >= 4 in_channels floats
+ * a pixel, zeros for padding and for channels past 4 in_channels. It reads g's input (NHWC or NCHW)
+ * directly: the phases are never built as a whole.
  */
-export function copySpaceToDepthRows(
-  g: ConvGeometry,
-  inner: ConvGeometry,
-  input: Float32Array,
-  heap: Float32Array,
-  dst: number,
-  cp: number,
-  b: number,
-  first: number,
-  count: number,
-): void {
-  const c = g.inChannels;
-  const [h, w, wp] = [g.inHeight, g.inWidth, inner.inWidth];
-  const nhwc = g.dataFormat === 'NHWC';
-  const plane = h * w;
-  heap.fill(0, dst, dst + count * wp * cp);
-  // Phase column j reads input columns x = 2j - padLeft (phase b = 0) and x + 1 (b = 1); between jPair
-  // and jPairEnd both exist, and in NHWC they are 2c consecutive floats that land on the consecutive
-  // channels of phases (a, 0) and (a, 1).
-  const jPair = Math.ceil(g.padLeft / 2);
-  const jPairEnd = Math.max(jPair, Math.min(wp, Math.floor((w - 2 + g.padLeft) / 2) + 1));
-  for (let i = first; i < first + count; i++) {
-    const rowDst = dst + (i - first) * wp * cp;
-    for (let a = 0; a < 2; a++) {
-      const y = 2 * i + a - g.padTop;
-      if (y < 0 || y >= h) continue;
-      const phaseDst = rowDst + 2 * a * c;
-      if (nhwc) {
-        const rowSrc = (b * h + y) * w * c;
-        let src = rowSrc + (2 * jPair - g.padLeft) * c;
-        for (let j = jPair; j < jPairEnd; j++, src += 2 * c) {
-          const d = phaseDst + j * cp;
-          for (let k = 0; k < 2 * c; k++) heap[d + k] = input[src + k];
-        }
-        for (let j = 0; j < wp; j++) {
-          if (j === jPair) j = jPairEnd; // the pairs are done
-          if (j >= wp) break;
-          for (let bb = 0; bb < 2; bb++) {
-            const x = 2 * j + bb - g.padLeft;
-            if (x < 0 || x >= w) continue;
-            const d = phaseDst + j * cp + bb * c;
-            for (let ch = 0; ch < c; ch++) heap[d + ch] = input[rowSrc + x * c + ch];
+export function spaceToDepthRows(g: ConvGeometry, inner: ConvGeometry, input: Float32Array): RowLoader {
+  return (heap, dst, cp, b, first, count) => {
+    const c = g.inChannels;
+    const [h, w, wp] = [g.inHeight, g.inWidth, inner.inWidth];
+    const nhwc = g.dataFormat === 'NHWC';
+    const plane = h * w;
+    heap.fill(0, dst, dst + count * wp * cp);
+    // Phase column j reads input columns x = 2j - padLeft (phase b = 0) and x + 1 (b = 1); between jPair
+    // and jPairEnd both exist, and in NHWC they are 2c consecutive floats that land on the consecutive
+    // channels of phases (a, 0) and (a, 1).
+    const jPair = Math.ceil(g.padLeft / 2);
+    const jPairEnd = Math.max(jPair, Math.min(wp, Math.floor((w - 2 + g.padLeft) / 2) + 1));
+    for (let i = first; i < first + count; i++) {
+      const rowDst = dst + (i - first) * wp * cp;
+      for (let a = 0; a < 2; a++) {
+        const y = 2 * i + a - g.padTop;
+        if (y < 0 || y >= h) continue;
+        const phaseDst = rowDst + 2 * a * c;
+        if (nhwc) {
+          const rowSrc = (b * h + y) * w * c;
+          let src = rowSrc + (2 * jPair - g.padLeft) * c;
+          for (let j = jPair; j < jPairEnd; j++, src += 2 * c) {
+            const d = phaseDst + j * cp;
+            for (let k = 0; k < 2 * c; k++) heap[d + k] = input[src + k];
           }
-        }
-      } else {
-        for (let bb = 0; bb < 2; bb++) {
-          const jFirst = Math.max(0, Math.ceil((g.padLeft - bb) / 2));
-          const jEnd = Math.min(wp, Math.floor((w - 1 + g.padLeft - bb) / 2) + 1);
-          const x0 = 2 * jFirst + bb - g.padLeft;
-          for (let ch = 0; ch < c; ch++) {
-            let src = (b * c + ch) * plane + y * w + x0;
-            const d = phaseDst + bb * c + ch;
-            for (let j = jFirst; j < jEnd; j++, src += 2) heap[d + j * cp] = input[src];
+          for (let j = 0; j < wp; j++) {
+            if (j === jPair) j = jPairEnd; // the pairs are done
+            if (j >= wp) break;
+            for (let bb = 0; bb < 2; bb++) {
+              const x = 2 * j + bb - g.padLeft;
+              if (x < 0 || x >= w) continue;
+              const d = phaseDst + j * cp + bb * c;
+              for (let ch = 0; ch < c; ch++) heap[d + ch] = input[rowSrc + x * c + ch];
+            }
+          }
+        } else {
+          for (let bb = 0; bb < 2; bb++) {
+            const jFirst = Math.max(0, Math.ceil((g.padLeft - bb) / 2));
+            const jEnd = Math.min(wp, Math.floor((w - 1 + g.padLeft - bb) / 2) + 1);
+            const x0 = 2 * jFirst + bb - g.padLeft;
+            for (let ch = 0; ch < c; ch++) {
+              let src = (b * c + ch) * plane + y * w + x0;
+              const d = phaseDst + bb * c + ch;
+              for (let j = jFirst; j < jEnd; j++, src += 2) heap[d + j * cp] = input[src];
+            }
           }
         }
       }
     }
-  }
+  };
 }
 
 /**

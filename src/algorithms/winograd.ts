@@ -42,7 +42,7 @@ import { packWinogradFilter, winogradSliceFloats } from '../kernels/winograd_fil
 import { winogradMatrices, type WinogradTile } from '../kernels/winograd_matrices.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIgemm } from './igemm.js';
-import { copySpaceToDepthRows, spaceToDepthFilter } from './space_to_depth.js';
+import { spaceToDepthFilter, spaceToDepthRows } from './space_to_depth.js';
 import {
   round4,
   winogradGeometry,
@@ -171,8 +171,7 @@ export function winogradProblem(g: ConvGeometry, input: Float32Array, filter: Fl
   return {
     g: inner,
     filter: spaceToDepthFilter(g, inner, filter),
-    loadRows: (heap, dst, cp, b, first, count) =>
-      copySpaceToDepthRows(g, inner, input, heap, dst, cp, b, first, count),
+    loadRows: spaceToDepthRows(g, inner, input),
   };
 }
 

@@ -232,6 +232,10 @@ function at4(
   return bad;
 }
 
+/**
+ * F(5,3) with points 0, +-1, +-2, 1/2; with `four`, F(4,4) (the same points): rows 0..3, the point at
+ * infinity (m6) in row 3, and t4 unused.
+ */
 function at5(
   s: usize,
   ss: usize,
@@ -242,6 +246,7 @@ function at5(
   t4: usize,
   bytes: usize,
   check: bool,
+  four: bool,
 ): v128 {
   let bad = k(0);
   for (let o: usize = 0; o < bytes; o += 16) {
@@ -260,100 +265,25 @@ function at5(
     const y0 = add(add(m0, s12), add(s34, m5));
     const y1 = madd(m5, k(0.5), madd(d34, k(2), d12));
     const y2 = madd(m5, k(0.25), madd(s34, k(4), s12));
-    const y3 = madd(m5, k(0.125), madd(d34, k(8), d12));
+    let y3 = madd(m5, k(0.125), madd(d34, k(8), d12));
+    if (four) y3 = add(y3, m6);
+    v128.store(t0 + o, y0);
+    v128.store(t1 + o, y1);
+    v128.store(t2 + o, y2);
+    v128.store(t3 + o, y3);
+    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
+    if (four) continue;
     const y4 = add(madd(m5, k(0.0625), madd(s34, k(16), s12)), m6);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
     v128.store(t4 + o, y4);
-    if (check) {
-      bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-      bad = add(bad, sub(y4, y4));
-    }
+    if (check) bad = add(bad, sub(y4, y4));
   }
   return bad;
 }
 
-/** F(4,4): F(5,3)'s points, so at5's first four rows, with the point at infinity (m6) in row 3. */
-function at4r4(
-  s: usize,
-  ss: usize,
-  t0: usize,
-  t1: usize,
-  t2: usize,
-  t3: usize,
-  bytes: usize,
-  check: bool,
-): v128 {
-  let bad = k(0);
-  for (let o: usize = 0; o < bytes; o += 16) {
-    const p = s + o;
-    const m0 = v128.load(p);
-    const m1 = v128.load(p + ss);
-    const m2 = v128.load(p + 2 * ss);
-    const m3 = v128.load(p + 3 * ss);
-    const m4 = v128.load(p + 4 * ss);
-    const m5 = v128.load(p + 5 * ss);
-    const m6 = v128.load(p + 6 * ss);
-    const s12 = add(m1, m2);
-    const d12 = sub(m1, m2);
-    const s34 = add(m3, m4);
-    const d34 = sub(m3, m4);
-    const y0 = add(add(m0, s12), add(s34, m5));
-    const y1 = madd(m5, k(0.5), madd(d34, k(2), d12));
-    const y2 = madd(m5, k(0.25), madd(s34, k(4), s12));
-    const y3 = add(madd(m5, k(0.125), madd(d34, k(8), d12)), m6);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
-    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-  }
-  return bad;
-}
-
-/** F(4,5): F(6,3)'s points, so at6's first four rows, with the point at infinity (m7) in row 3. */
-function at4r5(
-  s: usize,
-  ss: usize,
-  t0: usize,
-  t1: usize,
-  t2: usize,
-  t3: usize,
-  bytes: usize,
-  check: bool,
-): v128 {
-  let bad = k(0);
-  for (let o: usize = 0; o < bytes; o += 16) {
-    const p = s + o;
-    const m0 = v128.load(p);
-    const m1 = v128.load(p + ss);
-    const m2 = v128.load(p + 2 * ss);
-    const m3 = v128.load(p + 3 * ss);
-    const m4 = v128.load(p + 4 * ss);
-    const m5 = v128.load(p + 5 * ss);
-    const m6 = v128.load(p + 6 * ss);
-    const m7 = v128.load(p + 7 * ss);
-    const s12 = add(m1, m2);
-    const d12 = sub(m1, m2);
-    const s34 = add(m3, m4);
-    const d34 = sub(m3, m4);
-    const s56 = add(m5, m6);
-    const d56 = sub(m5, m6);
-    const y0 = add(add(m0, s12), add(s34, s56));
-    const y1 = madd(d56, k(0.5), madd(d34, k(2), d12));
-    const y2 = madd(s56, k(0.25), madd(s34, k(4), s12));
-    const y3 = add(madd(d56, k(0.125), madd(d34, k(8), d12)), m7);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
-    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-  }
-  return bad;
-}
-
+/**
+ * F(6,3) with points 0, +-1, +-2, +-1/2; with `four`, F(4,5) (the same points): rows 0..3, the point at
+ * infinity (m7) in row 3, and t4, t5 unused.
+ */
 function at6(
   s: usize,
   ss: usize,
@@ -365,6 +295,7 @@ function at6(
   t5: usize,
   bytes: usize,
   check: bool,
+  four: bool,
 ): v128 {
   let bad = k(0);
   for (let o: usize = 0; o < bytes; o += 16) {
@@ -386,19 +317,19 @@ function at6(
     const y0 = add(add(m0, s12), add(s34, s56));
     const y1 = madd(d56, k(0.5), madd(d34, k(2), d12));
     const y2 = madd(s56, k(0.25), madd(s34, k(4), s12));
-    const y3 = madd(d56, k(0.125), madd(d34, k(8), d12));
-    const y4 = madd(s56, k(0.0625), madd(s34, k(16), s12));
-    const y5 = add(madd(d56, k(0.03125), madd(d34, k(32), d12)), m7);
+    let y3 = madd(d56, k(0.125), madd(d34, k(8), d12));
+    if (four) y3 = add(y3, m7);
     v128.store(t0 + o, y0);
     v128.store(t1 + o, y1);
     v128.store(t2 + o, y2);
     v128.store(t3 + o, y3);
+    if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
+    if (four) continue;
+    const y4 = madd(s56, k(0.0625), madd(s34, k(16), s12));
+    const y5 = add(madd(d56, k(0.03125), madd(d34, k(32), d12)), m7);
     v128.store(t4 + o, y4);
     v128.store(t5 + o, y5);
-    if (check) {
-      bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-      bad = add(bad, add(sub(y4, y4), sub(y5, y5)));
-    }
+    if (check) bad = add(bad, add(sub(y4, y4), sub(y5, y5)));
   }
   return bad;
 }
@@ -632,8 +563,9 @@ export function f32_winograd_output(
   work: usize,
 ): i32 {
   let bad = k(0);
-  const r4 = alpha == m + 3; // F(4x4, 4x4)
-  const r5 = alpha == m + 4; // F(4x4, 5x5)
+  // A^T depends on alpha (its points); F(4x4, 4x4) and F(4x4, 5x5) take the first four rows of
+  // F(5x5, 3x3)'s and F(6x6, 3x3)'s, with the point at infinity moved to row 3.
+  const four = m == 4 && alpha > 6;
   const bytes = (<usize>kp) << 2;
   const rowBytes = <usize>outWidth * bytes;
   const tmpRow = <usize>alpha * bytes; // pass-1 result (r, j) is at work + r * tmpRow + j * bytes
@@ -649,29 +581,20 @@ export function f32_winograd_output(
     for (let j = 0; j < alpha; j++) {
       const col = src + <usize>j * sliceBytes;
       const d = work + <usize>j * bytes;
-      if (r4) {
-        at4r4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
-      } else if (r5) {
-        at4r5(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
-      } else if (m == 4) {
-        at4(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, bytes, false);
-      } else if (m == 2) {
-        at2(col, colStride, d, d + tmpRow, bytes, false);
-      } else if (m == 5) {
-        at5(col, colStride, d, d + tmpRow, d + 2 * tmpRow, d + 3 * tmpRow, d + 4 * tmpRow, bytes, false);
+      const d1 = d + tmpRow;
+      const d2 = d + 2 * tmpRow;
+      const d3 = d + 3 * tmpRow;
+      // Rows past m (four: F(4,4) and F(4,5)) are not written: their pointers are never used.
+      const d4 = d + 4 * tmpRow;
+      const d5 = d + 5 * tmpRow;
+      if (alpha == 6) {
+        at4(col, colStride, d, d1, d2, d3, bytes, false);
+      } else if (alpha == 4) {
+        at2(col, colStride, d, d1, bytes, false);
+      } else if (alpha == 7) {
+        at5(col, colStride, d, d1, d2, d3, d4, bytes, false, four);
       } else {
-        at6(
-          col,
-          colStride,
-          d,
-          d + tmpRow,
-          d + 2 * tmpRow,
-          d + 3 * tmpRow,
-          d + 4 * tmpRow,
-          d + 5 * tmpRow,
-          bytes,
-          false,
-        );
+        at6(col, colStride, d, d1, d2, d3, d4, d5, bytes, false, four);
       }
     }
     // Pass 2: each row r of work through A^T into output row oy0 + r.
@@ -682,30 +605,22 @@ export function f32_winograd_output(
       const base = out + <usize>(oy0 + r - outFirstRow) * rowBytes + <usize>ox0 * bytes;
       const p0 = base;
       const p1 = cols > 1 ? base + bytes : trash;
-      if (m == 2) {
+      if (alpha == 4) {
         bad = add(bad, at2(row, bytes, p0, p1, bytes, true));
         continue;
       }
       const p2 = cols > 2 ? base + 2 * bytes : trash;
       const p3 = cols > 3 ? base + 3 * bytes : trash;
-      if (r4) {
-        bad = add(bad, at4r4(row, bytes, p0, p1, p2, p3, bytes, true));
-        continue;
-      }
-      if (r5) {
-        bad = add(bad, at4r5(row, bytes, p0, p1, p2, p3, bytes, true));
-        continue;
-      }
-      if (m == 4) {
+      if (alpha == 6) {
         bad = add(bad, at4(row, bytes, p0, p1, p2, p3, bytes, true));
         continue;
       }
       const p4 = cols > 4 ? base + 4 * bytes : trash;
-      if (m == 5) {
-        bad = add(bad, at5(row, bytes, p0, p1, p2, p3, p4, bytes, true));
+      if (alpha == 7) {
+        bad = add(bad, at5(row, bytes, p0, p1, p2, p3, p4, bytes, true, four));
       } else {
         const p5 = cols > 5 ? base + 5 * bytes : trash;
-        bad = add(bad, at6(row, bytes, p0, p1, p2, p3, p4, p5, bytes, true));
+        bad = add(bad, at6(row, bytes, p0, p1, p2, p3, p4, p5, bytes, true, four));
       }
     }
   }
