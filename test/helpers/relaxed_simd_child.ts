@@ -22,7 +22,7 @@ import {
   type ConvCase,
   type GeometryLimits,
 } from './random_geometry.js';
-import { winogradCases, winogradR4Cases, winogradStride2Cases } from './winograd_cases.js';
+import { winogradCases, winogradR4Cases, winogradR5Cases, winogradStride2Cases } from './winograd_cases.js';
 
 type Checked = 'igemm' | 'fft' | 'winograd';
 
@@ -72,7 +72,7 @@ const CHECKS: Record<
     seed: 0x0ff7_5eed,
   },
   winograd: {
-    cases: fc.oneof(winogradCases, winogradR4Cases, winogradStride2Cases),
+    cases: fc.oneof(winogradCases, winogradR4Cases, winogradR5Cases, winogradStride2Cases),
     runs: 40,
     tolerance: 1e-4,
     seed: 0x3a3_beef,
