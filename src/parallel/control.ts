@@ -54,5 +54,11 @@ export const FAULT_EXIT = 1;
 export const FAULT_HANG = 2;
 export const FAULT_THROW = 3;
 
+/**
+ * Milliseconds a thread watches a word (a worker its wake word after a job, the caller DONE) before it
+ * sleeps in Atomics.wait: the jobs of one convolution come back to back.
+ */
+export const SPIN_MS = 0.2;
+
 /** Wake word value that makes a worker leave its loop. */
 export const STOP = -1;

@@ -358,7 +358,11 @@ export class WorkerPool {
         this.breakPool('a worker exited during a job');
         throw new PoolBrokenError(this.broken ?? '');
       }
-      Atomics.wait(ctl, C.DONE, seen, this.stallMs);
+      // The workers' last calls usually end within microseconds: watch DONE briefly before sleeping
+      // (a wake from Atomics.wait costs tens of microseconds, a lot for a phase of a few hundred).
+      const spinEnd = performance.now() + C.SPIN_MS;
+      while (Atomics.load(ctl, C.DONE) === seen && performance.now() < spinEnd);
+      if (Atomics.load(ctl, C.DONE) === seen) Atomics.wait(ctl, C.DONE, seen, this.stallMs);
       const now = Atomics.load(ctl, C.DONE);
       if (now !== seen) {
         seen = now;

@@ -4,7 +4,8 @@
  *
  * A worker gets one message, { module, memory, control, kernels, index }: it instantiates the kernel
  * module over the shared memory and then never returns to its event loop. It sleeps in Atomics.wait on
- * its wake word (no spinning while idle); when the pool stores a job id there, it claims the job's calls
+ * its wake word (after watching it for SPIN_MS, 0.2 ms, once a job ends: one convolution's jobs come
+ * back to back; no spinning while idle); when the pool stores a job id there, it claims the job's calls
  * one by one from the control block (see control.ts), runs them, counts them done, and sleeps again.
  * The worker that finishes a job wakes the caller (Atomics.notify) and, for an asynchronous job, posts
  * { type: 'done', job }. A call that throws fails the job: its message goes into the control block and
@@ -34,6 +35,7 @@ const WORDS = {
   FAULT_EXIT: C.FAULT_EXIT,
   FAULT_HANG: C.FAULT_HANG,
   STOP: C.STOP,
+  SPIN_MS: C.SPIN_MS,
 };
 
 export const WORKER_SOURCE = `
@@ -123,8 +125,16 @@ function start(init) {
   }
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctl, C.WAKE + me, seen);
-    const job = Atomics.load(ctl, C.WAKE + me);
+    // The jobs of one convolution come back to back (Winograd: three phases a block): watch the wake
+    // word for SPIN_MS before sleeping, since waking from Atomics.wait costs tens of microseconds.
+    let job = Atomics.load(ctl, C.WAKE + me);
+    for (const end = performance.now() + C.SPIN_MS; job === seen && performance.now() < end; ) {
+      job = Atomics.load(ctl, C.WAKE + me);
+    }
+    if (job === seen) {
+      Atomics.wait(ctl, C.WAKE + me, seen);
+      job = Atomics.load(ctl, C.WAKE + me);
+    }
     if (job === C.STOP) return;
     if (job === seen) continue;
     seen = job;
