@@ -1,4 +1,5 @@
 /** `convkit run`: conv2d on tensors read from .npy/.json files, result written to a file or printed. */
+import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import type { Command } from 'commander';
 import { convGeometry } from '../geometry.js';
 import { conv2d } from '../ops/conv2d.js';
@@ -48,6 +49,7 @@ export function registerRunCommand(program: Command): void {
         const plan = planConv2d(
           convGeometry('conv2d', input.shape, filter.shape, options),
           flags.algorithm ?? 'auto',
+          plannedThreads(),
         );
         algorithm = plan.algorithm;
         output = conv2d(input, filter, { ...options, algorithm: plan.algorithm });

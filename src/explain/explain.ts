@@ -10,6 +10,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { planConv2d } from '../plan/planner.js';
 import { planMemory } from '../plan/memory.js';
+import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
 import { outputSizes, paddingExplanation } from './sizes.js';
@@ -97,7 +98,7 @@ export function explainConv2d(
   const g = convGeometry(OP, inputShape, filterShape, { strides, padding, dataFormat, dilations });
   const at = checkAt(g, opts.at);
   const maxBreakdowns = checkMaxBreakdowns(opts.maxBreakdowns);
-  const plan = planConv2d(g);
+  const plan = planConv2d(g, 'auto', plannedThreads()); // as conv2d without options would
   const explanation: Conv2dExplanation = {
     geometry: g,
     dataFormat: g.dataFormat,

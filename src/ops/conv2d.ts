@@ -3,7 +3,7 @@ import { Tensor, toTensor } from '../tensor.js';
 import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
 import { planConv2d, type AlgorithmChoice } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
-import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
+import { plannedThreads, runConv2dThreaded } from '../parallel/conv2d_threaded.js';
 import { checkOptionKeys } from './options.js';
 import { depthwiseConv2dPositional } from './depthwise_conv2d.js';
 
@@ -33,7 +33,8 @@ export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): 
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const geometry = convGeometry(op, x.shape, w.shape, opts);
-  const plan = planConv2d(geometry, opts.algorithm ?? 'auto');
+  // Winograd's thread count weighs its choice against the FFT (one thread where workers cannot run).
+  const plan = planConv2d(geometry, opts.algorithm ?? 'auto', plannedThreads(requestedThreads));
   const threads = planThreads(geometry, plan.algorithm, requestedThreads);
   return new Tensor(runConv2dThreaded(plan, geometry, x.data, w.data, threads), geometry.outputShape);
 }

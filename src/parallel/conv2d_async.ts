@@ -56,7 +56,7 @@ export async function conv2dAsync(
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
-  const plan = planConv2d(g, opts.algorithm ?? 'auto');
+  const plan = planConv2d(g, opts.algorithm ?? 'auto', 1); // winograd runs on this thread here
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {

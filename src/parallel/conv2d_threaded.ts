@@ -23,6 +23,11 @@ export function syncThreadsSupported(): boolean {
   return isNode() && workersSupported();
 }
 
+/** The thread count conv2d's plan assumes for a `threads` option: the option, or 1 without workers. */
+export function plannedThreads(requested?: number): number | undefined {
+  return syncThreadsSupported() ? requested : 1;
+}
+
 /**
  * Runs `work` on the pool's engine: null when the pool is unavailable here, busy (a conv2d inside a
  * conv2d's caller, or conv2dAsync in flight) or broke during the call.

@@ -25,6 +25,7 @@ import {
   winogradUnavailable,
 } from '../algorithms/winograd_plan.js';
 import { conv2dFft, fftKernelName, fftModelNs, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
+import { planThreads } from './threads.js';
 
 export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm', 'winograd', 'fft'] as const;
 export type Conv2dAlgorithm = (typeof CONV2D_ALGORITHMS)[number];
@@ -46,6 +47,12 @@ export interface Conv2dPlan {
   /** The microkernel that does the arithmetic, when the algorithm uses one (e.g. f32-igemm-4x8-wasmsimd). */
   kernel?: string;
 }
+
+/**
+ * What each thread past the first adds to winograd's speed (measured 1.5-1.66x on 2 threads of the
+ * 2-core Xeon: the copies in and out stay on the calling thread), for comparing it with the FFT.
+ */
+const WINOGRAD_THREAD_GAIN = 0.5;
 
 /** 1234567 ns -> '1.23 ms'. */
 function ms(ns: number): string {
@@ -95,7 +102,12 @@ function forcedPlan(
   return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
 }
 
-export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPlan {
+/**
+ * The plan for g. `winogradThreads` is how many threads winograd would run on (the `threads` option
+ * where conv2d can use workers, 1 where it cannot; undefined: the default count): the FFT runs on one,
+ * so it weighs the choice between them.
+ */
+export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', winogradThreads?: number): Conv2dPlan {
   if (choice !== 'auto' && !isAlgorithm(choice)) {
     invalid(
       g.op,
@@ -127,14 +139,16 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto'): Conv2dPla
   if (winograd) {
     // From 5x5 on, the FFT may be faster still: the two models (in nanoseconds) decide.
     const fft = g.filterHeight * g.filterWidth >= 25 ? fftPreferred(g) : null;
-    const fftNs = fft ? fftModelNs(g) : Infinity;
-    const winogradNs = winogradModelNs(g);
-    if (fft && fftNs < winogradNs) {
-      return fftPlan(g, `${fft}; Winograd modelled slower (${ms(winogradNs)} against ${ms(fftNs)})`);
+    if (!fft) return winogradPlan(g, winograd);
+    const fftNs = fftModelNs(g);
+    const threads = planThreads(g, 'winograd', winogradThreads);
+    const winogradNs = winogradModelNs(g) / (1 + WINOGRAD_THREAD_GAIN * (threads - 1));
+    const on = threads > 1 ? ` on ${threads} threads` : '';
+    if (fftNs < winogradNs) {
+      return fftPlan(g, `${fft}; Winograd${on} modelled slower (${ms(winogradNs)} against ${ms(fftNs)})`);
     }
-    if (fftNs < Infinity)
-      return winogradPlan(g, `${winograd}; FFT modelled slower (${ms(fftNs)} against ${ms(winogradNs)})`);
-    return winogradPlan(g, winograd);
+    const lost = `FFT modelled slower (${ms(fftNs)} against ${ms(winogradNs)})`;
+    return winogradPlan(g, `${winograd}${on}; ${lost}`);
   }
   const fft = missing ? null : fftPreferred(g);
   if (fft) return fftPlan(g, fft);
