@@ -130,6 +130,28 @@ test('stride-2 winograd gives the same bits on 1, 2 and 3 threads', () => {
   }
 });
 
+test('stride 2: images of many blocks, and blocks that are part of one tile row, agree with direct', () => {
+  setWasmVariant('auto');
+  for (const [shapeIn, shapeFilter, options] of [
+    [[1, 90, 1200, 3], [7, 7, 3, 8], { strides: 2, padding: 'SAME' }],
+    [[1, 9, 30000, 4], [5, 5, 4, 8], { strides: 2, padding: 'VALID' }],
+    [[1, 5, 11, 9000], [8, 8, 5, 6], { strides: 2, padding: 'SAME', dataFormat: 'NCHW' }],
+  ] as [number[], number[], Conv2dOptions][]) {
+    const g = convGeometry('conv2d', shapeIn, shapeFilter, options);
+    const inner = spaceToDepthGeometry(g);
+    const layout = winogradLayout(inner, winogradTile(inner));
+    assert.ok(
+      layout.rowsPerBlock < layout.tileRows || layout.colsPerBlock < layout.tileCols,
+      JSON.stringify(layout),
+    );
+    const x = data(shapeIn, 81);
+    const w = data(shapeFilter, 82);
+    const reference = conv2d(x, w, { ...options, algorithm: 'direct' });
+    const y = conv2d(x, w, { ...options, algorithm: 'winograd', threads: 1 });
+    assertCloseToScale(y.data, reference.data, TOLERANCE, `${shapeIn} x ${shapeFilter}`);
+  }
+});
+
 test('stride 2: an infinity the window never reads changes nothing; one it reads propagates', () => {
   setWasmVariant('auto');
   // 7x7 stride 2 VALID on 12 rows reads rows 0..10: row 11 and column 11 are never read.

@@ -13,16 +13,14 @@
  * The multiplications are the same in number (plus the zero taps); Winograd then saves most of them.
  *
  * The phases exactly cover the rows and columns the output reads (phase height out_height + r - 1), so
- * the transformed problem has the original's output shape and layout. Inputs that the original
+ * the transformed problem has the original's output shape and layout. They are never built whole:
+ * spaceToDepthRows writes the rows Winograd asks for straight into its input band. Inputs that the original
  * convolution never reads meet only zero taps: Winograd's non-finite fallback therefore recomputes the
  * ORIGINAL geometry (0 * infinity would be NaN here, where TensorFlow never reads that value).
  */
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import type { RowLoader } from './winograd.js';
-
-/** Beyond this, the stacked phases are not built (the caller uses another algorithm). */
-const MAX_PHASES_BYTES = 256 << 20;
 
 /** Why g cannot be rewritten as a stride-1 convolution with an r x r filter, r in `taps`; null if it can. */
 export function spaceToDepthUnavailable(g: ConvGeometry, taps: readonly number[]): string | null {
@@ -38,14 +36,7 @@ export function spaceToDepthUnavailable(g: ConvGeometry, taps: readonly number[]
     return `the filter is ${g.filterHeight}x${g.filterWidth} and space-to-depth takes ${sizes} filters`;
   }
   if (g.groups !== 1) return `it is grouped (${g.groups} groups) and space-to-depth takes 1 group`;
-  const bytes = phasesBytes(g);
-  if (bytes > MAX_PHASES_BYTES) return `its stacked phases would take ${bytes} bytes`;
   return null;
-}
-
-function phasesBytes(g: ConvGeometry): number {
-  const r = Math.ceil(g.filterHeight / 2);
-  return g.batch * (g.outHeight + r - 1) * (g.outWidth + r - 1) * 4 * g.inChannels * 4;
 }
 
 const geometries = new WeakMap<ConvGeometry, ConvGeometry>();
