@@ -1,11 +1,12 @@
 /**
- * Probe: Winograd F(2x2|4x4|5x5|6x6, 3x3) against igemm and tfjs-backend-wasm (XNNPACK, 1 thread) on the
- * 3x3 stride-1 shapes of bench/shapes.json, in one process, interleaved round by round (each round in a
+ * Probe: Winograd (each tile size: F(2x2|4x4|5x5|6x6, 3x3), F(4x4, 4x4), F(4x4, 5x5)) against igemm and
+ * tfjs-backend-wasm (XNNPACK, 1 thread) on the shapes of bench/shapes.json that winograd can compute
+ * (3x3 and 5x5 at stride 1, the 7x7 stride-2 stem through space-to-depth), in one process, interleaved round by round (each round in a
  * rotated order, each timing after 3 untimed calls); prints medians as "effective" GFLOP/s (the direct
  * convolution's FLOP count) and the error of each tile size against a float64 reference (max |err| /
  * max |ref|, unit-normal data).
  *
- *   node --import tsx wasm/probe/winograd.ts [filter] [--rounds=7] [--tiles=2,4,5,6] [--no-tfjs] [--no-error]
+ *   node --import tsx wasm/probe/winograd.ts [filter] [--rounds=7] [--tiles=2,4] [--no-tfjs] [--no-error]
  *   node --experimental-wasm-relaxed-simd --import tsx wasm/probe/winograd.ts     (relaxed SIMD, Node 20)
  *   CONVKIT_WASM=simd ...                                                        (force plain SIMD)
  *   ... --stages     time each phase (input transform, GEMM, output transform, copies) per tile size instead,
@@ -24,11 +25,19 @@ import {
   outputCalls,
   placeWinograd,
   winogradBlocks,
+  winogradProblem,
   type WinogradKernel,
 } from '../../src/algorithms/winograd.js';
-import { winogradCost, winogradGemmMacs, winogradTile } from '../../src/algorithms/winograd_plan.js';
+import {
+  winogradCost,
+  winogradGemmMacs,
+  winogradGeometry,
+  winogradLayout,
+  winogradTile,
+  winogradUnavailable,
+} from '../../src/algorithms/winograd_plan.js';
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
-import type { WinogradTile } from '../../src/kernels/winograd_matrices.js';
+import { winogradTilesFor, type WinogradTile } from '../../src/kernels/winograd_matrices.js';
 import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
 
 const args = process.argv.slice(2);
@@ -38,9 +47,17 @@ const withTfjs = !args.includes('--no-tfjs');
 const withError = !args.includes('--no-error');
 const stages = args.includes('--stages');
 const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
+const geometryOf = (s: { input: number[]; filter: number[]; strides: number; padding: 'SAME' | 'VALID' }) =>
+  convGeometry('conv2d', s.input, s.filter, { strides: s.strides, padding: s.padding });
 const shapes = loadShapes(SHAPES_FILE).filter(
-  (s) => s.filter[0] === 3 && s.filter[1] === 3 && s.strides === 1 && (!only || s.name.includes(only)),
+  (s) => winogradUnavailable(geometryOf(s)) === null && (!only || s.name.includes(only)),
 );
+const tileArg = args.find((a) => a.startsWith('--tiles='))?.slice(8);
+/** The tile sizes to try on g (those its filter has tables for, narrowed by --tiles). */
+function tilesOf(g: ConvGeometry): WinogradTile[] {
+  const all = winogradTilesFor(winogradGeometry(g).filterHeight);
+  return tileArg ? all.filter((t) => tileArg.split(',').map(Number).includes(t)) : [...all];
+}
 
 if (withTfjs) {
   setThreadsCount(1);
@@ -61,7 +78,7 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)];
 }
 
-/** The convolution in float64 (NHWC, SAME/VALID from the geometry). */
+/** The convolution in float64 (NHWC, any filter size, stride and padding from the geometry). */
 function reference(g: ConvGeometry, x: Float32Array, w: Float32Array): Float64Array {
   const out = new Float64Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   const k = g.outChannels;
@@ -71,14 +88,14 @@ function reference(g: ConvGeometry, x: Float32Array, w: Float32Array): Float64Ar
     for (let oy = 0; oy < g.outHeight; oy++) {
       for (let ox = 0; ox < g.outWidth; ox++) {
         acc.fill(0);
-        for (let ky = 0; ky < 3; ky++) {
-          const iy = oy + ky - g.padTop;
+        for (let ky = 0; ky < g.filterHeight; ky++) {
+          const iy = oy * g.strideHeight + ky - g.padTop;
           if (iy < 0 || iy >= g.inHeight) continue;
-          for (let kx = 0; kx < 3; kx++) {
-            const ix = ox + kx - g.padLeft;
+          for (let kx = 0; kx < g.filterWidth; kx++) {
+            const ix = ox * g.strideWidth + kx - g.padLeft;
             if (ix < 0 || ix >= g.inWidth) continue;
             const xi = ((b * g.inHeight + iy) * g.inWidth + ix) * c;
-            const wi = (ky * 3 + kx) * c * k;
+            const wi = (ky * g.filterWidth + kx) * c * k;
             for (let ci = 0; ci < c; ci++) {
               const xv = x[xi + ci];
               const wr = wi + ci * k;
@@ -113,7 +130,8 @@ function stageTimes(
   const engine = wasmEngine();
   if (!engine) throw new Error('no wasm engine');
   const kernels = engine.kernels as unknown as Record<WinogradKernel, (...a: number[]) => number>;
-  const run = placeWinograd(engine.heap, g, w, t);
+  const problem = winogradProblem(g, x, w); // stride 2: its space-to-depth form
+  const run = placeWinograd(engine.heap, problem.g, problem.filter, t);
   const blocks = winogradBlocks(run);
   const phase = (kernel: WinogradKernel, make: typeof inputCalls) => () => {
     for (const block of blocks) for (const c of make(run, block, 1)) kernels[kernel](...c);
@@ -123,6 +141,12 @@ function stageTimes(
     input: phase('f32_winograd_input', inputCalls),
     gemm: phase('f32_winograd_gemm', gemmCalls),
     output: phase('f32_winograd_output', outputCalls),
+    rows: () => {
+      for (const b of blocks) {
+        if (b.newBand)
+          problem.loadRows(engine.heap.f32, run.inputBand >> 2, run.layout.cp, b.b, b.bandFirst, b.bandRows);
+      }
+    },
     total: () => void conv2dWinogradTile(g, x, w, t),
     alloc: () => void new Float32Array(out.length).fill(0, 0, out.length),
   };
@@ -140,39 +164,35 @@ if (stages) {
   for (const s of shapes) {
     const x = randomNormal(s.input, { seed: 1 });
     const w = randomNormal(s.filter, { seed: 2 });
-    const g = convGeometry('conv2d', s.input, s.filter, { strides: s.strides, padding: s.padding });
-    const tiles = (args
-      .find((a) => a.startsWith('--tiles='))
-      ?.slice(8)
-      .split(',')
-      .map(Number) ?? [2, 4, 5, 6]) as WinogradTile[];
-    for (const t of tiles) {
+    const g = geometryOf(s);
+    const inner = winogradGeometry(g);
+    for (const t of tilesOf(g)) {
       const ms = stageTimes(g, x.data, w.data, t);
-      const alpha2 = (t + 2) * (t + 2);
-      const tileCount = Math.ceil(g.outHeight / t) * Math.ceil(g.outWidth / t) * g.batch;
-      const cp = Math.ceil(g.inChannels / 4) * 4;
-      const kp = Math.ceil(g.outChannels / 4) * 4;
-      const perMac = ms.gemm / winogradGemmMacs(g, t);
-      const inCost = ms.input / (tileCount * alpha2 * cp) / perMac;
-      const outCost = (ms.total - ms.input - ms.gemm) / (tileCount * alpha2 * kp) / perMac;
+      const { alpha } = winogradLayout(inner, t);
+      const tileCount = Math.ceil(inner.outHeight / t) * Math.ceil(inner.outWidth / t) * inner.batch;
+      const cp = Math.ceil(inner.inChannels / 4) * 4;
+      const kp = Math.ceil(inner.outChannels / 4) * 4;
+      const perMac = ms.gemm / winogradGemmMacs(inner, t);
+      const inCost = ms.input / (tileCount * alpha * alpha * cp) / perMac;
+      const outCost = (ms.total - ms.input - ms.gemm) / (tileCount * alpha * alpha * kp) / perMac;
+      const rest = ms.total - ms.input - ms.gemm - ms.output - ms.rows;
       console.log(
-        `${s.name.padEnd(14)} F${t}: total ${ms.total.toFixed(3)} ms  input ${ms.input.toFixed(3)}  gemm ` +
-          `${ms.gemm.toFixed(3)}  output ${ms.output.toFixed(3)}  rest ${(ms.total - ms.input - ms.gemm - ms.output).toFixed(3)}  ` +
+        `${s.name.padEnd(14)} F${t}: total ${ms.total.toFixed(3)} ms  rows in ${ms.rows.toFixed(3)}  input ` +
+          `${ms.input.toFixed(3)}  gemm ${ms.gemm.toFixed(3)}  output ${ms.output.toFixed(3)}  rest ${rest.toFixed(3)}  ` +
           `(new zeroed output ${ms.alloc.toFixed(3)})  cost/float: input ${inCost.toFixed(2)} output+copies ${outCost.toFixed(2)}  ` +
-          `model ${(winogradCost(g, t) * perMac).toFixed(3)} ms`,
+          `model ${(winogradCost(inner, t) * perMac).toFixed(3)} ms`,
       );
     }
   }
   process.exit(0);
 }
 
-const tileArg = args.find((a) => a.startsWith('--tiles='));
-const TILES = (tileArg ? tileArg.slice(8).split(',').map(Number) : [2, 4, 5, 6]) as WinogradTile[];
 for (const s of shapes) {
   const x = randomNormal(s.input, { seed: 1 });
   const w = randomNormal(s.filter, { seed: 2 });
   const options = { strides: s.strides, padding: s.padding };
-  const g = convGeometry('conv2d', s.input, s.filter, options);
+  const g = geometryOf(s);
+  const TILES = tilesOf(g);
   const runs: Record<string, () => void> = {
     // Single-threaded igemm (conv2d may spread igemm over worker threads; this compares one thread each).
     igemm: () => void conv2dIgemm(g, x.data, w.data),
@@ -188,7 +208,7 @@ for (const s of shapes) {
     const tw = tf.tensor(w.data, s.filter, 'float32');
     const pad = s.padding === 'SAME' ? 'same' : 'valid';
     runs.tfjs = () => {
-      const y = tf.conv2d(tx as tf.Tensor4D, tw as tf.Tensor4D, 1, pad);
+      const y = tf.conv2d(tx as tf.Tensor4D, tw as tf.Tensor4D, s.strides, pad);
       y.dataSync();
       y.dispose();
     };
@@ -211,7 +231,7 @@ for (const s of shapes) {
   const parts = Object.entries(med).map(([n, ms]) => `${n} ${gf(ms)}`);
   const ratio = med.tfjs ? `  auto/tfjs x${(med.tfjs / med.auto).toFixed(2)}` : '';
   console.log(
-    `${s.name.padEnd(14)} GFLOP/s (median of ${rounds}): ${parts.join('  ')}${ratio}  [auto tile F${winogradTile(g)}]`,
+    `${s.name.padEnd(14)} GFLOP/s (median of ${rounds}): ${parts.join('  ')}${ratio}  [auto tile F${winogradTile(winogradGeometry(g))}]`,
   );
   if (withError) {
     const ref = reference(g, x.data, w.data);
