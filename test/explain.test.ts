@@ -375,3 +375,21 @@ test('the plan states the memory its algorithm really uses for the prepared filt
   assert.equal(direct.plan.algorithm, 'direct');
   assert.deepEqual([direct.plan.scratchBytes, direct.plan.preparedFilterBytes], [0, 0]);
 });
+
+test('a stride-2 plan through space-to-depth says so, and counts both of its prepared filters', () => {
+  const options = { strides: 2, padding: 'SAME' as const };
+  const e = explainConv2d([1, 40, 40, 3], [7, 7, 3, 16], options);
+  assert.equal(e.plan.algorithm, 'winograd');
+  assert.match(
+    e.plan.reason,
+    /7x7 filter, stride 2: space-to-depth makes it a 4x4 stride-1 filter over 12 channels/,
+  );
+  const w = randomNormal([7, 7, 3, 16], { seed: 5 });
+  conv2d(randomNormal([1, 40, 40, 3], { seed: 6 }), w, { ...options, threads: 1 });
+  const missing = () => {
+    throw new Error('not cached');
+  };
+  const rearranged = packedWeights(w.data, 'space-to-depth/7x7x3x16', missing);
+  const transformed = packedWeights(rearranged, winogradPackKey(4, 1, 4), missing);
+  assert.equal(e.plan.preparedFilterBytes, rearranged.byteLength + transformed.byteLength);
+});
