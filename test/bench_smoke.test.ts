@@ -66,12 +66,14 @@ test('the conv section runs every engine on one shape and writes latest.json and
   assert.equal(engine(engines, 'tfjs-wasm').speedupAgainst, 'convkit:auto');
   const t2 = availableParallelism() > 1 ? `convkit:auto:t${availableParallelism()}` : 'convkit:auto';
   assert.equal(engine(engines, 'onnxruntime:t2').speedupAgainst, t2);
-  // Winograd needs stride 1: on this stride-2 shape the forced engine falls back and says so.
-  const winograd = engine(engines, 'convkit:winograd');
-  assert.equal(winograd.fellBack, true);
-  assert.equal(winograd.runs, 'igemm');
-  assert.match(winograd.note ?? '', /fell back: runs igemm/);
-  assert.notEqual(engine(engines, 'tfjs-wasm').bestSpeedupAgainst, 'convkit:winograd');
+  // The FFT needs stride 1: on this stride-2 shape the forced engine falls back and says so (Winograd
+  // takes it through space-to-depth).
+  const fft = engine(engines, 'convkit:fft');
+  assert.equal(fft.fellBack, true);
+  assert.equal(fft.runs, 'igemm');
+  assert.match(fft.note ?? '', /fell back: runs igemm \(it supports stride 1 only/);
+  assert.notEqual(engine(engines, 'tfjs-wasm').bestSpeedupAgainst, 'convkit:fft');
+  assert.equal(engine(engines, 'convkit:winograd').fellBack, false);
   assert.equal(results.shapes[0].flops, 2 * 3 * 3 * 7 * 3 * 3 * 5);
   assert.ok(results.machine.cores >= 1);
   // --shapes named conv shapes only: the other sections did not run (relaxed: --quick skips it).

@@ -121,6 +121,20 @@ for (const [name, batch, table] of [
   });
 }
 
+test(`a 4x4 stride-2 layer (space-to-depth, F(5x5,2x2), 1024 stacked channels): error within ${BOUND}`, (t) => {
+  const [input, filter] = [
+    [1, 28, 28, 256],
+    [4, 4, 256, 64],
+  ];
+  const x = randomNormal(input, { seed: 105 });
+  const w = randomNormal(filter, { seed: 106 });
+  const g = convGeometry('conv2d', input, filter, { strides: 2, padding: 'SAME' });
+  assert.equal(winogradGeometry(g).filterHeight, 2);
+  const error = relativeError(conv2dWinograd(g, x.data, w.data), exactConv(x.data, w.data, g));
+  t.diagnostic(`4x4 stride 2, 256 -> 64 channels: max|err|/max|ref| F(5x5,2x2) ${error.toExponential(2)}`);
+  assert.ok(error <= BOUND, `${error} > ${BOUND}`);
+});
+
 test('scratch stays within 8 MB on every 3x3 stride-1 suite shape and tile size, batch 64 too', () => {
   for (const s of shapes) {
     for (const batch of [s.input[0], 64]) {

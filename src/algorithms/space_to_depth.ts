@@ -9,7 +9,8 @@
  *
  * a stride-1, VALID, r x r convolution over the four phases stacked as 4 * in_channels channels
  * (channel (2a + b) * in_channels + c), with taps past the filter's edge (2u + a >= kh) set to 0.
- * ResNet's 7x7 stride-2 stem becomes a 4x4 filter over 12 channels; 5x5 and 6x6 filters become 3x3.
+ * ResNet's 7x7 stride-2 stem becomes a 4x4 filter over 12 channels; 5x5 and 6x6 filters become 3x3,
+ * 3x3 and 4x4 ones 2x2.
  * The multiplications are the same in number (plus the zero taps); Winograd then saves most of them.
  *
  * The phases exactly cover the rows and columns the output reads (phase height out_height + r - 1), so

@@ -5,9 +5,9 @@
  * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
  * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there). 4x4 stride-1 filters take
  * F(4x4, 4x4) (alpha = 7: 5.2x fewer), 5x5 ones F(4x4, 5x5) (alpha = 8: 6.25x fewer). Stride-2 filters
- * of 5x5 to 10x10 are first rewritten as 3x3, 4x4 or 5x5 stride-1 ones over their input's four phases
- * (space_to_depth.ts): the ResNet stem's 7x7 stride-2 filter becomes a 4x4 one over 12 channels, 4x
- * fewer multiplications than its direct sum.
+ * of 3x3 to 10x10 are first rewritten as 2x2 to 5x5 stride-1 ones over their input's four phases
+ * (space_to_depth.ts; 2x2 ones take F(5x5, 2x2)): the ResNet stem's 7x7 stride-2 filter becomes a 4x4
+ * one over 12 channels, 4x fewer multiplications than its direct sum.
  *
  * The output's tiles are processed in blocks (whole tile rows of one image, or part of one row when a
  * row alone is over budget). For each block:

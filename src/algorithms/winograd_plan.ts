@@ -4,9 +4,9 @@
  * and transform cost), and how one run is laid out in wasm memory (blocks of tiles, slices of V and M,
  * work slots). The planner, the explainer's memory figures and the thread jobs read it too.
  *
- * Winograd computes stride-1 geometries with 3x3, 4x4 or 5x5 filters. A stride-2 geometry with a 5x5 to
+ * Winograd computes stride-1 geometries with 3x3, 4x4 or 5x5 filters. A stride-2 geometry with a 3x3 to
  * 10x10 filter is first rewritten by space-to-depth (src/algorithms/space_to_depth.ts) as a stride-1
- * one with a 3x3, 4x4 or 5x5 filter: winogradGeometry gives the geometry Winograd really computes, which the
+ * one with a 2x2 to 5x5 filter: winogradGeometry gives the geometry Winograd really computes, which the
  * layout, tile and cost functions below take.
  */
 import type { ConvGeometry } from '../geometry.js';
@@ -58,8 +58,9 @@ export interface WinogradLayout {
 
 export const round4 = (n: number) => Math.ceil(n / 4) * 4;
 
-/** Filter sizes (r x r) Winograd computes at stride 1. */
+/** Filter sizes (r x r) Winograd computes at stride 1, and after space-to-depth (3x3 to 10x10 at stride 2). */
 const WINOGRAD_FILTERS = [3, 4, 5];
+const SPACE_TO_DEPTH_FILTERS = [2, 3, 4, 5];
 
 /** The stride-1 geometry Winograd computes for g: g itself, or its space-to-depth form at stride 2. */
 export function winogradGeometry(g: ConvGeometry): ConvGeometry {
@@ -154,7 +155,11 @@ const R4_COSTS = { input: 11.5, output: 5.5 };
  */
 const R5_COSTS = { input: 14, output: 10 };
 
+/** F(5x5, 2x2) has F(4x4, 3x3)'s input transform and an output transform one row longer. */
+const R2_COSTS = { input: 6.3, output: 5 };
+
 function transformCosts(m: WinogradTile, r: number): { input: number; output: number } {
+  if (r === 2) return R2_COSTS;
   if (r === 4) return R4_COSTS;
   if (r === 5) return R5_COSTS;
   return { input: INPUT_COST[m], output: OUTPUT_COST[m] };
@@ -182,8 +187,17 @@ export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
 }
 
 /**
- * The modelled time of `g` in F(m x m) tiles, in GEMM multiply-adds: the GEMMs (winogradGemmMacs) and
- * both transforms, which run over every tile, partial tiles at the image's edge included.
+ * Cost of reading a byte of the transformed filter, which a call streams from memory once when it is
+ * larger than the caches, in GEMM multiply-adds (about 10 GB/s against 14 G multiply-adds a second).
+ * It matters where few tiles meet a large filter: [1,16,16,256] x [4,4,256,512] at stride 2 would
+ * stream a 75 MB filter for 4 tiles of an 8x8 output (measured 0.78x igemm's speed).
+ */
+const FILTER_BYTE_COST = 1.4;
+
+/**
+ * The modelled time of `g` in F(m x m) tiles, in GEMM multiply-adds: the GEMMs (winogradGemmMacs), both
+ * transforms, which run over every tile, partial tiles at the image's edge included, and the stream of
+ * the transformed filter.
  */
 export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
   const alpha = winogradMatrices(m, g.filterHeight).alpha;
@@ -191,7 +205,8 @@ export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
   const cost = transformCosts(m, g.filterHeight);
   const transformed =
     tiles * alpha * alpha * (round4(g.inChannels) * cost.input + round4(g.outChannels) * cost.output);
-  return winogradGemmMacs(g, m) + transformed;
+  const filterBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
+  return winogradGemmMacs(g, m) + transformed + filterBytes * FILTER_BYTE_COST;
 }
 
 /**
@@ -245,7 +260,7 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
   if (stride1 && (g.filterHeight !== g.filterWidth || !WINOGRAD_FILTERS.includes(g.filterHeight))) {
     return (
       `the filter is ${g.filterHeight}x${g.filterWidth} and winograd computes 3x3, 4x4 and 5x5 filters ` +
-      `(5x5 to 10x10 at stride 2)`
+      `(3x3 to 10x10 at stride 2)`
     );
   }
   if (!stride1) {
@@ -255,7 +270,7 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
         `(through space-to-depth)`
       );
     }
-    const cannot = spaceToDepthUnavailable(g, WINOGRAD_FILTERS);
+    const cannot = spaceToDepthUnavailable(g, SPACE_TO_DEPTH_FILTERS);
     if (cannot) return `strides are [2, 2]: winograd would rewrite it by space-to-depth, but ${cannot}`;
   }
   if (g.dilationHeight !== 1 || g.dilationWidth !== 1) {
@@ -284,9 +299,12 @@ const AUTO_MIN_CHANNELS = 8;
 
 /**
  * Through space-to-depth, 'auto' takes winograd only when its modelled cost is at most this share of
- * igemm's multiply-adds on the original geometry (the copy into phases and the zero taps cost extra).
+ * igemm's multiply-adds on the original geometry. Fitted on 14 stride-2 layers (3x3 to 8x8, 2-256
+ * channels; 2-core Xeon, one thread): every layer below 0.8 ran 1.1-2.1x faster with winograd; above
+ * it, the 3x3 layers and a 4x4 one with a 75 MB transformed filter ran as fast or slower, and one
+ * 2-channel 5x5 layer (0.81) 1.6x faster.
  */
-const SPACE_TO_DEPTH_MAX_COST_SHARE = 0.6;
+const SPACE_TO_DEPTH_MAX_COST_SHARE = 0.8;
 
 /** Why 'auto' should compute g with winograd, or null when igemm is expected to be as fast. */
 export function winogradPreferred(g: ConvGeometry): string | null {

@@ -3,7 +3,7 @@
  *   - 'igemm': indirect GEMM on the WebAssembly SIMD kernels (src/algorithms/igemm.ts), the fast
  *     path wherever WebAssembly SIMD exists;
  *   - 'winograd': Winograd F(m x m, r x r) on the same kernels (src/algorithms/winograd.ts; m by the cost
- *     model in winograd_plan.ts), for 3x3 to 5x5 stride-1 undilated filters, and 5x5 to 10x10 stride-2
+ *     model in winograd_plan.ts), for 3x3 to 5x5 stride-1 undilated filters, and 3x3 to 10x10 stride-2
  *     ones through space-to-depth, with 8 or more channels in and out (per group); from 5x5 on, only
  *     where the FFT is modelled slower;
  *   - 'fft': overlap-save FFT convolution (src/algorithms/fft.ts), for large stride-1 filters where its

@@ -98,7 +98,7 @@ fc.assert(
     const label = `${algorithm} relaxed-simd on ${describeCase(c)}`;
     const fast = conv2d(x, w, { ...options, algorithm });
     assertCloseToScale(fast.data, reference.data, check.tolerance, label);
-    if (algorithm === 'winograd' && c.filterHeight === 3) {
+    if (algorithm === 'winograd' && c.filterHeight === 3 && c.strides[0] === 1) {
       // Every tile size, not just the planner's choice.
       const g = convGeometry('conv2d', inputShapeOf(c), filterShapeOf(c), options);
       for (const tile of [2, 4, 5, 6] as const) {

@@ -3,8 +3,8 @@
  * and channel count;
  *   - winogradCases: 3x3 filters, stride 1, no dilation, groups (F(m x m, 3 x 3));
  *   - winogradR4Cases, winogradR5Cases: 4x4 and 5x5 filters, stride 1, groups (F(4x4, 4x4), F(4x4, 5x5));
- *   - winogradStride2Cases: 5x5 to 10x10 filters (both sides rounding to the same half), stride 2, one
- *     group (space-to-depth, then F(m x m, 3 x 3), F(4x4, 4x4) or F(4x4, 5x5)).
+ *   - winogradStride2Cases: 3x3 to 10x10 filters (both sides rounding to the same half), stride 2, one
+ *     group (space-to-depth, then F(5x5, 2x2), F(m x m, 3 x 3), F(4x4, 4x4) or F(4x4, 5x5)).
  */
 import fc from 'fast-check';
 import { convCaseArb, outHeightOf, outWidthOf, type ConvCase } from './random_geometry.js';
@@ -39,9 +39,9 @@ function squareFilterCases(k: number): fc.Arbitrary<ConvCase> {
 export const winogradR4Cases = squareFilterCases(4);
 export const winogradR5Cases = squareFilterCases(5);
 
-/** [height, width] pairs whose halves round up alike: (5|6) x (5|6), (7|8) x (7|8), (9|10) x (9|10). */
-const stride2Filters: [number, number][] = [5, 6, 7, 8, 9, 10].flatMap((h) =>
-  [5, 6, 7, 8, 9, 10]
+/** [height, width] pairs whose halves round up alike: (3|4) x (3|4) up to (9|10) x (9|10). */
+const stride2Filters: [number, number][] = [3, 4, 5, 6, 7, 8, 9, 10].flatMap((h) =>
+  [3, 4, 5, 6, 7, 8, 9, 10]
     .filter((w) => Math.ceil(w / 2) === Math.ceil(h / 2))
     .map((w): [number, number] => [h, w]),
 );

@@ -1,6 +1,6 @@
 /**
- * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, and 4x4 and 5x5
- * filters with m = 4 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
+ * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, 4x4 and 5x5 filters
+ * with m = 4, and 2x2 filters with m = 5 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
  * their points and their derivation are in src/kernels/winograd_matrices.ts; the constants below are
  * the same numbers, written as additions.
  *
@@ -196,6 +196,10 @@ function at2(s: usize, ss: usize, t0: usize, t1: usize, bytes: usize, check: boo
   return bad;
 }
 
+/**
+ * Points 0, +-1, +-2 (alpha = 6): F(4,3) (rows = 4), or F(5,2) (rows = 5, for 3x3 stride-2 filters
+ * through space-to-depth). The point at infinity (m5) goes to the last row.
+ */
 function at4(
   s: usize,
   ss: usize,
@@ -203,8 +207,10 @@ function at4(
   t1: usize,
   t2: usize,
   t3: usize,
+  t4: usize,
   bytes: usize,
   check: bool,
+  rows: i32,
 ): v128 {
   let bad = k(0);
   for (let o: usize = 0; o < bytes; o += 16) {
@@ -222,19 +228,24 @@ function at4(
     const y0 = add(add(m0, s12), s34);
     const y1 = madd(d34, k(2), d12);
     const y2 = madd(s34, k(4), s12);
-    const y3 = add(madd(d34, k(8), d12), m5);
+    let y3 = madd(d34, k(8), d12);
+    if (rows == 4) y3 = add(y3, m5);
     v128.store(t0 + o, y0);
     v128.store(t1 + o, y1);
     v128.store(t2 + o, y2);
     v128.store(t3 + o, y3);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
+    if (rows == 4) continue;
+    const y4 = add(madd(s34, k(16), s12), m5);
+    v128.store(t4 + o, y4);
+    if (check) bad = add(bad, sub(y4, y4));
   }
   return bad;
 }
 
 /**
- * F(5,3) with points 0, +-1, +-2, 1/2; with `four`, F(4,4) (the same points): rows 0..3, the point at
- * infinity (m6) in row 3, and t4 unused.
+ * Points 0, +-1, +-2, 1/2 (alpha = 7): F(5,3) (rows = 5) or F(4,4) (rows = 4, t4 unused); the point at
+ * infinity (m6) goes to the last row.
  */
 function at5(
   s: usize,
@@ -246,7 +257,7 @@ function at5(
   t4: usize,
   bytes: usize,
   check: bool,
-  four: bool,
+  rows: i32,
 ): v128 {
   let bad = k(0);
   for (let o: usize = 0; o < bytes; o += 16) {
@@ -266,13 +277,13 @@ function at5(
     const y1 = madd(m5, k(0.5), madd(d34, k(2), d12));
     const y2 = madd(m5, k(0.25), madd(s34, k(4), s12));
     let y3 = madd(m5, k(0.125), madd(d34, k(8), d12));
-    if (four) y3 = add(y3, m6);
+    if (rows == 4) y3 = add(y3, m6);
     v128.store(t0 + o, y0);
     v128.store(t1 + o, y1);
     v128.store(t2 + o, y2);
     v128.store(t3 + o, y3);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-    if (four) continue;
+    if (rows == 4) continue;
     const y4 = add(madd(m5, k(0.0625), madd(s34, k(16), s12)), m6);
     v128.store(t4 + o, y4);
     if (check) bad = add(bad, sub(y4, y4));
@@ -281,8 +292,8 @@ function at5(
 }
 
 /**
- * F(6,3) with points 0, +-1, +-2, +-1/2; with `four`, F(4,5) (the same points): rows 0..3, the point at
- * infinity (m7) in row 3, and t4, t5 unused.
+ * Points 0, +-1, +-2, +-1/2 (alpha = 8): F(6,3) (rows = 6) or F(4,5) (rows = 4, t4 and t5 unused); the
+ * point at infinity (m7) goes to the last row.
  */
 function at6(
   s: usize,
@@ -295,7 +306,7 @@ function at6(
   t5: usize,
   bytes: usize,
   check: bool,
-  four: bool,
+  rows: i32,
 ): v128 {
   let bad = k(0);
   for (let o: usize = 0; o < bytes; o += 16) {
@@ -318,13 +329,13 @@ function at6(
     const y1 = madd(d56, k(0.5), madd(d34, k(2), d12));
     const y2 = madd(s56, k(0.25), madd(s34, k(4), s12));
     let y3 = madd(d56, k(0.125), madd(d34, k(8), d12));
-    if (four) y3 = add(y3, m7);
+    if (rows == 4) y3 = add(y3, m7);
     v128.store(t0 + o, y0);
     v128.store(t1 + o, y1);
     v128.store(t2 + o, y2);
     v128.store(t3 + o, y3);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
-    if (four) continue;
+    if (rows == 4) continue;
     const y4 = madd(s56, k(0.0625), madd(s34, k(16), s12));
     const y5 = add(madd(d56, k(0.03125), madd(d34, k(32), d12)), m7);
     v128.store(t4 + o, y4);
@@ -543,7 +554,8 @@ export function f32_winograd_gemm(
  * s * kp * 4. Output row oy of the image is row oy - outFirstRow of the band at `out` (outWidth pixels
  * of kp floats, kp a multiple of 4). Rows at or past outHeight are not written; columns at or past
  * outWidth are written to the kp floats at `trash`. `work` must hold m * alpha * kp * 4 bytes.
- * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones, (4, 8) for 5x5.
+ * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones, (4, 8) for 5x5,
+ * and (5, 6) for 2x2 ones.
  * Returns 1 when some output is NaN or infinite (the host then recomputes without Winograd), else 0.
  */
 export function f32_winograd_output(
@@ -563,9 +575,8 @@ export function f32_winograd_output(
   work: usize,
 ): i32 {
   let bad = k(0);
-  // A^T depends on alpha (its points); F(4x4, 4x4) and F(4x4, 5x5) take the first four rows of
-  // F(5x5, 3x3)'s and F(6x6, 3x3)'s, with the point at infinity moved to row 3.
-  const four = m == 4 && alpha > 6;
+  // A^T depends on alpha (its points) and m (its rows: the point at infinity goes to the last one):
+  // alpha 6 serves F(4,3) and F(5,2), alpha 7 F(5,3) and F(4,4), alpha 8 F(6,3) and F(4,5).
   const bytes = (<usize>kp) << 2;
   const rowBytes = <usize>outWidth * bytes;
   const tmpRow = <usize>alpha * bytes; // pass-1 result (r, j) is at work + r * tmpRow + j * bytes
@@ -577,24 +588,23 @@ export function f32_winograd_output(
     const oy0 = ty * m;
     const ox0 = tx * m;
     const src = mIn + <usize>s * bytes;
-    // Pass 1: each column j of the tile through A^T into work[., j].
+    // Pass 1: each column j of the tile through A^T into work[., j]; rows past m are never written.
     for (let j = 0; j < alpha; j++) {
       const col = src + <usize>j * sliceBytes;
       const d = work + <usize>j * bytes;
       const d1 = d + tmpRow;
       const d2 = d + 2 * tmpRow;
       const d3 = d + 3 * tmpRow;
-      // Rows past m (four: F(4,4) and F(4,5)) are not written: their pointers are never used.
       const d4 = d + 4 * tmpRow;
       const d5 = d + 5 * tmpRow;
       if (alpha == 6) {
-        at4(col, colStride, d, d1, d2, d3, bytes, false);
+        at4(col, colStride, d, d1, d2, d3, d4, bytes, false, m);
       } else if (alpha == 4) {
         at2(col, colStride, d, d1, bytes, false);
       } else if (alpha == 7) {
-        at5(col, colStride, d, d1, d2, d3, d4, bytes, false, four);
+        at5(col, colStride, d, d1, d2, d3, d4, bytes, false, m);
       } else {
-        at6(col, colStride, d, d1, d2, d3, d4, d5, bytes, false, four);
+        at6(col, colStride, d, d1, d2, d3, d4, d5, bytes, false, m);
       }
     }
     // Pass 2: each row r of work through A^T into output row oy0 + r.
@@ -611,16 +621,14 @@ export function f32_winograd_output(
       }
       const p2 = cols > 2 ? base + 2 * bytes : trash;
       const p3 = cols > 3 ? base + 3 * bytes : trash;
-      if (alpha == 6) {
-        bad = add(bad, at4(row, bytes, p0, p1, p2, p3, bytes, true));
-        continue;
-      }
       const p4 = cols > 4 ? base + 4 * bytes : trash;
-      if (alpha == 7) {
-        bad = add(bad, at5(row, bytes, p0, p1, p2, p3, p4, bytes, true, four));
+      const p5 = cols > 5 ? base + 5 * bytes : trash;
+      if (alpha == 6) {
+        bad = add(bad, at4(row, bytes, p0, p1, p2, p3, p4, bytes, true, m));
+      } else if (alpha == 7) {
+        bad = add(bad, at5(row, bytes, p0, p1, p2, p3, p4, bytes, true, m));
       } else {
-        const p5 = cols > 5 ? base + 5 * bytes : trash;
-        bad = add(bad, at6(row, bytes, p0, p1, p2, p3, p4, p5, bytes, true, four));
+        bad = add(bad, at6(row, bytes, p0, p1, p2, p3, p4, p5, bytes, true, m));
       }
     }
   }
