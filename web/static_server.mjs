@@ -21,10 +21,11 @@ function fileFor(root, urlPath) {
 }
 
 /**
- * Serves the files under `root` on host:port (port 0 picks a free one).
- * Resolves to the server and its base URL once it listens.
+ * Serves the files under `root` on host:port (port 0 picks a free one). With `isolated`, every response
+ * carries the COOP/COEP headers that make the page cross-origin isolated, which browsers require for
+ * SharedArrayBuffer (convkit's worker pool). Resolves to the server and its base URL once it listens.
  */
-export function serveDirectory(root, { host = '127.0.0.1', port = 0 } = {}) {
+export function serveDirectory(root, { host = '127.0.0.1', port = 0, isolated = false } = {}) {
   const base = normalize(root);
   const server = createServer(async (request, response) => {
     const file = fileFor(base, request.url ?? '/');
@@ -34,6 +35,9 @@ export function serveDirectory(root, { host = '127.0.0.1', port = 0 } = {}) {
       response.writeHead(200, {
         'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
         'cache-control': 'no-cache',
+        ...(isolated
+          ? { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' }
+          : {}),
       });
       response.end(body);
     } catch {
