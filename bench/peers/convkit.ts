@@ -16,6 +16,7 @@ import {
   type Conv2dOptions,
   type DepthwiseConv2dOptions,
 } from '../../src/index.js';
+import { plannedThreads } from '../../src/parallel/conv2d_threaded.js';
 import type { Engine, PlanInfo, PreparedRun } from '../engine.js';
 import type { BenchCase } from '../shapes.js';
 
@@ -38,9 +39,12 @@ export interface ConvkitEngineOptions {
   directMaxFlops: number;
 }
 
-/** What planConv2d runs for an algorithm request: a forced algorithm that cannot run the shape falls back. */
-export function describePlan(c: BenchCase, algorithm: string): PlanInfo {
-  const plan = planConv2d(c.geometry, algorithm);
+/**
+ * What planConv2d runs for an algorithm request on `threads` threads (undefined: conv2d's default), as
+ * conv2d plans it: a forced algorithm that cannot run the shape falls back.
+ */
+export function describePlan(c: BenchCase, algorithm: string, threads?: number): PlanInfo {
+  const plan = planConv2d(c.geometry, algorithm, plannedThreads(threads));
   if (algorithm === 'auto') {
     return { runs: plan.algorithm, kernel: plan.kernel, fellBack: false, note: `auto: ${plan.algorithm}` };
   }
@@ -92,7 +96,7 @@ function conv2dEngine(
     family: 'convkit',
     threads: engineThreads,
     skipReason: skipDirect(algorithm, options),
-    describe: (c) => describePlan(c, algorithm),
+    describe: (c) => describePlan(c, algorithm, threads),
     async prepare(c) {
       const opts: BenchConv2dOptions = {
         strides: c.spec.strides,
