@@ -7,17 +7,17 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { serveDirectory } from '../../web/static_server.mjs';
+import { launchChromium } from './chromium.js';
 import type { EngineChecks } from './engine_page/main.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const PAGE = fileURLToPath(new URL('./engine_page/', import.meta.url));
 
 let outDir = '';
@@ -27,9 +27,6 @@ let checks: EngineChecks;
 const problems: string[] = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM} (apt-get install chromium). CI installs it.`);
-  }
   outDir = mkdtempSync(join(tmpdir(), 'convkit-engine-'));
   await build({
     root: PAGE,
@@ -41,17 +38,7 @@ before(async () => {
   });
   const served = await serveDirectory(outDir, { isolated: true });
   server = served.server;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);

@@ -5,16 +5,16 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { serveDirectory } from '../../web/static_server.mjs';
+import { launchChromium } from './chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const WEB = fileURLToPath(new URL('../../web/', import.meta.url));
 const SHOTS = join(WEB, 'test-results');
 const DESKTOP = { width: 1280, height: 800 };
@@ -29,11 +29,6 @@ let page: Page;
 const problems: string[] = [];
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium is missing at ${CHROMIUM}: the browser tests need it (apt-get install chromium). CI installs it.`,
-    );
-  }
   outDir = mkdtempSync(join(tmpdir(), 'convkit-web-'));
   await build({
     root: WEB,
@@ -43,17 +38,7 @@ before(async () => {
     logLevel: 'error',
   });
   ({ server, url: baseUrl } = await serveDirectory(outDir));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   page = await newPage(DESKTOP);
   mkdirSync(SHOTS, { recursive: true });
 });

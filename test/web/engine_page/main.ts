@@ -47,41 +47,22 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return x.length === y.length && x.every((bits, i) => bits === y[i]);
 }
 
-const CASES: { name: string; input: number[]; filter: number[]; options: Conv2dOptions }[] = [
-  {
-    name: 'igemm 3x3',
-    input: [2, 17, 15, 6],
-    filter: [3, 3, 6, 10],
-    options: { padding: 'SAME', algorithm: 'igemm' },
-  },
-  {
-    name: 'winograd 3x3',
-    input: [1, 20, 20, 16],
-    filter: [3, 3, 16, 16],
-    options: { padding: 'SAME', algorithm: 'winograd' },
-  },
-  {
-    name: 'winograd 5x5',
-    input: [1, 18, 18, 12],
-    filter: [5, 5, 12, 8],
-    options: { padding: 'VALID', algorithm: 'winograd' },
-  },
-  {
-    name: 'winograd 7x7 stride 2 (space-to-depth)',
-    input: [1, 41, 38, 3],
-    filter: [7, 7, 3, 16],
-    options: { strides: 2, padding: 'SAME', algorithm: 'winograd' },
-  },
-  {
-    name: 'fft 9x9',
-    input: [1, 30, 30, 4],
-    filter: [9, 9, 4, 5],
-    options: { padding: 'SAME', algorithm: 'fft' },
-  },
+/** [name (algorithm first), input shape, filter shape, options]. */
+const CASES: [string, number[], number[], Conv2dOptions][] = [
+  ['igemm 3x3', [2, 17, 15, 6], [3, 3, 6, 10], { padding: 'SAME', algorithm: 'igemm' }],
+  ['winograd 3x3', [1, 20, 20, 16], [3, 3, 16, 16], { padding: 'SAME', algorithm: 'winograd' }],
+  ['winograd 5x5', [1, 18, 18, 12], [5, 5, 12, 8], { padding: 'VALID', algorithm: 'winograd' }],
+  [
+    'winograd 7x7 stride 2 (space-to-depth)',
+    [1, 41, 38, 3],
+    [7, 7, 3, 16],
+    { strides: 2, algorithm: 'winograd' },
+  ],
+  ['fft 9x9', [1, 30, 30, 4], [9, 9, 4, 5], { padding: 'SAME', algorithm: 'fft' }],
 ];
 
 async function runEngineChecks(): Promise<EngineChecks> {
-  const algorithms = CASES.map(({ name, input, filter, options }) => {
+  const algorithms = CASES.map(([name, input, filter, options]) => {
     const x = randomNormal(input, { seed: 1 });
     const w = randomNormal(filter, { seed: 2 });
     const plan = planConv2d(convGeometry('conv2d', input, filter, options), options.algorithm);
