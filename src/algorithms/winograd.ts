@@ -1,7 +1,7 @@
 /**
- * winograd: 3 x 3, stride-1, undilated conv2d as Winograd F(m x m, 3 x 3) on the WebAssembly SIMD
- * engine (m = 2, 4, 5 or 6; matrices in src/kernels/winograd_matrices.ts, kernels in
- * wasm/assembly/winograd.ts). Each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
+ * winograd: undilated conv2d as Winograd F(m x m, r x r) on the WebAssembly SIMD engine (matrices in
+ * src/kernels/winograd_matrices.ts, kernels in wasm/assembly/winograd.ts). For 3 x 3 stride-1 filters,
+ * m = 2, 4, 5 or 6: each m x m block of outputs (a tile) needs alpha^2 = (m + 2)^2
  * multiplications per channel pair instead of 9 m^2: 2.25x fewer for m = 2, 4x for m = 4, 4.6x for
  * m = 5, 5.1x for m = 6. winogradTile picks m by a cost model (see there). 4x4 stride-1 filters take
  * F(4x4, 4x4) (alpha = 7: 5.2x fewer), 5x5 ones F(4x4, 5x5) (alpha = 8: 6.25x fewer). Stride-2 filters
