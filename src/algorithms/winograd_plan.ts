@@ -144,18 +144,17 @@ export function winogradLayout(
  * (per float of V) and the output transform (per float of M), by tile size: F(5x5)'s points are not
  * symmetric, so its transforms share fewer terms. Measured with wasm/probe/winograd.ts --stages on the
  * suite's 3x3 shapes (plain SIMD, one thread). The copies in and out cost the same for every tile size.
- * F(4x4, 4x4) has F(5x5, 3x3)'s input transform and a shorter output transform.
  */
 const INPUT_COST: Record<WinogradTile, number> = { 2: 4.8, 4: 6.3, 5: 11.5, 6: 8.5 };
 const OUTPUT_COST: Record<WinogradTile, number> = { 2: 2.3, 4: 4.1, 5: 6.2, 6: 7.1 };
+/** F(4x4, 4x4): F(5x5, 3x3)'s input transform and a shorter output transform. */
 const R4_COSTS = { input: 11.5, output: 5.5 };
 /**
  * F(4x4, 5x5): F(6x6, 3x3)'s input transform and a shorter output transform, but fitted on 5x5 layers
  * of 8 to 64 channels (wasm/probe timings against the FFT), where the per-tile overheads show.
  */
 const R5_COSTS = { input: 14, output: 10 };
-
-/** F(5x5, 2x2) has F(4x4, 3x3)'s input transform and an output transform one row longer. */
+/** F(5x5, 2x2): F(4x4, 3x3)'s input transform and an output transform one row longer. */
 const R2_COSTS = { input: 6.3, output: 5 };
 
 function transformCosts(m: WinogradTile, r: number): { input: number; output: number } {
@@ -164,6 +163,7 @@ function transformCosts(m: WinogradTile, r: number): { input: number; output: nu
   if (r === 5) return R5_COSTS;
   return { input: INPUT_COST[m], output: OUTPUT_COST[m] };
 }
+
 /** A larger tile must be modelled this much cheaper to be chosen (its filter takes more memory). */
 const LARGER_TILE_MARGIN = 0.03;
 
@@ -205,8 +205,7 @@ export function winogradCost(g: ConvGeometry, m: WinogradTile): number {
   const cost = transformCosts(m, g.filterHeight);
   const transformed =
     tiles * alpha * alpha * (round4(g.inChannels) * cost.input + round4(g.outChannels) * cost.output);
-  const filterBytes = alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
-  return winogradGemmMacs(g, m) + transformed + filterBytes * FILTER_BYTE_COST;
+  return winogradGemmMacs(g, m) + transformed + winogradFilterBytes(g, m) * FILTER_BYTE_COST;
 }
 
 /**
@@ -285,9 +284,9 @@ export function winogradUnavailable(g: ConvGeometry): string | null {
   return null;
 }
 
-/** Bytes of the transformed filter of stride-1 g. */
-export function winogradFilterBytes(g: ConvGeometry): number {
-  const { alpha } = winogradMatrices(winogradTile(g), g.filterHeight);
+/** Bytes of the transformed filter of stride-1 g in F(m x m) tiles (by default the planner's). */
+export function winogradFilterBytes(g: ConvGeometry, m: WinogradTile = winogradTile(g)): number {
+  const { alpha } = winogradMatrices(m, g.filterHeight);
   return alpha * alpha * winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
 }
 

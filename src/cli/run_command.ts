@@ -1,8 +1,8 @@
 /** `convkit run`: conv2d on tensors read from .npy/.json files, result written to a file or printed. */
-import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import type { Command } from 'commander';
 import { convGeometry } from '../geometry.js';
 import { conv2d } from '../ops/conv2d.js';
+import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import { planConv2d, CONV2D_ALGORITHMS, type AlgorithmChoice } from '../plan/planner.js';
 import { ConvkitError } from '../errors.js';
 import { formatShape } from '../explain/numbers.js';

@@ -14,6 +14,7 @@ import {
 } from '../algorithms/winograd_plan.js';
 import { fftTiling } from '../algorithms/fft_tiling.js';
 import { NR } from '../kernels/wasm/pack.js';
+import { sizeOf } from '../tensor.js';
 import type { Conv2dAlgorithm } from './planner.js';
 
 export interface PlanMemory {
@@ -49,7 +50,7 @@ export function planMemory(g: ConvGeometry, algorithm: Conv2dAlgorithm): PlanMem
       // Through space-to-depth (stride 2), the rearranged filter is kept with the transformed one (the
       // phases are written straight into the scratch's input band).
       const inner = winogradGeometry(g);
-      const rearranged = inner === g ? 0 : inner.filterHeight ** 2 * inner.inChannels * inner.outChannels * 4;
+      const rearranged = inner === g ? 0 : sizeOf(inner.filterShape) * 4;
       return {
         scratchBytes: winogradLayout(inner, winogradTile(inner)).scratchBytes,
         preparedFilterBytes: winogradFilterBytes(inner) + rearranged,
