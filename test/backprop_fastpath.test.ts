@@ -14,9 +14,8 @@ import {
   convkitOptionsOf,
   describeCase,
   filterShapeOf,
+  hasOutputShape,
   inputShapeOf,
-  outHeightOf,
-  outWidthOf,
   type GeometryLimits,
 } from './helpers/random_geometry.js';
 
@@ -68,7 +67,7 @@ test('GEMM gradients match the direct reference on random geometries (fast-check
   const worst = { input: 0, filter: 0 };
   let runs = 0;
   const arb = fc.tuple(
-    convCaseArb(LIMITS).filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0),
+    convCaseArb(LIMITS).filter(hasOutputShape),
     fc.oneof(fc.constant(undefined), fc.integer({ min: 1, max: 600 })),
   );
   fc.assert(

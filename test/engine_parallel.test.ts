@@ -21,9 +21,8 @@ import {
   convkitOptionsOf,
   describeCase,
   filterShapeOf,
+  hasOutputShape,
   inputShapeOf,
-  outHeightOf,
-  outWidthOf,
 } from './helpers/random_geometry.js';
 
 after(() => stopParallelEngine());
@@ -52,7 +51,7 @@ const cases = convCaseArb({
   maxInChannels: 12,
   maxOutPerGroup: 11,
   layouts: ['NHWC', 'NCHW'],
-}).filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0);
+}).filter(hasOutputShape);
 
 test('conv2dAsync with 2 and 3 threads agrees with direct on 40 random geometries', async () => {
   await fc.assert(

@@ -23,6 +23,7 @@ import {
   convkitOptionsOf,
   describeCase,
   filterShapeOf,
+  hasOutputShape,
   inputShapeOf,
   outHeightOf,
   outWidthOf,
@@ -47,7 +48,7 @@ const PROPERTY_LIMITS: GeometryLimits = {
 };
 
 /** Geometries TF accepts (no negative output size); empty outputs stay in. */
-const acceptedCase = convCaseArb(PROPERTY_LIMITS).filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0);
+const acceptedCase = convCaseArb(PROPERTY_LIMITS).filter(hasOutputShape);
 
 const RELATIVE_TOLERANCE = 1e-5;
 

@@ -22,9 +22,8 @@ import {
   convkitOptionsOf,
   describeCase,
   filterShapeOf,
+  hasOutputShape,
   inputShapeOf,
-  outHeightOf,
-  outWidthOf,
   type ConvCase,
   type GeometryLimits,
 } from './helpers/random_geometry.js';
@@ -47,7 +46,7 @@ const LIMITS: GeometryLimits = {
   layouts: ['NHWC', 'NCHW'],
 };
 
-const cases = convCaseArb(LIMITS).filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0);
+const cases = convCaseArb(LIMITS).filter(hasOutputShape);
 
 function agreesWithDirect(
   shapeIn: number[],

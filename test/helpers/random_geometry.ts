@@ -95,6 +95,11 @@ export function outWidthOf(c: ConvCase): number {
   return tfOutputSize(c.inWidth, c.filterWidth, c.strides[1], c.dilations[1], axisPadding(c, 1));
 }
 
+/** Whether TensorFlow accepts the case: no output size is negative (0 is an empty output). */
+export function hasOutputShape(c: ConvCase): boolean {
+  return outHeightOf(c) >= 0 && outWidthOf(c) >= 0;
+}
+
 function inLayout(c: ConvCase, n: number, h: number, w: number, ch: number): number[] {
   const full = c.dataFormat === 'NHWC' ? [n, h, w, ch] : [n, ch, h, w];
   return c.batched ? full : full.slice(1);

@@ -16,9 +16,8 @@ import {
   convkitOptionsOf,
   describeCase,
   filterShapeOf,
+  hasOutputShape,
   inputShapeOf,
-  outHeightOf,
-  outWidthOf,
   type ConvCase,
   type GeometryLimits,
 } from './random_geometry.js';
@@ -32,8 +31,7 @@ const common: Pick<GeometryLimits, 'minBatch' | 'maxBatch' | 'minSpatial' | 'lay
   minSpatial: 1,
   layouts: ['NHWC', 'NCHW'],
 };
-const accepted = (limits: GeometryLimits) =>
-  convCaseArb(limits).filter((c) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0);
+const accepted = (limits: GeometryLimits) => convCaseArb(limits).filter(hasOutputShape);
 
 const CHECKS: Record<
   Checked,

@@ -7,7 +7,7 @@
  *     group (space-to-depth, then F(5x5, 2x2), F(m x m, 3 x 3), F(4x4, 4x4) or F(4x4, 5x5)).
  */
 import fc from 'fast-check';
-import { convCaseArb, outHeightOf, outWidthOf, type ConvCase } from './random_geometry.js';
+import { convCaseArb, hasOutputShape, type ConvCase } from './random_geometry.js';
 
 const limits = {
   minBatch: 1,
@@ -24,16 +24,14 @@ const limits = {
   layouts: ['NHWC', 'NCHW'] as ('NHWC' | 'NCHW')[],
 };
 
-const valid = (c: ConvCase) => outHeightOf(c) >= 0 && outWidthOf(c) >= 0;
-
 export const winogradCases: fc.Arbitrary<ConvCase> = convCaseArb(limits)
   .map((c): ConvCase => ({ ...c, filterHeight: 3, filterWidth: 3, strides: [1, 1], dilations: [1, 1] }))
-  .filter(valid);
+  .filter(hasOutputShape);
 
 function squareFilterCases(k: number): fc.Arbitrary<ConvCase> {
   return convCaseArb(limits)
     .map((c): ConvCase => ({ ...c, filterHeight: k, filterWidth: k, strides: [1, 1], dilations: [1, 1] }))
-    .filter(valid);
+    .filter(hasOutputShape);
 }
 
 export const winogradR4Cases = squareFilterCases(4);
@@ -58,4 +56,4 @@ export const winogradStride2Cases: fc.Arbitrary<ConvCase> = fc
     strides: [2, 2],
     dilations: [1, 1],
   }))
-  .filter(valid);
+  .filter(hasOutputShape);
