@@ -105,13 +105,17 @@ test('GEMM gradients with default tiles on a layer that needs several tiles (NHW
       // The patch matrix is larger than one 2^18-float tile, so the loops over tiles run more than once.
       assert.ok(
         g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.filterInChannels > 1 << 18,
+        'g.batch * g.outHeight * g.outWidth * g.filterHeight * g.filterWidth * g.filterInChannels > 1 << 18',
       );
       const p = problemOf(g, 7 + groups);
       const errors = compare(p);
       t.diagnostic(
         `${dataFormat} groups ${groups}: input error ${errors.input}, filter error ${errors.filter}`,
       );
-      assert.ok(maxAbs(conv2dBackpropInputGemm(g, p.filter, p.dy)) > 0);
+      assert.ok(
+        maxAbs(conv2dBackpropInputGemm(g, p.filter, p.dy)) > 0,
+        'maxAbs(conv2dBackpropInputGemm(g, p.filter, p.dy)) > 0',
+      );
       assert.ok(errors.input <= TOLERANCE, `input error ${errors.input}`);
       assert.ok(errors.filter <= TOLERANCE, `filter error ${errors.filter}`);
     }

@@ -47,7 +47,10 @@ test('one image (rank 3) gives the batch-of-one result without the batch axis, N
     assert.deepEqual(dw3.shape, [3, 2, 4, 6]);
     assert.deepEqual(dw3.data, dw4.data);
     // 2 groups: 8 input channels over filter in_channels 4.
-    assert.ok(dx3.data.some((v) => v !== 0));
+    assert.ok(
+      dx3.data.some((v) => v !== 0),
+      'dx3.data.some((v) => v !== 0)',
+    );
   }
 });
 

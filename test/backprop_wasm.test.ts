@@ -63,7 +63,7 @@ function problemOf(g: ConvGeometry, seed: number): Problem {
 function simdEngine(): WasmEngine {
   assert.equal(setWasmVariant('simd'), 'simd', 'WebAssembly SIMD must be available in Node >= 20');
   const engine = wasmEngine();
-  assert.ok(engine);
+  assert.ok(engine, 'engine');
   return engine;
 }
 
@@ -150,7 +150,7 @@ test('wasm gradients on layer-sized problems with the default bands and chunks',
     t.diagnostic(
       `${JSON.stringify(inputShape)} x ${JSON.stringify(filterShape)}: input ${input}, filter ${filter}`,
     );
-    assert.ok(maxAbs(dx) > 0 && maxAbs(dw) > 0);
+    assert.ok(maxAbs(dx) > 0 && maxAbs(dw) > 0, 'maxAbs(dx) > 0 && maxAbs(dw) > 0');
     assert.ok(input <= TOLERANCE, `input error ${input}`);
     assert.ok(filter <= TOLERANCE, `filter error ${filter}`);
   }
@@ -170,7 +170,10 @@ test('NaN in dy reaches the same gradient entries as in the direct reference', (
     );
     const dw = filterOnEngine(engine, g, p.input, p.dy);
     assert.deepEqual(nanMask(dw), nanMask(conv2dBackpropFilterDirect(g, p.input, p.dy)));
-    assert.ok(nanMask(dw).some((isNaN) => isNaN));
+    assert.ok(
+      nanMask(dw).some((isNaN) => isNaN),
+      'nanMask(dw).some((isNaN) => isNaN)',
+    );
   }
   setWasmVariant('auto');
 });

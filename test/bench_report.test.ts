@@ -100,9 +100,9 @@ test('renderSvg writes a well-formed SVG with one bar per measured result', () =
   assertWellFormed(svg);
   assert.match(svg, /^<\?xml[^>]*>\n<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.equal((svg.match(/<rect class="bar"/g) ?? []).length, 5);
-  assert.ok(svg.includes('small&lt;&amp;&gt;'));
-  assert.ok(svg.includes('convkit:direct: skipped'));
-  assert.ok(svg.includes('WRONG'));
+  assert.ok(svg.includes('small&lt;&amp;&gt;'), "svg.includes('small&lt;&amp;&gt;')");
+  assert.ok(svg.includes('convkit:direct: skipped'), "svg.includes('convkit:direct: skipped')");
+  assert.ok(svg.includes('WRONG'), "svg.includes('WRONG')");
 });
 
 test('renderSvg bar lengths grow with GFLOP/s on a log scale', () => {
@@ -111,10 +111,14 @@ test('renderSvg bar lengths grow with GFLOP/s on a log scale', () => {
     ...svg.matchAll(/<rect class="bar"[^>]* width="([\d.]+)"[^>]*><title>[^<]*: ([\d.]+) GFLOP/g),
   ].map((m) => ({ width: Number(m[1]), gflops: Number(m[2]) }));
   widths.sort((a, b) => a.gflops - b.gflops);
-  for (let i = 1; i < widths.length; i++) assert.ok(widths[i].width > widths[i - 1].width);
+  for (let i = 1; i < widths.length; i++)
+    assert.ok(widths[i].width > widths[i - 1].width, 'widths[i].width > widths[i - 1].width');
   // 8 and 2 GFLOP/s are as far apart as 2 and 0.5 on a log scale.
   const at = (g: number) => widths.find((w) => w.gflops === g)?.width ?? NaN;
-  assert.ok(Math.abs(at(8) - at(2) - (at(2) - at(0.5))) < 0.5);
+  assert.ok(
+    Math.abs(at(8) - at(2) - (at(2) - at(0.5))) < 0.5,
+    'Math.abs(at(8) - at(2) - (at(2) - at(0.5))) < 0.5',
+  );
 });
 
 test('logAxis spans whole decades around the data, at least two', () => {
@@ -131,12 +135,18 @@ test('the table has a row per engine result and the yardsticks a row per shape',
   const results = sampleResults();
   const table = formatTable(results).split('\n');
   assert.equal(table.length, 2 + 6);
-  assert.ok(table.some((line) => line.includes('convkit:direct') && line.includes('skipped')));
-  assert.ok(table.some((line) => line.includes('tfjs-wasm') && line.includes('WRONG')));
+  assert.ok(
+    table.some((line) => line.includes('convkit:direct') && line.includes('skipped')),
+    "table.some((line) => line.includes('convkit:direct') && line.includes('skipped'))",
+  );
+  assert.ok(
+    table.some((line) => line.includes('tfjs-wasm') && line.includes('WRONG')),
+    "table.some((line) => line.includes('tfjs-wasm') && line.includes('WRONG'))",
+  );
   const yardsticks = formatYardsticks(results).split('\n');
   assert.equal(yardsticks.length, 2 + 2);
-  assert.ok(yardsticks[3].startsWith('big'));
-  assert.ok(yardsticks[3].includes('8.00 (im2col)'));
+  assert.ok(yardsticks[3].startsWith('big'), "yardsticks[3].startsWith('big')");
+  assert.ok(yardsticks[3].includes('8.00 (im2col)'), "yardsticks[3].includes('8.00 (im2col)')");
 });
 
 test('the yardsticks show convkit:auto with its algorithm, and the best engine leaves fallbacks out', () => {
@@ -146,10 +156,10 @@ test('the yardsticks show convkit:auto with its algorithm, and the best engine l
     { ...measured('convkit:fft', 'convkit', 50), fellBack: true, runs: 'igemm' },
   );
   const lines = formatYardsticks(results).split('\n');
-  assert.ok(lines[0].includes('convkit:auto'));
-  assert.ok(lines[3].includes('9.00 (winograd)'));
+  assert.ok(lines[0].includes('convkit:auto'), "lines[0].includes('convkit:auto')");
+  assert.ok(lines[3].includes('9.00 (winograd)'), "lines[3].includes('9.00 (winograd)')");
   assert.ok(lines[3].includes('9.00 (auto)'), lines[3]);
-  assert.ok(!lines[3].includes('fft'));
+  assert.ok(!lines[3].includes('fft'), "!lines[3].includes('fft')");
 });
 
 test('layoutTable aligns columns and formatMs keeps about three digits', () => {

@@ -40,8 +40,8 @@ function engine(results: readonly EngineResult[], name: string): EngineResult {
 function assertMeasuredOk(r: EngineResult, maxDiff = 1e-4): void {
   assert.equal(r.status, 'ok', `${r.engine}: ${r.note}`);
   assert.ok((r.maxAbsDiff ?? Infinity) < maxDiff, `${r.engine} max|diff| ${r.maxAbsDiff}`);
-  assert.ok((r.ms?.count ?? 0) >= 3);
-  assert.ok((r.gflops ?? 0) > 0);
+  assert.ok((r.ms?.count ?? 0) >= 3, '(r.ms?.count ?? 0) >= 3');
+  assert.ok((r.gflops ?? 0) > 0, '(r.gflops ?? 0) > 0');
 }
 
 test('the conv section runs every engine on one shape and writes latest.json and latest.svg', () => {
@@ -75,7 +75,7 @@ test('the conv section runs every engine on one shape and writes latest.json and
   assert.notEqual(engine(engines, 'tfjs-wasm').bestSpeedupAgainst, 'convkit:fft');
   assert.equal(engine(engines, 'convkit:winograd').fellBack, false);
   assert.equal(results.shapes[0].flops, 2 * 3 * 3 * 7 * 3 * 3 * 5);
-  assert.ok(results.machine.cores >= 1);
+  assert.ok(results.machine.cores >= 1, 'results.machine.cores >= 1');
   // --shapes named conv shapes only: the other sections did not run (relaxed: --quick skips it).
   assert.deepEqual(results.settings.sections, ['conv']);
   assert.equal(results.depthwise, undefined);
@@ -101,7 +101,7 @@ test('the depthwise, grouped and train sections run and land in latest.json', ()
   assert.deepEqual(results.shapes, []);
 
   const depthwise = results.depthwise;
-  assert.ok(depthwise);
+  assert.ok(depthwise, 'depthwise');
   assert.deepEqual(
     depthwise.shapes.map((s) => s.name),
     ['mnv1-dw-112x32-s1'],
@@ -119,11 +119,12 @@ test('the depthwise, grouped and train sections run and land in latest.json', ()
       depthwise.target.shapes[0].ratio -
         (wasm.ms?.median ?? NaN) / (engine(dw.results, 'convkit:auto').ms?.median ?? NaN),
     ) < 1e-9,
+    "Math.abs(depthwise.target.shapes[0].ratio - (wasm.ms?.median ?? NaN) / (engine(dw.results, 'convkit:auto').ms?.median ?? NaN),) < 1e-9",
   );
   assert.match(stdout, /depthwise target: convkit:auto >= 1\.5x tfjs-wasm/);
 
   const grouped = results.grouped;
-  assert.ok(grouped);
+  assert.ok(grouped, 'grouped');
   const g = grouped.shapes[0];
   assert.equal(g.name, 'resnext-g32-28x256');
   assert.equal(g.groups, 32);
@@ -136,10 +137,16 @@ test('the depthwise, grouped and train sections run and land in latest.json', ()
   assert.equal(fft.fellBack, true);
 
   const train = results.trainStep;
-  assert.ok(train);
+  assert.ok(train, 'train');
   assert.equal(train.batch, 64);
-  assert.ok(train.convkit.ms.median > 0 && train.tfjsWasm.ms.median > 0);
-  assert.ok(Math.abs(train.speedup - train.tfjsWasm.ms.median / train.convkit.ms.median) < 1e-9);
+  assert.ok(
+    train.convkit.ms.median > 0 && train.tfjsWasm.ms.median > 0,
+    'train.convkit.ms.median > 0 && train.tfjsWasm.ms.median > 0',
+  );
+  assert.ok(
+    Math.abs(train.speedup - train.tfjsWasm.ms.median / train.convkit.ms.median) < 1e-9,
+    'Math.abs(train.speedup - train.tfjsWasm.ms.median / train.convkit.ms.median) < 1e-9',
+  );
   assert.ok(
     train.gradientRelativeDifference < 1e-4,
     `gradients differ by ${train.gradientRelativeDifference}`,
@@ -160,7 +167,7 @@ test('the relaxed section runs convkit:auto in a child node with relaxed SIMD', 
     '5',
   ]);
   const relaxed = results.relaxedSimd;
-  assert.ok(relaxed);
+  assert.ok(relaxed, 'relaxed');
   assert.equal(relaxed.convkitVariant, 'relaxed-simd');
   assert.equal(relaxed.relaxedActive, true);
   assert.deepEqual(
@@ -173,14 +180,17 @@ test('the relaxed section runs convkit:auto in a child node with relaxed SIMD', 
   assert.match(engine(results.shapes[0].results, 'convkit:auto').kernel ?? '', /wasmsimd/);
   assert.ok(
     (relaxed.comparison[0].convkitPlainMs ?? 0) > 0 && (relaxed.comparison[0].convkitRelaxedMs ?? 0) > 0,
+    '(relaxed.comparison[0].convkitPlainMs ?? 0) > 0 && (relaxed.comparison[0].convkitRelaxedMs ?? 0) > 0',
   );
   assert.ok(
     (relaxed.comparison[0].tfjsWasmMainMs ?? 0) > 0 && (relaxed.comparison[0].tfjsWasmChildMs ?? 0) > 0,
+    '(relaxed.comparison[0].tfjsWasmMainMs ?? 0) > 0 && (relaxed.comparison[0].tfjsWasmChildMs ?? 0) > 0',
   );
   assert.ok(
     stdout.includes(
       'relaxed SIMD (FMA): Node 20 with --experimental-wasm-relaxed-simd; default in Node 22+/Chrome',
     ),
+    "stdout.includes('relaxed SIMD (FMA): Node 20 with --experimental-wasm-relaxed-simd; default in Node 22+/Chrome',)",
   );
   assert.match(stdout, /relaxed SIMD active: checked/);
 });

@@ -23,8 +23,8 @@ test('summarize gives min, max and interpolated quartiles', () => {
 });
 
 test('geometricMean averages ratios multiplicatively', () => {
-  assert.ok(Math.abs(geometricMean([2, 8]) - 4) < 1e-12);
-  assert.ok(Math.abs(geometricMean([0.5, 2]) - 1) < 1e-12);
+  assert.ok(Math.abs(geometricMean([2, 8]) - 4) < 1e-12, 'Math.abs(geometricMean([2, 8]) - 4) < 1e-12');
+  assert.ok(Math.abs(geometricMean([0.5, 2]) - 1) < 1e-12, 'Math.abs(geometricMean([0.5, 2]) - 1) < 1e-12');
 });
 
 test('maxAbsDiff: largest difference; a NaN or a length mismatch counts as infinitely wrong', () => {
@@ -115,18 +115,27 @@ test('addSpeedups: the headline is convkit:auto at the peer thread count, the be
 });
 
 test('engine selection by full name or family prefix', () => {
-  assert.ok(engineSelected('convkit:im2col', ['convkit']));
-  assert.ok(engineSelected('tfjs-wasm', ['tfjs']));
-  assert.ok(engineSelected('onnxruntime:t2', ['onnxruntime:t2']));
-  assert.ok(!engineSelected('onnxruntime:t2', ['onnxruntime:t1']));
-  assert.ok(!engineSelected('convkit:im2col', ['conv']));
-  assert.ok(engineSelected('anything', undefined));
+  assert.ok(engineSelected('convkit:im2col', ['convkit']), "engineSelected('convkit:im2col', ['convkit'])");
+  assert.ok(engineSelected('tfjs-wasm', ['tfjs']), "engineSelected('tfjs-wasm', ['tfjs'])");
+  assert.ok(
+    engineSelected('onnxruntime:t2', ['onnxruntime:t2']),
+    "engineSelected('onnxruntime:t2', ['onnxruntime:t2'])",
+  );
+  assert.ok(
+    !engineSelected('onnxruntime:t2', ['onnxruntime:t1']),
+    "!engineSelected('onnxruntime:t2', ['onnxruntime:t1'])",
+  );
+  assert.ok(!engineSelected('convkit:im2col', ['conv']), "!engineSelected('convkit:im2col', ['conv'])");
+  assert.ok(engineSelected('anything', undefined), "engineSelected('anything', undefined)");
 });
 
 test('parseBenchOptions: --quick picks the quick shapes and a short budget; flags override', () => {
   const quick = parseBenchOptions(['--quick']);
   assert.deepEqual(quick.shapes, QUICK_SHAPES);
-  assert.ok(quick.budgetMs < parseBenchOptions([]).budgetMs);
+  assert.ok(
+    quick.budgetMs < parseBenchOptions([]).budgetMs,
+    'quick.budgetMs < parseBenchOptions([]).budgetMs',
+  );
   const custom = parseBenchOptions([
     '--quick',
     '--shapes',

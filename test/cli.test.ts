@@ -110,8 +110,11 @@ test('explain shows the four sums of the worked example', () => {
   ]) {
     assert.ok(stdout.includes(sum), `missing "${sum}" in:\n${stdout}`);
   }
-  assert.ok(stdout.includes('out = ceil((in - effective_k + 1) / stride)'));
-  assert.ok(stdout.includes('.xx.'));
+  assert.ok(
+    stdout.includes('out = ceil((in - effective_k + 1) / stride)'),
+    "stdout.includes('out = ceil((in - effective_k + 1) / stride)')",
+  );
+  assert.ok(stdout.includes('.xx.'), "stdout.includes('.xx.')");
   assert.ok(stdout.includes('[4, 9]'), 'im2col patch matrix shape');
   assert.ok(!stdout.includes('\u001b['), 'no colour when not a terminal');
 });
@@ -138,10 +141,13 @@ test("explain of the seed's first question, shapes only, with SAME and strides",
     'same',
   );
   assert.equal(status, 0);
-  assert.ok(stdout.includes('-> output [1, 5, 5, 10]'));
-  assert.ok(stdout.includes('ceil(10 / 2) = 5'));
-  assert.ok(stdout.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0'));
-  assert.ok(stdout.includes('shapes only'));
+  assert.ok(stdout.includes('-> output [1, 5, 5, 10]'), "stdout.includes('-> output [1, 5, 5, 10]')");
+  assert.ok(stdout.includes('ceil(10 / 2) = 5'), "stdout.includes('ceil(10 / 2) = 5')");
+  assert.ok(
+    stdout.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0'),
+    "stdout.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0')",
+  );
+  assert.ok(stdout.includes('shapes only'), "stdout.includes('shapes only')");
 });
 
 test('a channel mismatch is explained in plain words, exit 2, no stack trace', () => {
@@ -255,13 +261,22 @@ test('run: a Fortran-order .npy is refused with a clear message', () => {
 test('walkthrough runs every seed example and prints the seed numbers', () => {
   const { status, stdout, stderr } = convkit('walkthrough');
   assert.equal(status, 0, stderr);
-  assert.ok(stdout.includes('result shape: [1, 5, 5, 10]'));
-  assert.ok(stdout.includes('14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1'));
-  assert.ok(stdout.includes('12 = 1*1 + 0*0 + 1*1 + 2*2 + 4*1 + 1*0 + 1*0 + 0*0 + 2*1'));
-  assert.ok(stdout.includes('x.x.x'));
-  assert.ok(stdout.includes('.xxx.'));
-  assert.ok(stdout.includes('result shape: [10, 3, 3, 7]'));
-  assert.ok(stdout.includes("tf.nn.conv2d(input, filter, strides=[1, 2, 2, 1], padding='SAME')"));
+  assert.ok(stdout.includes('result shape: [1, 5, 5, 10]'), "stdout.includes('result shape: [1, 5, 5, 10]')");
+  assert.ok(
+    stdout.includes('14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1'),
+    "stdout.includes('14 = 4*1 + 3*0 + 1*1 + 2*2 + 1*1 + 0*0 + 1*0 + 2*0 + 4*1')",
+  );
+  assert.ok(
+    stdout.includes('12 = 1*1 + 0*0 + 1*1 + 2*2 + 4*1 + 1*0 + 1*0 + 0*0 + 2*1'),
+    "stdout.includes('12 = 1*1 + 0*0 + 1*1 + 2*2 + 4*1 + 1*0 + 1*0 + 0*0 + 2*1')",
+  );
+  assert.ok(stdout.includes('x.x.x'), "stdout.includes('x.x.x')");
+  assert.ok(stdout.includes('.xxx.'), "stdout.includes('.xxx.')");
+  assert.ok(stdout.includes('result shape: [10, 3, 3, 7]'), "stdout.includes('result shape: [10, 3, 3, 7]')");
+  assert.ok(
+    stdout.includes("tf.nn.conv2d(input, filter, strides=[1, 2, 2, 1], padding='SAME')"),
+    'stdout.includes("tf.nn.conv2d(input, filter, strides=[1, 2, 2, 1], padding=\'SAME\')")',
+  );
   assert.doesNotMatch(stdout, /MISMATCH/);
   assert.equal((stdout.match(/^\s+ok: /gm) ?? []).length, 9);
 });

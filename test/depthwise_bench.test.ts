@@ -42,8 +42,8 @@ test('the depthwise bench runs every engine on one MobileNet layer and writes it
       assert.ok(r, `${name} missing`);
       assert.equal(r.status, 'ok', `${name}: ${r.note}`);
       assert.ok((r.maxAbsDiff ?? Infinity) < 1e-5, `${name} max|diff| ${r.maxAbsDiff}`);
-      assert.ok((r.ms?.count ?? 0) >= 3);
-      assert.ok((r.gflops ?? 0) > 0);
+      assert.ok((r.ms?.count ?? 0) >= 3, '(r.ms?.count ?? 0) >= 3');
+      assert.ok((r.gflops ?? 0) > 0, '(r.gflops ?? 0) > 0');
     }
     const target = results.depthwise?.target.shapes[0];
     assert.equal(target?.shape, 'mnv1-dw-112x32-s1');

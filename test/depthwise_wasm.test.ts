@@ -139,7 +139,7 @@ test('a sum of -0 products is +0, as in a sum that starts from zero', () => {
     const x = tensor(new Float32Array(sizeOfShape(shape)), shape);
     const w = tensor(new Float32Array(sizeOfShape(filterShape)).fill(-1), filterShape);
     const y = depthwiseConv2d(x, w, { strides, padding: 'SAME', algorithm: 'wasm' }).data;
-    assert.ok(y.length > 0);
+    assert.ok(y.length > 0, 'y.length > 0');
     const negativeZeros = y.filter((v) => Object.is(v, -0)).length;
     assert.equal(negativeZeros, 0, `${JSON.stringify(filterShape)} strides ${strides}: -0 outputs`);
   }
@@ -194,7 +194,10 @@ if (!RELAXED_CHILD) {
       assert.ok(layout, 'fits');
       assert.ok(layout.bands > 1, `${inputShape}: ${layout.bands} band(s)`);
       assert.ok(layout.bands * layout.bandRows >= g.outHeight, 'the bands cover every output row');
-      assert.ok(layout.inputBytes + layout.outputBytes <= DWCONV_SCRATCH_BYTES);
+      assert.ok(
+        layout.inputBytes + layout.outputBytes <= DWCONV_SCRATCH_BYTES,
+        'layout.inputBytes + layout.outputBytes <= DWCONV_SCRATCH_BYTES',
+      );
       agreesWithDirect(inputShape, filterShape, { strides, padding: 'SAME' }, 5, `${inputShape} in bands`);
     }
   });

@@ -17,7 +17,10 @@ const seed = convGeometry('conv2d', [1, 5, 5, 5], [3, 3, 5, 7], { padding: 'SAME
 const trivial = convGeometry('conv2d', [1, 2, 2, 1], [1, 1, 1, 1], { padding: 'SAME' });
 
 test('igemm is one of the algorithms', () => {
-  assert.ok((CONV2D_ALGORITHMS as readonly string[]).includes('igemm'));
+  assert.ok(
+    (CONV2D_ALGORITHMS as readonly string[]).includes('igemm'),
+    "(CONV2D_ALGORITHMS as readonly string[]).includes('igemm')",
+  );
 });
 
 test("with WebAssembly SIMD, 'auto' picks igemm beyond a handful of FLOPs and names the kernel", () => {
@@ -68,7 +71,7 @@ test('igemm scratch stays within 8 MB on every suite shape, and within its 4 MB 
   const shapes = JSON.parse(
     readFileSync(new URL('../bench/shapes.json', import.meta.url), 'utf8'),
   ) as SuiteShape[];
-  assert.ok(shapes.length > 0);
+  assert.ok(shapes.length > 0, 'shapes.length > 0');
   for (const s of shapes) {
     const g = convGeometry('conv2d', s.input, s.filter, { strides: s.strides, padding: s.padding });
     const layout = igemmLayout(g);

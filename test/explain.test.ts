@@ -31,7 +31,7 @@ function seedExample() {
 test('worked example: every output is broken down exactly as the seed writes it', () => {
   const e = seedExample();
   assert.deepEqual(e.outputShape, [1, 2, 2, 1]);
-  assert.ok(e.values);
+  assert.ok(e.values, 'e.values');
   assert.equal(e.values.summarised, false);
   assert.deepEqual(e.values.output, [14, 6, 6, 12]);
   assert.deepEqual(
@@ -64,7 +64,10 @@ test('worked example: terms carry the input and filter indexes and values', () =
   assert.deepEqual(second.terms[0].inputIndex, [0, 0, 1, 0]);
   assert.deepEqual(second.terms[8].inputIndex, [0, 2, 3, 0]);
   assert.deepEqual(second.terms[5].filterIndex, [1, 2, 0, 0]);
-  assert.ok(second.terms.every((t) => !t.padding));
+  assert.ok(
+    second.terms.every((t) => !t.padding),
+    'second.terms.every((t) => !t.padding)',
+  );
 });
 
 test("the seed's first question: [1,10,10,10] * [2,10,10,10], strides 2, SAME", () => {
@@ -77,8 +80,14 @@ test("the seed's first question: [1,10,10,10] * [2,10,10,10], strides 2, SAME", 
   assert.equal(cols.substituted, 'ceil(10 / 2) = 5');
   assert.equal(rows.value, 5);
   // total rows = max((5-1)*2 + 2 - 10, 0) = 0; total columns = max((5-1)*2 + 10 - 10, 0) = 8, split 4/4.
-  assert.ok(e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0')));
-  assert.ok(e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 10 - 10, 0) = 8')));
+  assert.ok(
+    e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0')),
+    "e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 2 - 10, 0) = 0'))",
+  );
+  assert.ok(
+    e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 10 - 10, 0) = 8')),
+    "e.padding.notes.some((n) => n.includes('max((5 - 1) * 2 + 10 - 10, 0) = 8'))",
+  );
   assert.deepEqual([e.padding.top, e.padding.bottom, e.padding.left, e.padding.right], [0, 0, 4, 4]);
   assert.equal(e.axes.filter[3].meaning, '10 filters, each 2x10x10: one per output channel');
 });
@@ -130,8 +139,14 @@ test('SAME with even filters: the odd padding row/column goes bottom/right', () 
     [four.padding.top, four.padding.bottom, four.padding.left, four.padding.right],
     [1, 2, 1, 2],
   );
-  assert.ok(four.padding.notes.some((n) => /odd.*extra row goes to the bottom/.test(n)));
-  assert.ok(four.padding.notes.some((n) => /extra column goes to the right/.test(n)));
+  assert.ok(
+    four.padding.notes.some((n) => /odd.*extra row goes to the bottom/.test(n)),
+    'four.padding.notes.some((n) => /odd.*extra row goes to the bottom/.test(n))',
+  );
+  assert.ok(
+    four.padding.notes.some((n) => /extra column goes to the right/.test(n)),
+    'four.padding.notes.some((n) => /extra column goes to the right/.test(n))',
+  );
   // Even filter: centre is tap floor((4-1)/2) = 1, so centres land on every input pixel.
   assert.deepEqual(four.centres.inputGrid, ['xxxxx', 'xxxxx', 'xxxxx', 'xxxxx', 'xxxxx']);
   assert.match(four.centres.note, /even/);
@@ -161,7 +176,10 @@ test('taps on padding are terms marked padding, written 0(pad)*w', () => {
   assert.equal(corner.value, 1 * 5 + 2 * 6 + 3 * 8 + 4 * 9);
   const pads = corner.terms.filter((t) => t.padding);
   assert.equal(pads.length, 5);
-  assert.ok(pads.every((t) => t.inputIndex === null && t.inputValue === 0));
+  assert.ok(
+    pads.every((t) => t.inputIndex === null && t.inputValue === 0),
+    'pads.every((t) => t.inputIndex === null && t.inputValue === 0)',
+  );
 });
 
 test('numbers: short values exact, negatives parenthesised, long float32 values rounded in text only', () => {
@@ -291,7 +309,7 @@ test('im2col shapes follow the seed: [h*w*in, out] filter matrix, patches, produ
   assert.match(e.im2col.steps[0], /\[45, 7\]/);
   // The explanation reports whatever the planner picks for this geometry.
   assert.equal(e.plan.algorithm, planConv2d(e.geometry).algorithm);
-  assert.ok(e.plan.reason.length > 0);
+  assert.ok(e.plan.reason.length > 0, 'e.plan.reason.length > 0');
 });
 
 test('explicit padding and empty axes get their own formulas', () => {

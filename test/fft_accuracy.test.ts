@@ -67,5 +67,8 @@ test('large-kernel shape: fft within 1e-4 of a float64 reference (max |err| / ma
   assert.ok(error <= 1e-4, `fft (${fftBackend().isa}): ${error}`);
   assert.ok(typescriptError <= 1e-4, `fft (typescript): ${typescriptError}`);
   // Not a constant or empty answer: the reference has scale, and the result follows it everywhere.
-  assert.ok(ref.some((v) => Math.abs(v) > 10));
+  assert.ok(
+    ref.some((v) => Math.abs(v) > 10),
+    'ref.some((v) => Math.abs(v) > 10)',
+  );
 });

@@ -172,7 +172,10 @@ test('NaN and Infinity follow TensorFlow (the transform would smear them): same 
         );
       }
     }
-    assert.ok(expected.some((v) => !Number.isFinite(v)) && expected.some((v) => Number.isFinite(v)));
+    assert.ok(
+      expected.some((v) => !Number.isFinite(v)) && expected.some((v) => Number.isFinite(v)),
+      'expected.some((v) => !Number.isFinite(v)) && expected.some((v) => Number.isFinite(v))',
+    );
   }
 });
 
@@ -196,7 +199,10 @@ test('empty batches, empty axes and inputs that are only padding give TF shapes'
     algorithm: 'fft',
   });
   assert.deepEqual([...onlyPadding.shape], [1, 3, 3, 4]);
-  assert.ok(onlyPadding.data.every((v) => v === 0));
+  assert.ok(
+    onlyPadding.data.every((v) => v === 0),
+    'onlyPadding.data.every((v) => v === 0)',
+  );
   const g = convGeometry('conv2d', [1, 0, 5, 2], [3, 3, 2, 4], { padding: 'SAME' });
   assert.equal(typeof fftTiling(g), 'object');
 });

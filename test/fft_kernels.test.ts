@@ -254,7 +254,10 @@ test('FFT lengths are 2^a 3^b 5^c from 8 on, and their radices multiply to the l
     if (!isFftLength(n)) continue;
     const radices = fftRadices(n);
     assert.ok(radices.length >= 2, `${n}: at least two passes, got ${radices}`);
-    assert.ok(radices.every((r) => [2, 3, 4, 5].includes(r)));
+    assert.ok(
+      radices.every((r) => [2, 3, 4, 5].includes(r)),
+      'radices.every((r) => [2, 3, 4, 5].includes(r))',
+    );
     assert.equal(
       radices.reduce((a, r) => a * r, 1),
       n,

@@ -30,7 +30,10 @@ function random(shape: number[], seed: number) {
 }
 
 test("'fft' is one of the algorithms", () => {
-  assert.ok((CONV2D_ALGORITHMS as readonly string[]).includes('fft'));
+  assert.ok(
+    (CONV2D_ALGORITHMS as readonly string[]).includes('fft'),
+    "(CONV2D_ALGORITHMS as readonly string[]).includes('fft')",
+  );
 });
 
 test("with WebAssembly SIMD, 'auto' picks fft for the large-kernel shape, and names the tile size and ISA", (t) => {
@@ -97,7 +100,7 @@ test('filter spectra are computed once per filter and tile size, then reused', (
   const w = random([11, 11, 6, 7], 6);
   const g = convGeometry('conv2d', x.shape, w.shape, { padding: 'SAME' });
   const t = fftTiling(g);
-  assert.ok(typeof t === 'object');
+  assert.ok(typeof t === 'object', "typeof t === 'object'");
   const key = `fft-spectra/${t.tileHeight}x${t.tileWidth}/dilations=1x1/pairs=${t.outPairs}`;
   assert.equal(hasPackedWeights(w.data, key), false);
   const first = conv2d(x, w, { padding: 'SAME', algorithm: 'fft' });
@@ -119,7 +122,7 @@ test('filter spectra are computed once per filter and tile size, then reused', (
   assert.deepEqual(second.data, first.data);
   // A dilated use of the same filter has spectra of its own, kept next to the first ones.
   const dilated = fftTiling(convGeometry('conv2d', x.shape, w.shape, { padding: 'SAME', dilations: 2 }));
-  assert.ok(typeof dilated === 'object');
+  assert.ok(typeof dilated === 'object', "typeof dilated === 'object'");
   const dilatedKey = `fft-spectra/${dilated.tileHeight}x${dilated.tileWidth}/dilations=2x2/pairs=${dilated.outPairs}`;
   assert.equal(hasPackedWeights(w.data, dilatedKey), false);
   conv2d(x, w, { padding: 'SAME', dilations: 2, algorithm: 'fft' });
@@ -129,16 +132,19 @@ test('filter spectra are computed once per filter and tile size, then reused', (
 
 test('the tiling: one 80x80 tile for the large-kernel shape; bounded scratch and spectra on a large image', () => {
   const t = fftTiling(largeKernel);
-  assert.ok(typeof t === 'object');
+  assert.ok(typeof t === 'object', "typeof t === 'object'");
   assert.deepEqual(
     [t.tileHeight, t.tileWidth, t.validHeight, t.validWidth, t.tilesDown, t.tilesAcross],
     [80, 80, 66, 66, 1, 1],
   );
   const big = convGeometry('conv2d', [4, 700, 900, 16], [15, 15, 16, 16], { padding: 'SAME' });
   const tb = fftTiling(big);
-  assert.ok(typeof tb === 'object');
+  assert.ok(typeof tb === 'object', "typeof tb === 'object'");
   assert.ok(tb.tilesDown * tb.tilesAcross > 1, 'a large image is cut into several tiles');
   assert.ok(tb.scratchBytes <= 8 << 20, `scratch ${tb.scratchBytes} bytes`);
   assert.ok(tb.spectraBytes <= FFT_MAX_SPECTRA_BYTES, `spectra ${tb.spectraBytes} bytes`);
-  assert.ok(tb.validHeight * tb.tilesDown >= 700 && tb.validWidth * tb.tilesAcross >= 900);
+  assert.ok(
+    tb.validHeight * tb.tilesDown >= 700 && tb.validWidth * tb.tilesAcross >= 900,
+    'tb.validHeight * tb.tilesDown >= 700 && tb.validWidth * tb.tilesAcross >= 900',
+  );
 });

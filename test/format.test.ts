@@ -47,7 +47,7 @@ test('scalars, empty tensors and non-finite values', () => {
 test('long rows wrap at 75 columns and large tensors are summarised', () => {
   const row = tensor(Array.from({ length: 30 }, (_, i) => i + 0.5)).toString();
   const lines = row.split('\n');
-  assert.ok(lines.length > 1);
+  assert.ok(lines.length > 1, 'lines.length > 1');
   assert.ok(
     lines.every((l) => l.length <= 75),
     row,

@@ -150,7 +150,7 @@ test('the blocked calls alone would spread a non-finite input to the groups shar
   const w = seededUniform(sizeOfShape(NAN_FILTER), 12);
   x[5] = Infinity; // pixel (0, 0), channel 5
   const runIgemm = placeIgemm(engine.heap, g, w);
-  assert.ok(runIgemm.groupsPerPanel > 1);
+  assert.ok(runIgemm.groupsPerPanel > 1, 'runIgemm.groupsPerPanel > 1');
   const { rows } = bandRows(runIgemm, 0);
   loadInputBand(engine.heap, runIgemm, x, 0, 0);
   assert.equal(bandInputFinite(engine.kernels, engine.heap, runIgemm, rows), false);

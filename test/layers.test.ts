@@ -122,7 +122,7 @@ test('Dense: without bias has only a kernel, and the kernel gradient is x^T dz',
   for (let i = 0; i < 4; i++) {
     for (let j = 0; j < 3; j++) {
       const expected = x.data[i] * dy[j] + x.data[4 + i] * dy[3 + j];
-      assert.ok(Math.abs(grad[i * 3 + j] - expected) < 1e-6);
+      assert.ok(Math.abs(grad[i * 3 + j] - expected) < 1e-6, 'Math.abs(grad[i * 3 + j] - expected) < 1e-6');
     }
   }
 });
@@ -202,7 +202,7 @@ test('softmaxCrossEntropy: loss is -log softmax at the label, gradient matches f
 
 test('softmaxCrossEntropy: huge logits stay finite', () => {
   const { loss, dLogits } = softmaxCrossEntropy(new Tensor(Float32Array.from([1000, -1000]), [1, 2]), [1]);
-  assert.ok(Number.isFinite(loss) && loss > 1000);
+  assert.ok(Number.isFinite(loss) && loss > 1000, 'Number.isFinite(loss) && loss > 1000');
   assert.deepEqual([...dLogits.data], [1, -1]);
 });
 
@@ -229,7 +229,7 @@ test('Sequential.computeGradients: whole-model gradients match finite difference
     return total / 4;
   };
   const { loss } = model.computeGradients(x, labels);
-  assert.ok(Math.abs(loss - lossOf()) < 1e-5);
+  assert.ok(Math.abs(loss - lossOf()) < 1e-5, 'Math.abs(loss - lossOf()) < 1e-5');
   let compared = 0;
   for (const { layer, parameter } of model.parameters()) {
     const analytic = parameter.grad.slice();
@@ -269,7 +269,7 @@ test('Sequential: names layers as Keras does, builds shapes and reports them', (
   assert.deepEqual(y.shape, [3, 10]);
   for (let row = 0; row < 3; row++) {
     const sum = y.data.subarray(row * 10, row * 10 + 10).reduce((a, b) => a + b, 0);
-    assert.ok(Math.abs(sum - 1) < 1e-5);
+    assert.ok(Math.abs(sum - 1) < 1e-5, 'Math.abs(sum - 1) < 1e-5');
   }
 });
 
@@ -285,16 +285,25 @@ test('Initialisers: glorotUniform stays within Keras limits, is seeded, biases s
   const [kernel, bias] = make(1);
   // fan_in = 3 * 3 * 3 = 27, fan_out = 3 * 3 * 6 = 54
   const limit = Math.sqrt(6 / (27 + 54));
-  assert.ok(kernel.every((v) => Math.abs(v) <= limit));
+  assert.ok(
+    kernel.every((v) => Math.abs(v) <= limit),
+    'kernel.every((v) => Math.abs(v) <= limit)',
+  );
   assert.ok(Math.max(...kernel.map(Math.abs)) > 0.9 * limit, 'values fill the range');
-  assert.ok(bias.every((v) => v === 0));
+  assert.ok(
+    bias.every((v) => v === 0),
+    'bias.every((v) => v === 0)',
+  );
   assert.deepEqual(make(1)[0], kernel);
   assert.notDeepEqual(make(2)[0], kernel);
   const zeroKernel = new Sequential({
     inputShape: [4],
     layers: [new Dense({ units: 2, kernelInitializer: 'zeros' })],
   }).parameters()[0].parameter.value;
-  assert.ok(zeroKernel.every((v) => v === 0));
+  assert.ok(
+    zeroKernel.every((v) => v === 0),
+    'zeroKernel.every((v) => v === 0)',
+  );
 });
 
 test('Layer errors name the layer, the argument, the value and what was expected', () => {

@@ -65,7 +65,10 @@ test('grouped convolution: each group of input channels meets its own filters', 
   const part = conv2d(xs, ws, { padding: 'SAME' });
   for (let p = 0; p < 16; p++)
     for (let c = 0; c < 2; c++)
-      assert.ok(Math.abs(grouped.data[p * 4 + 2 + c] - part.data[p * 2 + c]) < 1e-5);
+      assert.ok(
+        Math.abs(grouped.data[p * 4 + 2 + c] - part.data[p * 2 + c]) < 1e-5,
+        'Math.abs(grouped.data[p * 4 + 2 + c] - part.data[p * 2 + c]) < 1e-5',
+      );
 });
 
 test('zero-size batches and padding-only inputs give TensorFlow shapes', () => {
@@ -93,7 +96,10 @@ test('zero-size batches and padding-only inputs give TensorFlow shapes', () => {
       algorithm,
     });
     assert.deepEqual(padded.shape, [1, 3, 3, 4]);
-    assert.ok(padded.data.every((v) => v === 0));
+    assert.ok(
+      padded.data.every((v) => v === 0),
+      'padded.data.every((v) => v === 0)',
+    );
   }
 });
 

@@ -64,7 +64,7 @@ test('1x1 filter over 5 channels: each output pixel is the dot product over chan
   for (let p = 0; p < 9; p++) {
     let dot = 0;
     for (let c = 0; c < 5; c++) dot += input.data[p * 5 + c] * filter.data[c];
-    assert.ok(Math.abs(op.data[p] - dot) < 1e-5);
+    assert.ok(Math.abs(op.data[p] - dot) < 1e-5, 'Math.abs(op.data[p] - dot) < 1e-5');
   }
 });
 
@@ -75,7 +75,7 @@ test('3x3x5 filter on a 3x3x5 image, VALID: one value, a 45-element dot product'
   assert.deepEqual(op.shape, [1, 1, 1, 1]);
   let dot = 0;
   for (let i = 0; i < 45; i++) dot += input.data[i] * filter.data[i];
-  assert.ok(Math.abs(op.data[0] - dot) < 1e-5);
+  assert.ok(Math.abs(op.data[0] - dot) < 1e-5, 'Math.abs(op.data[0] - dot) < 1e-5');
   // The seed's Fourier-view answer: a filter as large as the image is a pointwise product summed up.
   assertAllClose(op, [reduceSum(multiply(input.reshape([3, 3, 5]), filter.reshape([3, 3, 5]))).data[0]]);
 });
@@ -90,14 +90,17 @@ test('5x5x5 image, 3x3x5 filter: VALID gives 3x3, SAME gives 5x5 with corners fr
   // VALID output (i, j) is SAME output (i + 1, j + 1): the filter centred on the 9 inner pixels.
   for (let i = 0; i < 3; i++)
     for (let j = 0; j < 3; j++)
-      assert.ok(Math.abs(at(valid, 0, i, j, 0) - at(same, 0, i + 1, j + 1, 0)) < 1e-5);
+      assert.ok(
+        Math.abs(at(valid, 0, i, j, 0) - at(same, 0, i + 1, j + 1, 0)) < 1e-5,
+        'Math.abs(at(valid, 0, i, j, 0) - at(same, 0, i + 1, j + 1, 0)) < 1e-5',
+      );
   // The top-left corner only sees filter taps (1..2, 1..2): four 5-element dot products.
   let corner = 0;
   for (let ky = 1; ky < 3; ky++)
     for (let kx = 1; kx < 3; kx++)
       for (let c = 0; c < 5; c++)
         corner += at(input, 0, ky - 1, kx - 1, c) * filter.data[(ky * 3 + kx) * 5 + c];
-  assert.ok(Math.abs(at(same, 0, 0, 0, 0) - corner) < 1e-5);
+  assert.ok(Math.abs(at(same, 0, 0, 0, 0) - corner) < 1e-5, 'Math.abs(at(same, 0, 0, 0, 0) - corner) < 1e-5');
 });
 
 test('7 filters give 7 channels, each from its own filter; stride 2 keeps every other centre', () => {
@@ -109,7 +112,11 @@ test('7 filters give 7 channels, each from its own filter; stride 2 keeps every 
     const single = tensor(filter.toArray()).reshape([45, 7]).toArray() as number[][];
     const column = tensor(single.map((row) => [row[f]])).reshape([3, 3, 5, 1]);
     const one = nn.conv2d(input, column, [1, 1, 1, 1], 'SAME');
-    for (let p = 0; p < 25; p++) assert.ok(Math.abs(one.data[p] - same.data[p * 7 + f]) < 1e-5);
+    for (let p = 0; p < 25; p++)
+      assert.ok(
+        Math.abs(one.data[p] - same.data[p * 7 + f]) < 1e-5,
+        'Math.abs(one.data[p] - same.data[p * 7 + f]) < 1e-5',
+      );
   }
   const strided = nn.conv2d(input, filter, [1, 2, 2, 1], 'SAME');
   assert.deepEqual(strided.shape, [1, 3, 3, 7]);
@@ -117,7 +124,10 @@ test('7 filters give 7 channels, each from its own filter; stride 2 keeps every 
   for (let i = 0; i < 3; i++)
     for (let j = 0; j < 3; j++)
       for (let c = 0; c < 7; c++)
-        assert.ok(Math.abs(at(strided, 0, i, j, c) - at(same, 0, 2 * i, 2 * j, c)) < 1e-5);
+        assert.ok(
+          Math.abs(at(strided, 0, i, j, c) - at(same, 0, 2 * i, 2 * j, c)) < 1e-5,
+          'Math.abs(at(strided, 0, i, j, c) - at(same, 0, 2 * i, 2 * j, c)) < 1e-5',
+        );
 });
 
 test('a batch of 10 images is 10 independent convolutions', () => {

@@ -104,7 +104,7 @@ test('bad tensor input is refused with the argument and value named', () => {
 
 test('NaN and Infinity values are kept', () => {
   const t = tensor([NaN, Infinity, -Infinity]);
-  assert.ok(Number.isNaN(t.data[0]));
+  assert.ok(Number.isNaN(t.data[0]), 'Number.isNaN(t.data[0])');
   assert.equal(t.data[1], Infinity);
   assert.equal(t.toString(), '[ nan  inf -inf]');
 });

@@ -539,5 +539,8 @@ test('every literal case keeps its TF input convention (1..N) and its expected l
     assert.equal(filterValuesOf(c).length, sizeOfShape(c.filterShape), c.name);
     assert.equal(c.expected.length, sizeOfShape(c.expectedShape), c.name);
   }
-  assert.ok(LITERAL_CASES.length + ORACLE_CASES.length >= 40);
+  assert.ok(
+    LITERAL_CASES.length + ORACLE_CASES.length >= 40,
+    'LITERAL_CASES.length + ORACLE_CASES.length >= 40',
+  );
 });

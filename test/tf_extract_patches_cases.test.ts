@@ -210,6 +210,9 @@ for (const c of CASES) {
 }
 
 test('the case table holds at least 8 TF cases, most of them literal', () => {
-  assert.ok(CASES.length >= 8);
-  assert.ok(CASES.filter((c) => c.expectedFrom === 'literal').length >= 7);
+  assert.ok(CASES.length >= 8, 'CASES.length >= 8');
+  assert.ok(
+    CASES.filter((c) => c.expectedFrom === 'literal').length >= 7,
+    "CASES.filter((c) => c.expectedFrom === 'literal').length >= 7",
+  );
 });

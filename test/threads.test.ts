@@ -158,7 +158,7 @@ test('the planner: one thread for the seed problems, more for large ones, the op
   assert.equal(planThreads(seed1, 'igemm'), 1);
   assert.equal(planThreads(seed2, 'igemm'), 1);
   const expected = Math.min(defaultThreads(), Math.floor(large.flops / MIN_FLOPS_PER_THREAD));
-  assert.ok(expected >= 1);
+  assert.ok(expected >= 1, 'expected >= 1');
   assert.equal(planThreads(large, 'igemm'), expected);
   assert.equal(planThreads(seed1, 'igemm', 3), 3);
   assert.equal(planThreads(large, 'igemm', 1), 1);
@@ -184,14 +184,17 @@ for (const fault of ['exit', 'hang'] as const) {
     try {
       const { run, expected } = await faultSetup();
       const engine = parallelEngine();
-      assert.ok(engine);
+      assert.ok(engine, 'engine');
       engine.pool.injectFault(1, fault);
       for (let i = 0; i < 50 && engine.pool.faultPending(); i++)
         assertSameBits(run().data, expected, `try ${i}`);
       assert.equal(engine.pool.faultPending(), false, 'the worker never claimed a call');
       assert.ok(engine.pool.broken, 'the pool is marked broken');
       const replacement = parallelEngine();
-      assert.ok(replacement && replacement !== engine && !replacement.pool.broken);
+      assert.ok(
+        replacement && replacement !== engine && !replacement.pool.broken,
+        'replacement && replacement !== engine && !replacement.pool.broken',
+      );
       assertSameBits(run().data, expected, 'the call after');
     } finally {
       setStallTimeout(undefined);
@@ -202,7 +205,7 @@ for (const fault of ['exit', 'hang'] as const) {
 test('a kernel call that throws in a worker: conv2d throws that error; the pool keeps working', async () => {
   const { run, expected } = await faultSetup();
   const engine = parallelEngine();
-  assert.ok(engine);
+  assert.ok(engine, 'engine');
   engine.pool.injectFault(0, 'throw');
   let thrown = 0;
   for (let i = 0; i < 50 && engine.pool.faultPending(); i++) {
@@ -226,7 +229,7 @@ test('conv2dAsync: a worker that exits mid-call still gives the right values', a
   const expected = conv2d(x, w, { ...options, threads: 1 }).data;
   assertSameBits((await conv2dAsync(x, w, options)).data, expected, 'warm-up');
   const engine = parallelEngine();
-  assert.ok(engine);
+  assert.ok(engine, 'engine');
   engine.pool.injectFault(1, 'exit');
   for (let i = 0; i < 50 && engine.pool.faultPending(); i++) {
     assertSameBits((await conv2dAsync(x, w, options)).data, expected, `try ${i}`);

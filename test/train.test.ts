@@ -83,7 +83,7 @@ test("Adam matches Keras' update rule computed in float64", () => {
   });
   for (let i = 0; i < 5; i++) assert.ok(Math.abs(p.value[i] - w[i]) < 1e-6, `${p.value[i]} vs ${w[i]}`);
   // The first step moves every weight with a non-zero gradient by about lr, against the gradient's sign.
-  assert.ok(Math.abs(p.value[0] - START[0]) > 0.01);
+  assert.ok(Math.abs(p.value[0] - START[0]) > 0.01, 'Math.abs(p.value[0] - START[0]) > 0.01');
 });
 
 test('Optimizers reject bad settings', () => {
@@ -108,7 +108,10 @@ test('MNIST: the package holds 10,000 28x28 digits; the split is held out and fi
   }
   assert.equal(all.count, total);
   assert.equal(all.count, 10000);
-  assert.ok(all.images.every((v) => v >= 0 && v <= 1));
+  assert.ok(
+    all.images.every((v) => v >= 0 && v <= 1),
+    'all.images.every((v) => v >= 0 && v <= 1)',
+  );
 
   const { train, test: held } = splitMnist(8000, 2000);
   assert.equal(train.count, 8000);
@@ -183,7 +186,7 @@ test('fit: the loss falls, the run is repeatable, and the time limit stops it', 
     result.epochs[2].loss < result.epochs[0].loss * 0.8,
     `losses ${result.epochs.map((e) => e.loss)}`,
   );
-  assert.ok(evaluate(model, held).accuracy > 0.3);
+  assert.ok(evaluate(model, held).accuracy > 0.3, 'evaluate(model, held).accuracy > 0.3');
   const again = await run(3);
   assert.deepEqual(again.model.parameters()[0].parameter.value, model.parameters()[0].parameter.value);
   const limited = await run(3, 1e-6);
@@ -246,7 +249,7 @@ test('train-mnist: prints counts, time and the final accuracy line; writes the P
     // 8 filters of 5x5 at 12 px a weight, in a 4 x 2 grid with 2-pixel gaps.
     assert.equal(picture.width, 2 + 4 * (60 + 2));
     assert.equal(picture.height, 2 + 2 * (60 + 2));
-    assert.ok(existsSync(join(saveDir, 'model.json')));
+    assert.ok(existsSync(join(saveDir, 'model.json')), "existsSync(join(saveDir, 'model.json'))");
     const reloaded = loadTfjsLayersModel(saveDir);
     assert.deepEqual(
       reloaded.layers.map((l) => l.className),
@@ -267,7 +270,10 @@ test('train-mnist: bad flags are refused by name', async () => {
     command.parseAsync(['--epochs', '0'], { from: 'user' }),
     /--epochs.*expected an integer >= 1, got 0/,
   );
-  assert.ok(errors.some((e) => e.includes('Allowed choices are adam, sgd')));
+  assert.ok(
+    errors.some((e) => e.includes('Allowed choices are adam, sgd')),
+    "errors.some((e) => e.includes('Allowed choices are adam, sgd'))",
+  );
 });
 
 test('Dense on its own learns a linearly separable toy problem', async () => {

@@ -142,7 +142,10 @@ test('scratch stays within 8 MB on every 3x3 stride-1 suite shape and tile size,
       for (const tile of TILES) {
         const layout = winogradLayout(g, tile);
         assert.ok(layout.scratchBytes <= 8 << 20, `${s.name} F${tile}: ${layout.scratchBytes} bytes`);
-        assert.ok(layout.rowsPerBlock * Math.ceil(layout.tileRows / layout.rowsPerBlock) >= layout.tileRows);
+        assert.ok(
+          layout.rowsPerBlock * Math.ceil(layout.tileRows / layout.rowsPerBlock) >= layout.tileRows,
+          'layout.rowsPerBlock * Math.ceil(layout.tileRows / layout.rowsPerBlock) >= layout.tileRows',
+        );
       }
     }
   }

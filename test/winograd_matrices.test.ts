@@ -42,7 +42,7 @@ test('winogradMatrices finds every table by tile and filter size, and only those
     for (const tile of winogradTilesFor(r)) {
       const t = winogradMatrices(tile, r);
       assert.deepEqual([t.m, t.r], [tile, r]);
-      assert.ok(ALL_WINOGRAD_MATRICES.includes(t));
+      assert.ok(ALL_WINOGRAD_MATRICES.includes(t), 'ALL_WINOGRAD_MATRICES.includes(t)');
     }
   }
   const tables = [2, 3, 4, 5].reduce((n, r) => n + winogradTilesFor(r).length, 0);
@@ -57,11 +57,20 @@ for (const { m, r, alpha, BT, G, AT, points } of ALL_WINOGRAD_MATRICES) {
     assert.equal(alpha, m + r - 1);
     assert.equal(points.length, alpha - 1);
     assert.equal(BT.length, alpha);
-    assert.ok(BT.every((r) => r.length === alpha));
+    assert.ok(
+      BT.every((r) => r.length === alpha),
+      'BT.every((r) => r.length === alpha)',
+    );
     assert.equal(G.length, alpha);
-    assert.ok(G.every((row) => row.length === r));
+    assert.ok(
+      G.every((row) => row.length === r),
+      'G.every((row) => row.length === r)',
+    );
     assert.equal(AT.length, m);
-    assert.ok(AT.every((r) => r.length === alpha));
+    assert.ok(
+      AT.every((r) => r.length === alpha),
+      'AT.every((r) => r.length === alpha)',
+    );
   });
 
   test(`F(${m},${r}) computes the 1-D correlation (float64)`, () => {

@@ -24,7 +24,10 @@ const shapes = JSON.parse(
 ) as SuiteShape[];
 
 test('winograd is one of the algorithms', () => {
-  assert.ok((CONV2D_ALGORITHMS as readonly string[]).includes('winograd'));
+  assert.ok(
+    (CONV2D_ALGORITHMS as readonly string[]).includes('winograd'),
+    "(CONV2D_ALGORITHMS as readonly string[]).includes('winograd')",
+  );
 });
 
 test("'auto' picks winograd for the 3x3 stride-1 suite shapes and the 7x7 stride-2 stem, and names the kernel", () => {
@@ -138,7 +141,11 @@ test('a request for winograd where it cannot run falls back, and says why', () =
   const w = randomNormal([6, 6, 8, 8], { seed: 2 });
   const y = conv2d(x, w, { padding: 'SAME', algorithm: 'winograd' });
   const reference = conv2d(x, w, { padding: 'SAME', algorithm: 'direct' });
-  for (let i = 0; i < y.size; i++) assert.ok(Math.abs(y.data[i] - reference.data[i]) < 1e-4);
+  for (let i = 0; i < y.size; i++)
+    assert.ok(
+      Math.abs(y.data[i] - reference.data[i]) < 1e-4,
+      'Math.abs(y.data[i] - reference.data[i]) < 1e-4',
+    );
 });
 
 test('without WebAssembly SIMD, a request for winograd is served by im2col and auto never picks it', () => {

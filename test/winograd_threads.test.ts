@@ -28,7 +28,7 @@ after(() => {
 const TILES: readonly WinogradTile[] = [2, 4, 5, 6];
 
 test('winograd is a threaded algorithm and large problems get more than one thread where there are several', () => {
-  assert.ok(THREADED_ALGORITHMS.includes('winograd'));
+  assert.ok(THREADED_ALGORITHMS.includes('winograd'), "THREADED_ALGORITHMS.includes('winograd')");
   const large = convGeometry('conv2d', [1, 56, 56, 64], [3, 3, 64, 64], { padding: 'SAME' });
   assert.equal(planThreads(large, 'winograd', 3), 3);
   const tiny = convGeometry('conv2d', [1, 8, 8, 8], [3, 3, 8, 8], { padding: 'SAME' });
@@ -151,7 +151,7 @@ test('a worker that exits mid-call: winograd on threads still returns the right 
     conv2d(x, w, { ...options, threads: 3 });
     await sleep(200);
     const engine = parallelEngine();
-    assert.ok(engine);
+    assert.ok(engine, 'engine');
     engine.pool.injectFault(1, 'exit');
     for (let i = 0; i < 50 && engine.pool.faultPending(); i++)
       assertSameBits(conv2d(x, w, { ...options, threads: 3 }).data, expected, `try ${i}`);
