@@ -168,22 +168,15 @@ function transformCosts(m: WinogradTile, r: number): { input: number; output: nu
 const LARGER_TILE_MARGIN = 0.03;
 
 /**
- * The GEMMs' multiply-adds as the microkernel runs them: each block's tiles rounded up to its 4-row
- * tiles, each group's outputs to its 8 columns.
+ * The GEMMs' multiply-adds as the microkernel runs them: one row per tile (the microkernel computes a
+ * block's last 1 to 3 rows without rounding them up to 4), each group's outputs rounded up to its 8
+ * columns.
  */
 export function winogradGemmMacs(g: ConvGeometry, m: WinogradTile): number {
-  const layout = winogradLayout(g, m);
-  let rows = 0;
-  for (let ty = 0; ty < layout.tileRows; ty += layout.rowsPerBlock) {
-    const tileRows = Math.min(layout.rowsPerBlock, layout.tileRows - ty);
-    for (let tx = 0; tx < layout.tileCols; tx += layout.colsPerBlock) {
-      rows += round4(tileRows * Math.min(layout.colsPerBlock, layout.tileCols - tx));
-    }
-  }
+  const alpha = winogradMatrices(m, g.filterHeight).alpha;
+  const tiles = g.batch * Math.ceil(g.outHeight / m) * Math.ceil(g.outWidth / m);
   const opg = g.outChannels / g.groups;
-  return (
-    g.batch * rows * layout.alpha * layout.alpha * g.filterInChannels * Math.ceil(opg / 8) * 8 * g.groups
-  );
+  return tiles * alpha * alpha * g.filterInChannels * Math.ceil(opg / 8) * 8 * g.groups;
 }
 
 /**

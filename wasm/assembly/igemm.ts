@@ -51,7 +51,6 @@ function storePartial(ptr: usize, lo: v128, hi: v128, cols: i32): void {
 
 /** One 4 x 8 tile: p is the tile's block of the indirection table, w its panel, c its origin. */
 function tile4x8(
-  rows: i32,
   cols: i32,
   ks: i32,
   kc: i32,
@@ -99,27 +98,103 @@ function tile4x8(
       w += 32;
     } while (--k);
   } while (p < pEnd);
+  store8(c, c0l, c0h, cols);
+  store8(c + ldc, c1l, c1h, cols);
+  store8(c + 2 * ldc, c2l, c2h, cols);
+  store8(c + 3 * ldc, c3l, c3h, cols);
+}
+
+/** Stores one row of a tile: 8 columns, or the first `cols`. */
+function store8(ptr: usize, lo: v128, hi: v128, cols: i32): void {
   if (cols == 8) {
-    v128.store(c, c0l);
-    v128.store(c, c0h, 16);
-    if (rows > 1) {
-      v128.store(c + ldc, c1l);
-      v128.store(c + ldc, c1h, 16);
-    }
-    if (rows > 2) {
-      v128.store(c + 2 * ldc, c2l);
-      v128.store(c + 2 * ldc, c2h, 16);
-    }
-    if (rows > 3) {
-      v128.store(c + 3 * ldc, c3l);
-      v128.store(c + 3 * ldc, c3h, 16);
-    }
+    v128.store(ptr, lo);
+    v128.store(ptr, hi, 16);
   } else {
-    storePartial(c, c0l, c0h, cols);
-    if (rows > 1) storePartial(c + ldc, c1l, c1h, cols);
-    if (rows > 2) storePartial(c + 2 * ldc, c2l, c2h, cols);
-    if (rows > 3) storePartial(c + 3 * ldc, c3l, c3h, cols);
+    storePartial(ptr, lo, hi, cols);
   }
+}
+
+/**
+ * The last 1 to 3 rows of A, when m is not a multiple of 4, as a 2 x 8 tile and/or a 1 x 8 tile: the
+ * same steps as tile4x8 row by row (so each row gets the same bits), without computing rows past m.
+ * A 4 x 8 tile there would waste up to 3/4 of its work: Winograd's GEMMs have as few as 9 rows.
+ * pRow is the first row's entry in its 4-row block of the indirection table (blocks stay 16 bytes a
+ * segment).
+ */
+function tailRows(
+  rows: i32,
+  cols: i32,
+  ks: i32,
+  kc: i32,
+  p: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: usize,
+): void {
+  if (rows >= 2) {
+    tile2x8(cols, ks, kc, p, aOffset, w, c, ldc);
+    p += 8;
+    c += 2 * ldc;
+  }
+  if (rows & 1) tile1x8(cols, ks, kc, p, aOffset, w, c);
+}
+
+function tile2x8(
+  cols: i32,
+  ks: i32,
+  kc: i32,
+  p: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  let c1l = c0l;
+  let c1h = c0l;
+  const pEnd = p + ((<usize>ks) << 4);
+  do {
+    let a0 = <usize>load<u32>(p) + aOffset;
+    let a1 = <usize>load<u32>(p, 4) + aOffset;
+    p += 16;
+    let k = kc;
+    do {
+      const wl = v128.load(w);
+      const wh = v128.load(w, 16);
+      let x = v128.load32_splat(a0);
+      c0l = madd(x, wl, c0l);
+      c0h = madd(x, wh, c0h);
+      x = v128.load32_splat(a1);
+      c1l = madd(x, wl, c1l);
+      c1h = madd(x, wh, c1h);
+      a0 += 4;
+      a1 += 4;
+      w += 32;
+    } while (--k);
+  } while (p < pEnd);
+  store8(c, c0l, c0h, cols);
+  store8(c + ldc, c1l, c1h, cols);
+}
+
+function tile1x8(cols: i32, ks: i32, kc: i32, p: usize, aOffset: usize, w: usize, c: usize): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  const pEnd = p + ((<usize>ks) << 4);
+  do {
+    let a0 = <usize>load<u32>(p) + aOffset;
+    p += 16;
+    let k = kc;
+    do {
+      const x = v128.load32_splat(a0);
+      c0l = madd(x, v128.load(w), c0l);
+      c0h = madd(x, v128.load(w, 16), c0h);
+      a0 += 4;
+      w += 32;
+    } while (--k);
+  } while (p < pEnd);
+  store8(c, c0l, c0h, cols);
 }
 
 /**
@@ -204,8 +279,9 @@ export function f32_igemm_4x8(
         const cols = min(8, n - (q << 3));
         const wq = w + <usize>q * panelBytes;
         const cq = crow + ((<usize>q) << 5);
-        if (cols > 4) tile4x8(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
-        else tile4x4(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
+        if (cols <= 4) tile4x4(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
+        else if (rows == 4) tile4x8(cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
+        else tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
       }
     }
   }

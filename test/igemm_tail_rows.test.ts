@@ -1,0 +1,96 @@
+/**
+ * f32_igemm_4x8 on row counts that are not a multiple of 4: the last 1 to 3 rows go to 2x8 and 1x8
+ * tiles instead of a 4x8 tile computing rows past m. Checked on every kernel module this engine runs:
+ * each row gets the same bits as in a full 4-row tile (so results stay identical whatever the split
+ * of rows over threads or blocks), the values match a float64 GEMM, and nothing is written past row m.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setWasmVariant, wasmEngine } from '../src/kernels/wasm/engine.js';
+import { WASM_VARIANTS, wasmVariantSupported } from '../src/kernels/wasm/features.js';
+import { packFilterPanels } from '../src/kernels/wasm/pack.js';
+import { align64 } from '../src/kernels/wasm/heap.js';
+import { seededUniform } from './helpers/layout.js';
+import { assertSameBits } from './helpers/threads.js';
+
+after(() => setWasmVariant('auto'));
+
+const FULL_ROWS = 12;
+
+/**
+ * C = A x W through the kernel, A being `m` rows of ks segments of kc floats (row r's segment s at
+ * a[(r * ks + s) * kc]); returns FULL_ROWS rows of C, the rows past m as the kernel left them (NaN).
+ */
+function runKernel(
+  m: number,
+  n: number,
+  ks: number,
+  kc: number,
+  a: Float32Array,
+  w: Float32Array,
+): Float32Array {
+  const engine = wasmEngine();
+  assert.ok(engine, 'WebAssembly SIMD engine');
+  const { heap } = engine;
+  const weights = heap.placeWeights(packFilterPanels(w, ks * kc, n, 1));
+  const tableAt = heap.scratchBase;
+  const aAt = align64(tableAt + FULL_ROWS * ks * 4);
+  const cAt = align64(aAt + a.byteLength);
+  heap.ensure(cAt + FULL_ROWS * n * 4);
+  const table = new Uint32Array(heap.memory.buffer, tableAt, FULL_ROWS * ks);
+  for (let t = 0; t < FULL_ROWS / 4; t++) {
+    for (let s = 0; s < ks; s++) {
+      for (let i = 0; i < 4; i++) {
+        const row = Math.min(4 * t + i, m - 1); // rows past m repeat a valid entry
+        table[(t * ks + s) * 4 + i] = (row * ks + s) * kc * 4;
+      }
+    }
+  }
+  heap.f32.set(a, aAt >> 2);
+  heap.f32.fill(NaN, cAt >> 2, (cAt >> 2) + FULL_ROWS * n);
+  engine.kernels.f32_igemm_4x8(m, n, ks, kc, tableAt, aAt, weights, cAt, n);
+  return heap.f32.slice(cAt >> 2, (cAt >> 2) + FULL_ROWS * n);
+}
+
+function float64Gemm(m: number, n: number, k: number, a: Float32Array, w: Float32Array): Float64Array {
+  const c = new Float64Array(m * n);
+  for (let r = 0; r < m; r++)
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < k; i++) sum += a[r * k + i] * w[i * n + j];
+      c[r * n + j] = sum;
+    }
+  return c;
+}
+
+const variants = WASM_VARIANTS.filter((v) => wasmVariantSupported(v));
+
+for (const variant of variants) {
+  test(`${variant}: rows of a partial 4-row tile get the bits of a full tile, and nothing past m is written`, () => {
+    assert.equal(setWasmVariant(variant), variant);
+    // n = 8: whole panels; 13: a partial 8-wide panel; 3: the 4x4 tile. ks = 2: two segments a row.
+    for (const [n, ks, kc] of [
+      [8, 1, 37],
+      [13, 2, 18],
+      [3, 1, 21],
+    ]) {
+      const k = ks * kc;
+      const a = seededUniform(FULL_ROWS * k, n);
+      const w = seededUniform(k * n, n + 1);
+      const full = runKernel(FULL_ROWS, n, ks, kc, a, w);
+      const exact = float64Gemm(FULL_ROWS, n, k, a, w);
+      for (let i = 0; i < full.length; i++) {
+        assert.ok(Math.abs(full[i] - exact[i]) < 1e-5 * k, `n ${n}: C[${i}] ${full[i]}, float64 ${exact[i]}`);
+      }
+      for (let m = 1; m < FULL_ROWS; m++) {
+        const part = runKernel(m, n, ks, kc, a, w);
+        const label = `n ${n}, ks ${ks}, m ${m}`;
+        assertSameBits(part.subarray(0, m * n), full.subarray(0, m * n), label);
+        assert.ok(
+          part.subarray(m * n).every((v) => Number.isNaN(v)),
+          `${label}: the kernel wrote rows past m`,
+        );
+      }
+    }
+  });
+}
