@@ -1,6 +1,6 @@
 /**
- * f32_igemm_4x8 on row counts that are not a multiple of 4: the last 1 to 3 rows go to 2x8 and 1x8
- * tiles instead of a 4x8 tile computing rows past m. Checked on every kernel module this engine runs:
+ * f32_igemm_4x8 on row counts that are not a multiple of 4: the last 1 to 3 rows go to 2x8, 1x8 and
+ * 1x16 tiles instead of a 4x8 tile computing rows past m. Checked on every kernel module this engine runs:
  * each row gets the same bits as in a full 4-row tile (so results stay identical whatever the split
  * of rows over threads or blocks), the values match a float64 GEMM, and nothing is written past row m.
  */
@@ -68,10 +68,13 @@ const variants = WASM_VARIANTS.filter((v) => wasmVariantSupported(v));
 for (const variant of variants) {
   test(`${variant}: rows of a partial 4-row tile get the bits of a full tile, and nothing past m is written`, () => {
     assert.equal(setWasmVariant(variant), variant);
-    // n = 8: whole panels; 13: a partial 8-wide panel; 3: the 4x4 tile. ks = 2: two segments a row.
+    // n = 8: one panel; 13: a lone row's 1x16 tile over a full and a partial panel; 24: a 1x16 tile
+    // and a 1x8 tile; 20: a 1x16 tile and the 4x4 tile; 3: the 4x4 tile alone. ks = 2: two segments.
     for (const [n, ks, kc] of [
       [8, 1, 37],
       [13, 2, 18],
+      [24, 1, 19],
+      [20, 2, 9],
       [3, 1, 21],
     ]) {
       const k = ks * kc;
