@@ -96,9 +96,9 @@ export function spaceToDepthRows(g: ConvGeometry, inner: ConvGeometry, input: Fl
             const d = phaseDst + j * cp;
             for (let k = 0; k < 2 * c; k++) heap[d + k] = input[src + k];
           }
+          // The columns left and right of the pairs: one input column each, or none (padding).
           for (let j = 0; j < wp; j++) {
-            if (j === jPair) j = jPairEnd; // the pairs are done
-            if (j >= wp) break;
+            if (j >= jPair && j < jPairEnd) continue;
             for (let bb = 0; bb < 2; bb++) {
               const x = 2 * j + bb - g.padLeft;
               if (x < 0 || x >= w) continue;

@@ -119,12 +119,12 @@ function store8(ptr: usize, lo: v128, hi: v128, cols: i32): void {
 }
 
 /**
- * The last 1 to 3 rows of A, when m is not a multiple of 4, as a 2 x 8 tile and/or a 1 x 8 tile: the
- * same steps as tile4x8 row by row (so each row gets the same bits), without computing rows past m.
- * A 4 x 8 tile there would waste up to 3/4 of its work: Winograd's GEMMs have as few as 9 rows.
- * p is the first row's entry in its 4-row block of the indirection table (blocks stay 16 bytes a
- * segment). With `w2` (the next panel, wider than 4 columns; 0 for none) a lone last row takes both
- * panels in one 1 x 16 tile: a 1 x 8 tile spends as much on its loop as on its arithmetic.
+ * The last 1 to 3 rows of A, when m is not a multiple of 4: a 2 x 8 tile for two of them, and a lone
+ * row as a 1 x 16 tile over this panel and the next (`w2`, wider than 4 columns; 0 for none: then a
+ * 1 x 8 tile, whose loop costs as much as its arithmetic). The same steps as tile4x8 row by row, so
+ * each row gets the same bits, and no rows past m: a 4 x 8 tile there would waste up to 3/4 of its
+ * work, and Winograd's GEMMs have as few as 9 rows. p is the first row's entry in its 4-row block of
+ * the indirection table (blocks stay 16 bytes a segment).
  */
 function tailRows(
   rows: i32,
@@ -208,6 +208,41 @@ function tile1x8(cols: i32, ks: i32, kc: i32, p: usize, aOffset: usize, w: usize
   store8(c, c0l, c0h, cols);
 }
 
+/** One row over two panels: w (8 full columns) and w2 (its first cols2 columns stored). */
+function tile1x16(
+  cols2: i32,
+  ks: i32,
+  kc: i32,
+  p: usize,
+  aOffset: usize,
+  w: usize,
+  w2: usize,
+  c: usize,
+): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  let c1l = c0l;
+  let c1h = c0l;
+  const pEnd = p + ((<usize>ks) << 4);
+  do {
+    let a0 = <usize>load<u32>(p) + aOffset;
+    p += 16;
+    let k = kc;
+    do {
+      const x = v128.load32_splat(a0);
+      c0l = madd(x, v128.load(w), c0l);
+      c0h = madd(x, v128.load(w, 16), c0h);
+      c1l = madd(x, v128.load(w2), c1l);
+      c1h = madd(x, v128.load(w2, 16), c1h);
+      a0 += 4;
+      w += 32;
+      w2 += 32;
+    } while (--k);
+  } while (p < pEnd);
+  store8(c, c0l, c0h, 8);
+  store8(c + 32, c1l, c1h, cols2);
+}
+
 /**
  * A 4 x 4 tile: the first 4 columns of a panel, for a last panel with 1 to 4 columns (e.g. 10 output
  * channels = one panel of 8 and one of 2). The same steps as tile4x8 on the low half, so the columns
@@ -253,41 +288,6 @@ function tile4x4(
   if (rows > 1) storePartial(c + ldc, c1, c1, cols);
   if (rows > 2) storePartial(c + 2 * ldc, c2, c2, cols);
   if (rows > 3) storePartial(c + 3 * ldc, c3, c3, cols);
-}
-
-/** One row over two panels: w (8 full columns) and w2 (its first cols2 columns stored). */
-function tile1x16(
-  cols2: i32,
-  ks: i32,
-  kc: i32,
-  p: usize,
-  aOffset: usize,
-  w: usize,
-  w2: usize,
-  c: usize,
-): void {
-  let c0l = f32x4.splat(0);
-  let c0h = c0l;
-  let c1l = c0l;
-  let c1h = c0l;
-  const pEnd = p + ((<usize>ks) << 4);
-  do {
-    let a0 = <usize>load<u32>(p) + aOffset;
-    p += 16;
-    let k = kc;
-    do {
-      const x = v128.load32_splat(a0);
-      c0l = madd(x, v128.load(w), c0l);
-      c0h = madd(x, v128.load(w, 16), c0h);
-      c1l = madd(x, v128.load(w2), c1l);
-      c1h = madd(x, v128.load(w2, 16), c1h);
-      a0 += 4;
-      w += 32;
-      w2 += 32;
-    } while (--k);
-  } while (p < pEnd);
-  store8(c, c0l, c0h, 8);
-  store8(c + 32, c1l, c1h, cols2);
 }
 
 /**
@@ -337,13 +337,10 @@ export function f32_igemm_4x8(
           tile4x8(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
         } else {
           // A lone last row pairs this panel with the next one when that one is wider than 4 columns.
-          const cols2 = q + 1 < last ? n - ((q + 1) << 3) : 0;
-          if (rows & 1 && cols2 > 4) {
-            tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes, wq + panelBytes, min(8, cols2));
-            q++;
-          } else {
-            tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes, 0, 0);
-          }
+          const cols2 = rows & 1 && q + 1 < last ? n - ((q + 1) << 3) : 0;
+          const w2 = cols2 > 4 ? wq + panelBytes : 0;
+          tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes, w2, min(8, cols2));
+          if (w2) q++;
         }
       }
     }

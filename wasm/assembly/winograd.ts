@@ -1,8 +1,8 @@
 /**
  * Winograd F(m x m, r x r) convolution kernels: 3x3 filters with m = 2, 4, 5 or 6, 4x4 and 5x5 filters
- * with m = 4, and 2x2 filters with m = 5 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels per v128. The matrices,
- * their points and their derivation are in src/kernels/winograd_matrices.ts; the constants below are
- * the same numbers, written as additions.
+ * with m = 4, and 2x2 filters with m = 5 (alpha = m + r - 1), vectorised over channels: NHWC, 4 channels
+ * per v128. The matrices, their points and their derivation are in src/kernels/winograd_matrices.ts;
+ * the constants below are the same numbers, written as additions.
  *
  * One block of tiles (consecutive in row-major tile order within one image) goes through:
  *   f32_winograd_input   gathers each alpha x alpha input tile from an unpadded band of input rows
