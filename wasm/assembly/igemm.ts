@@ -366,7 +366,8 @@ const FEW_ROWS: i32 = 12;
 /**
  * C (m x n floats at c, leading dimension ldc floats) = indirect A x packed W, as described above.
  * ks and kc must be >= 1. Walks the weight panels in chunks that stay in cache and, within a chunk,
- * every 4-row tile, so a panel is reused by all rows while it is hot.
+ * every 4-row tile, so a panel is reused by all rows while it is hot; at most FEW_ROWS rows take
+ * fewRowsGemm instead.
  */
 export function f32_igemm_4x8(
   m: i32,
