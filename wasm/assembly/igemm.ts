@@ -381,11 +381,11 @@ export function f32_igemm_4x8(
   ldc: i32,
 ): void {
   if (m <= 0 || n <= 0 || ks <= 0 || kc <= 0) return;
-  const panels = (n + 7) >> 3;
   if (m <= FEW_ROWS) {
     fewRowsGemm(m, n, ks, kc, ind, aOffset, w, c, ldc);
     return;
   }
+  const panels = (n + 7) >> 3;
   const chunk = max<i32>(1, <i32>(PANEL_CHUNK_BYTES / panelBytesOf(ks, kc)));
   for (let first = 0; first < panels; first += chunk) {
     panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, first, min(panels, first + chunk));

@@ -11,6 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { conv2d, convGeometry, planConv2d, randomNormal, type Tensor } from '../../src/index.js';
 import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
+import { median } from '../../bench/stats.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => !a.startsWith('--'));
@@ -20,11 +21,6 @@ const ROUNDS = 40;
 function busy(ms: number): void {
   const start = performance.now();
   while (performance.now() - start < ms);
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 console.log(`shape            algorithm   back to back   after ${idleMs} ms of other work`);

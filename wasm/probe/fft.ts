@@ -19,6 +19,7 @@ import { fftTiling, fftTilingWith, type FftTiling } from '../../src/algorithms/f
 import { fftRadices } from '../../src/kernels/fft_plan.js';
 import type { FftKernels } from '../../src/kernels/fft.js';
 import type { ShapeSpec as Shape } from '../../bench/shapes.js';
+import { median } from '../../bench/stats.js';
 
 const SHAPES: Shape[] = [
   { name: 'large-kernel', input: [1, 64, 64, 16], filter: [15, 15, 16, 16], padding: 'SAME' },
@@ -39,11 +40,6 @@ const nameFilter = args.find((a) => !a.startsWith('--'));
 const withTfjs = !args.includes('--no-tfjs');
 const calibrate = args.includes('--calibrate');
 const rounds = Number(args.find((a) => a.startsWith('--rounds='))?.slice(9) ?? 7);
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 /** Milliseconds per call of `run`, over enough calls to last about 30 ms. */
 function timeOnce(run: () => void, reps: number): number {

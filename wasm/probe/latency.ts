@@ -20,6 +20,7 @@ import {
   placeIgemm,
   storeOutputBand,
 } from '../../src/algorithms/igemm.js';
+import { median } from '../../bench/stats.js';
 
 const args = process.argv.slice(2);
 const withStages = args.includes('--stages');
@@ -31,11 +32,6 @@ const CASES: { name: string; input: number[]; filter: number[]; options: Conv2dO
   { name: 'seed [1,10,10,10]x[2,10,10,10] s2 SAME', input: [1, 10, 10, 10], filter: [2, 10, 10, 10], options: { strides: 2, padding: 'SAME' } },
   { name: 'seed [1,5,5,5]x[3,3,5,1] s1 SAME', input: [1, 5, 5, 5], filter: [3, 3, 5, 1], options: { strides: 1, padding: 'SAME' } },
 ]; // prettier-ignore
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 /** Microseconds per call of one batch. */
 function sample(run: () => unknown): number {

@@ -12,6 +12,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { conv2d, convGeometry, randomNormal, type Conv2dOptions } from '../../src/index.js';
 import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
+import { median } from '../../bench/stats.js';
 
 const args = process.argv.slice(2);
 const threads = Number(
@@ -19,11 +20,6 @@ const threads = Number(
 );
 const filter = args.find((a) => !a.startsWith('--'));
 const ROUNDS = 15;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[sorted.length >> 1];
-}
 
 /** Milliseconds per call of `run`, one sample (enough calls to last about 20 ms). */
 function sample(run: () => unknown, reps: number): number {

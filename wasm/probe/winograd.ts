@@ -39,6 +39,7 @@ import {
 import { wasmEngine } from '../../src/kernels/wasm/engine.js';
 import { winogradTilesFor, type WinogradTile } from '../../src/kernels/winograd_matrices.js';
 import { loadShapes, SHAPES_FILE } from '../../bench/shapes.js';
+import { median } from '../../bench/stats.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => !a.startsWith('--'));
@@ -71,11 +72,6 @@ function timeOne(run: () => void, flops: number): number {
   const t0 = performance.now();
   for (let i = 0; i < reps; i++) run();
   return (performance.now() - t0) / reps;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 /** The convolution in float64 (NHWC, any filter size, stride and padding from the geometry). */
