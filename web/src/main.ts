@@ -62,7 +62,10 @@ class App implements AppApi {
     const rejected = this.state.rejected;
     this.state = { ...this.state, ...patch };
     // Numbers the address could not give are forgotten once those values are replaced.
-    if (rejected && !('rejected' in patch) && rejected.which in patch) this.state.rejected = null;
+    if (rejected && !('rejected' in patch)) {
+      const left = { x: 'x' in patch ? undefined : rejected.x, w: 'w' in patch ? undefined : rejected.w };
+      this.state.rejected = left.x || left.w ? left : null;
+    }
     this.outcome = buildModel(this.state);
     this.renderAll();
   }

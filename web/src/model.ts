@@ -76,7 +76,8 @@ export function focusOf(
 /** Runs convkit for a state. `previous` lets a pin change reuse the values already drawn. */
 export function buildModel(state: PageState, previous?: Model): Outcome {
   if (state.rejected) {
-    return { ok: false, error: { source: 'values', name: 'Not a number', message: state.rejected.message } };
+    const messages = [state.rejected.x?.message, state.rejected.w?.message].filter(Boolean);
+    return { ok: false, error: { source: 'values', name: 'Not a number', message: messages.join('\n') } };
   }
   const options = convOptions(state);
   let geometryOnly: Conv2dExplanation;

@@ -8,13 +8,15 @@ import { exact } from './format.js';
 import { readValues } from './values_text.js';
 
 /** Values the address gave that are not numbers: kept as written, so the link is not rewritten into NaN. */
-export interface RejectedValues {
-  which: 'x' | 'w';
+export interface RejectedText {
   /** The parameter's text as it came. */
   text: string;
   /** What is wrong, naming the entry. */
   message: string;
 }
+
+/** Rejected values by tensor: x (the input) and w (the filter). */
+export type RejectedValues = Partial<Record<'x' | 'w', RejectedText>>;
 
 export type PaddingChoice =
   { mode: 'SAME' | 'VALID' } | { mode: 'EXPLICIT'; top: number; bottom: number; left: number; right: number };
@@ -83,13 +85,13 @@ export function stateFromUrl(search: string, fallback: PageState): PageState {
   };
   const format = (params.get('format') ?? 'NHWC').toUpperCase() === 'NCHW' ? 'NCHW' : 'NHWC';
   const seed = Number(params.get('seed') ?? 1);
-  let rejected: RejectedValues | null = null;
+  const rejected: RejectedValues = {};
   const values = (which: 'x' | 'w'): number[] | null => {
     const text = params.get(which);
     if (text === null) return null;
     const reading = readValues(text, VALUES_NAME[which]);
     if (reading.ok) return reading.values;
-    rejected ??= { which, text, message: reading.message };
+    rejected[which] = { text, message: reading.message };
     return null;
   };
   const x = values('x');
@@ -106,7 +108,7 @@ export function stateFromUrl(search: string, fallback: PageState): PageState {
     seed: Number.isSafeInteger(seed) ? seed : 1,
     dist: params.get('dist') === 'normal' ? 'normal' : 'int',
     pin: params.has('pin') ? list('pin', []) : null,
-    rejected,
+    rejected: rejected.x || rejected.w ? rejected : null,
   };
 }
 
@@ -120,12 +122,14 @@ export function urlFromState(state: PageState): string {
   ];
   if (state.dilations.some((d) => d !== 1)) parts.push(['dilations', state.dilations.join(',')]);
   if (state.dataFormat !== 'NHWC') parts.push(['format', state.dataFormat]);
-  if (state.x === null || state.w === null) {
+  // Values the address gave (usable or not) need no seed.
+  const drawn = (which: 'x' | 'w'): boolean => state[which] === null && !state.rejected?.[which];
+  if (drawn('x') || drawn('w')) {
     parts.push(['seed', String(state.seed)]);
     if (state.dist !== 'int') parts.push(['dist', state.dist]);
   }
   const valuesText = (which: 'x' | 'w'): string | null =>
-    state.rejected?.which === which ? state.rejected.text : (state[which]?.map(exact).join(',') ?? null);
+    state.rejected?.[which]?.text ?? state[which]?.map(exact).join(',') ?? null;
   for (const which of ['x', 'w'] as const) {
     const text = valuesText(which);
     if (text !== null) parts.push([which, text]);

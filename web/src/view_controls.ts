@@ -470,9 +470,10 @@ export class Controls {
       ['x', this.xBox, x],
       ['w', this.wBox, w],
     ] as const) {
-      if (rejected?.which === which) {
-        box.value = rejected.text;
-        this.showValueError(which, rejected.message);
+      const bad = rejected?.[which];
+      if (bad) {
+        box.value = bad.text;
+        this.showValueError(which, bad.message);
         this.pasteBox.open = true;
         const settings = this.element.querySelector('details.more-settings');
         if (settings instanceof HTMLDetailsElement) settings.open = true;

@@ -37,7 +37,7 @@ function patchFor(fix: Fix, state: PageState): Partial<PageState> {
         x: null,
       };
     case 'draw-values':
-      return state.rejected?.which === 'w' ? { w: null } : { x: null };
+      return { ...(state.rejected?.x ? { x: null } : {}), ...(state.rejected?.w ? { w: null } : {}) };
     case 'smaller':
       return { ...DEFAULT_STATE };
   }
