@@ -273,6 +273,24 @@ test('pasted numbers that are not numbers are refused inline, naming the entry',
   assert.deepEqual(problems, []);
 });
 
+test('a shape entry that is not a size is named under its field, and nothing changes', async () => {
+  await open();
+  await page.getByTestId('input-shape').fill('1, abc, 4, 1');
+  await page.getByTestId('input-shape').press('Enter');
+  assert.equal(
+    await text('input-shape-error'),
+    'Input shape: "abc" (entry 2 of 4) is not a size (a whole number >= 0).',
+  );
+  assert.equal(await page.getByTestId('input-shape').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.doesNotMatch(page.url(), /NaN|abc/);
+  // Choosing an example writes a good shape back, and the message goes with the bad one.
+  await page.locator('[data-testid=preset]').selectOption('channels-1x1');
+  assert.equal(await page.getByTestId('input-shape').inputValue(), '1, 3, 3, 5');
+  assert.equal(await page.getByTestId('input-shape-error').isVisible(), false, 'message cleared');
+  assert.deepEqual(problems, []);
+});
+
 test('values in the link that are not numbers are named, kept in the link, and not computed', async () => {
   const query = '?input=1,2,2,1&filter=1,1,1,1&strides=1,1&padding=VALID&x=1,2,oops,4&w=2';
   await open(query);

@@ -45,3 +45,21 @@ export function readValues(text: string, what: string): ValuesReading {
   }
   return { ok: true, values };
 }
+
+/**
+ * Reads a shape typed in a field ("1, 4, 4, 1" or "[1,4,4,1]"): every entry must be a whole number
+ * >= 0, else the reading names it (as the CLI's --input does). How many entries there are is left to
+ * convkit, whose message explains the ranks it takes.
+ */
+export function readShape(text: string, what: string): ValuesReading {
+  const entries = entriesOf(text);
+  for (let i = 0; i < entries.length; i++) {
+    if (!/^\+?\d+$/.test(entries[i]) || !Number.isSafeInteger(Number(entries[i]))) {
+      return {
+        ok: false,
+        message: `${what}: "${entries[i]}" (entry ${i + 1} of ${entries.length}) is not a size (a whole number >= 0).`,
+      };
+    }
+  }
+  return { ok: true, values: entries.map(Number) };
+}

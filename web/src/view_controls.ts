@@ -9,8 +9,8 @@ import { exact } from './format.js';
 import { CLASSIC_FILTERS, imageFileToGray, sampleImage, type GrayImage } from './image.js';
 import { convertShape, convertValues } from './layout.js';
 import { PRESETS, presetOf } from './presets.js';
-import { parseList, VALUES_NAME, type PageState, type RejectedValues } from './state.js';
-import { readValues } from './values_text.js';
+import { VALUES_NAME, type PageState, type RejectedValues } from './state.js';
+import { readShape, readValues } from './values_text.js';
 
 const IMAGE_SIDE = 32;
 /** Values are copied into the paste boxes only while there are this few. */
@@ -59,11 +59,23 @@ export class Controls {
   private readonly preset = h('select', { attrs: { id: 'preset', 'data-testid': 'preset' } });
   private readonly presetNote = h('p', { class: 'preset-note', attrs: { 'data-testid': 'preset-note' } });
   private readonly inputShape = h('input', {
-    attrs: { id: 'input-shape', 'data-testid': 'input-shape', spellcheck: 'false', autocomplete: 'off' },
+    attrs: {
+      id: 'input-shape',
+      'data-testid': 'input-shape',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-describedby': 'input-shape-error',
+    },
   });
   private readonly inputHint = h('span', {});
   private readonly filterShape = h('input', {
-    attrs: { id: 'filter-shape', 'data-testid': 'filter-shape', spellcheck: 'false', autocomplete: 'off' },
+    attrs: {
+      id: 'filter-shape',
+      'data-testid': 'filter-shape',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-describedby': 'filter-shape-error',
+    },
   });
   private readonly format = h(
     'select',
@@ -120,6 +132,11 @@ export class Controls {
     w: valueError('w-values-error'),
   };
   private readonly pasteBox: HTMLDetailsElement;
+  /** Inline messages under the shape fields, naming an entry that is not a size. */
+  private readonly shapeErrors = {
+    inputShape: valueError('input-shape-error'),
+    filterShape: valueError('filter-shape-error'),
+  };
   private readonly file = h('input', {
     attrs: {
       type: 'file',
@@ -150,7 +167,11 @@ export class Controls {
     });
     const commitShape = (field: HTMLInputElement, key: 'inputShape' | 'filterShape'): void => {
       field.addEventListener('change', () => {
-        const shape = parseList(field.value);
+        const reading = readShape(field.value, key === 'inputShape' ? 'Input shape' : 'Filter shape');
+        this.showFieldError(field, this.shapeErrors[key], reading.ok ? null : reading.message);
+        // An entry that is not a size: said under the field, and the page stays as it was.
+        if (!reading.ok) return;
+        const shape = reading.values;
         const old = this.state?.[key] ?? [];
         // New shape, new values (unless the count still fits): keep what can be kept.
         const same = shape.join() === old.join();
@@ -320,8 +341,13 @@ export class Controls {
           'fieldset',
           {},
           h('legend', {}, 'Shapes'),
-          labelled('Input shape', this.inputShape, this.inputHint),
-          labelled('Filter shape', this.filterShape, '[height, width, in_channels, out_channels]'),
+          labelled('Input shape', this.inputShape, this.inputHint, this.shapeErrors.inputShape),
+          labelled(
+            'Filter shape',
+            this.filterShape,
+            '[height, width, in_channels, out_channels]',
+            this.shapeErrors.filterShape,
+          ),
           labelled('Layout', this.format),
         ),
         h(
@@ -408,10 +434,18 @@ export class Controls {
     this.presetNote.textContent =
       p?.note ??
       'Your own settings. Every change is in the address bar: copy the link to share exactly this.';
-    set(this.inputShape, state.inputShape.join(', '));
+    // Shapes are committed on change (Enter or leaving the field), never while typing, so the state's
+    // shape always replaces the field's text, and with it any refused entry and its message.
+    for (const [field, key] of [
+      [this.inputShape, 'inputShape'],
+      [this.filterShape, 'filterShape'],
+    ] as const) {
+      const text = state[key].join(', ');
+      if (field.value !== text) field.value = text;
+      this.showFieldError(field, this.shapeErrors[key], null);
+    }
     this.inputHint.textContent =
       state.dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
-    set(this.filterShape, state.filterShape.join(', '));
     set(this.format, state.dataFormat);
     const [sh, sw] = spatial(state.strides, state.dataFormat);
     set(this.strideH, String(sh));
@@ -447,12 +481,14 @@ export class Controls {
   }
 
   private showValueError(which: 'x' | 'w', message: string | null): void {
-    const box = which === 'x' ? this.xBox : this.wBox;
-    const error = this.valueErrors[which];
+    this.showFieldError(which === 'x' ? this.xBox : this.wBox, this.valueErrors[which], message);
+  }
+
+  private showFieldError(field: Field, error: HTMLElement, message: string | null): void {
     error.textContent = message ?? '';
     error.hidden = message === null;
-    if (message === null) box.removeAttribute('aria-invalid');
-    else box.setAttribute('aria-invalid', 'true');
+    if (message === null) field.removeAttribute('aria-invalid');
+    else field.setAttribute('aria-invalid', 'true');
   }
 
   /**
