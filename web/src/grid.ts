@@ -99,10 +99,11 @@ function numberGrid(options: GridOptions): GridHandle {
   // Small grids get big cells; cells grow with their longest number, so -0.955 fits as well as 4.
   const side = Math.max(rows, cols);
   const hasBadges = (options.badgeChars ?? 0) > 0 && side <= BADGE_MAX_SIDE;
-  // A badged cell holds its value over an 11px badge line.
-  const height = (side <= 5 ? 40 : side <= 8 ? 34 : 28) + (hasBadges ? 12 : 0);
+  const base = side <= 5 ? 40 : side <= 8 ? 34 : 28;
+  // A badged cell holds its value over an 11px badge line: taller, not wider, so a 7x7 grid fits a phone.
+  const height = base + (hasBadges ? 12 : 0);
   const width = Math.max(
-    height,
+    base,
     Math.round(12 + longest * 7.6),
     hasBadges ? Math.round(10 + (options.badgeChars ?? 0) * 6.7) : 0,
   );

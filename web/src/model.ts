@@ -130,6 +130,8 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
   const termsPerOutput = g.filterHeight * g.filterWidth * g.filterInChannels;
   const focus = focusOf(state, g.outputShape, state.dataFormat);
   try {
+    // The page's one computation of conv2d (every view reads these values): the place to switch to
+    // another backend, e.g. WebGPU when the browser has it.
     const explanation = explainConv2d(x, w, {
       ...options,
       at: focus ? layoutIndex(state.dataFormat, focus) : undefined,

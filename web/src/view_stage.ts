@@ -186,6 +186,14 @@ export class StageView {
     const weightAt = (k: number, ic: number): number =>
       model.w[(k * g.filterInChannels + ic) * g.outChannels + outChannel];
 
+    /** Characters of the longest weight badge ("×-0.5") the cells of filter slice ic can wear. */
+    const badgeChars = (ic: number): number => {
+      let longest = 1;
+      for (let k = 0; k < g.filterHeight * g.filterWidth; k++) {
+        longest = Math.max(longest, fmt(weightAt(k, ic)).length);
+      }
+      return 1 + longest;
+    };
     // The input channels this filter reads: all of them, or its group's in a grouped convolution.
     const firstInChannel = Math.floor(outChannel / (g.outChannels / g.groups)) * g.filterInChannels;
     const drawnChannels = Math.min(g.filterInChannels, MAX_CHANNELS_DRAWN);
@@ -201,15 +209,7 @@ export class StageView {
           role: 'input',
           numbers: numbers(hp, wp),
           maxPx: heatmapPx,
-          // Room for the weight each cell under the filter wears ("×-0.5").
-          badgeChars:
-            1 +
-            Math.max(
-              1,
-              ...range(g.filterHeight * g.filterWidth).map(
-                (k) => fmt(weightAt(k, channel - firstInChannel)).length,
-              ),
-            ),
+          badgeChars: badgeChars(channel - firstInChannel),
           label: `input channel ${channel}, padded`,
           isPadding: (r, c) => !inside(r, c),
           value: (r, c) =>
@@ -318,7 +318,11 @@ export class StageView {
             { class: 'tiles channel-tiles', attrs: { 'data-testid': 'filter-tiles' } },
             filters.map((f) =>
               tile(
-                g.filterInChannels > 1 ? `channel ${f.inChannel}` : `${g.filterHeight} × ${g.filterWidth}`,
+                g.groups > 1
+                  ? `for channel ${firstInChannel + f.inChannel}`
+                  : g.filterInChannels > 1
+                    ? `channel ${f.inChannel}`
+                    : `${g.filterHeight} × ${g.filterWidth}`,
                 f.grid,
               ),
             ),
