@@ -350,11 +350,11 @@ export class StageView {
     this.buildBatchPicker(model, batch);
     replaceChildren(
       this.shapes,
-      h('code', { class: 'shape-in' }, fmtList(e.inputShape)),
+      h('code', { class: 'shape shape-in' }, fmtList(e.inputShape)),
       ' ⊛ ',
-      h('code', { class: 'shape-filter' }, fmtList(e.filterShape)),
+      h('code', { class: 'shape shape-filter' }, fmtList(e.filterShape)),
       ' → ',
-      h('code', { class: 'shape-out' }, fmtList(e.outputShape)),
+      h('code', { class: 'shape shape-out' }, fmtList(e.outputShape)),
       h('span', { class: 'dim' }, ` · ${e.padding.mode} · stride ${g.strideHeight}×${g.strideWidth}`),
     );
   }
