@@ -239,3 +239,231 @@ test('screenshots of every view at 1280x800 and of the page at phone width', asy
   await phone.close();
   assert.deepEqual(problems, []);
 });
+
+test('pasted numbers that are not numbers are refused inline, naming the entry', async () => {
+  await open();
+  await page.locator('details.paste summary').click();
+  // The worked example's input with its 7th number mistyped.
+  const typed = '4 3 1 0 2 1 abc 1 1 2 4 1 3 1 0 2';
+  await page.getByTestId('x-values').fill(typed);
+  await page.getByTestId('use-values').click();
+  assert.equal(await text('x-values-error'), 'Input values: "abc" (entry 7 of 16) is not a number.');
+  assert.equal(await page.getByTestId('x-values').getAttribute('aria-invalid'), 'true');
+  // Nothing was used: the outputs stay, the box keeps what was typed, the link holds no NaN.
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.equal(await page.getByTestId('x-values').inputValue(), typed);
+  assert.doesNotMatch(page.url(), /NaN/);
+
+  // A number float32 cannot hold is named as such; the input box, now right, loses its message.
+  await page.getByTestId('x-values').fill(typed.replace('abc', '0'));
+  await page.getByTestId('w-values').fill('1 1 1 1 1e400 1 1 1 1');
+  await page.getByTestId('use-values').click();
+  assert.match(
+    await text('w-values-error'),
+    /^Filter values: "1e400" \(entry 5 of 9\) is too large for float32/,
+  );
+  assert.equal(await page.getByTestId('x-values-error').isVisible(), false, 'the input box is fine now');
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+
+  // Fixed: a 3x3 filter of ones sums each window: 4+3+1+2+1+0+1+2+4 = 18, 13, 14, 12.
+  await page.getByTestId('w-values').fill('1 1 1 1 1 1 1 1 1');
+  await page.getByTestId('use-values').click();
+  assert.deepEqual(await outputTexts(), ['18', '13', '14', '12']);
+  assert.equal(await page.getByTestId('w-values-error').isVisible(), false, 'no message once used');
+  assert.deepEqual(problems, []);
+});
+
+test('a shape entry that is not a size is named under its field, and nothing changes', async () => {
+  await open();
+  await page.getByTestId('input-shape').fill('1, abc, 4, 1');
+  await page.getByTestId('input-shape').press('Enter');
+  assert.equal(
+    await text('input-shape-error'),
+    'Input shape: "abc" (entry 2 of 4) is not a size (a whole number >= 0).',
+  );
+  assert.equal(await page.getByTestId('input-shape').getAttribute('aria-invalid'), 'true');
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.doesNotMatch(page.url(), /NaN|abc/);
+  // Choosing an example writes a good shape back, and the message goes with the bad one.
+  await page.locator('[data-testid=preset]').selectOption('channels-1x1');
+  assert.equal(await page.getByTestId('input-shape').inputValue(), '1, 3, 3, 5');
+  assert.equal(await page.getByTestId('input-shape-error').isVisible(), false, 'message cleared');
+  assert.deepEqual(problems, []);
+});
+
+test('values in the link that are not numbers are named, kept in the link, and not computed', async () => {
+  const query = '?input=1,2,2,1&filter=1,1,1,1&strides=1,1&padding=VALID&x=1,2,oops,4&w=2';
+  await open(query);
+  assert.equal(await text('error-message'), 'Input values: "oops" (entry 3 of 4) is not a number.');
+  assert.match(await page.locator('#error h2').innerText(), /These numbers cannot be used/);
+  assert.equal(await page.locator('[data-testid=output-cell]').count(), 0, 'nothing computed from NaN');
+  assert.doesNotMatch(await page.locator('body').innerText(), /NaN/);
+  assert.equal(new URL(page.url()).search, query, 'the link is not rewritten');
+  // The paste box shows the values as linked, with the same message under it.
+  assert.equal(await page.getByTestId('x-values').inputValue(), '1,2,oops,4');
+  assert.equal(await text('x-values-error'), 'Input values: "oops" (entry 3 of 4) is not a number.');
+  await page.getByRole('button', { name: 'Draw random numbers instead' }).click();
+  assert.equal(await text('output-shape'), '1 × 2 × 2 × 1');
+  assert.doesNotMatch(page.url(), /[?&]x=/);
+  assert.equal(await page.getByTestId('x-values-error').isVisible(), false, 'message gone with the values');
+  // Both lists wrong: both are named, both stay in the link, one click draws both.
+  const both = '?input=1,2,2,1&filter=1,1,1,1&strides=1,1&padding=VALID&x=1,2,3,x4&w=zz';
+  await open(both);
+  assert.equal(
+    await page.getByTestId('error-message').innerText(),
+    'Input values: "x4" (entry 4 of 4) is not a number.\nFilter values: "zz" (entry 1 of 1) is not a number.',
+  );
+  assert.equal(new URL(page.url()).search, both);
+  await page.getByRole('button', { name: 'Draw random numbers instead' }).click();
+  assert.equal(await text('output-shape'), '1 × 2 × 2 × 1');
+  assert.doesNotMatch(page.url(), /[?&][xw]=/);
+  assert.deepEqual(problems, []);
+});
+
+test('every input channel the sum uses is drawn, so each product points at a visible cell', async () => {
+  // The seed's 5-channel example: output = the dot product of 5 channel values with 5 weights.
+  await open('?input=1,3,3,5&filter=1,1,5,1&strides=1,1&padding=VALID&seed=1');
+  const inputTiles = page.locator('[data-testid=input-tiles] > .tile');
+  const filterTiles = page.locator('[data-testid=filter-tiles] > .tile');
+  assert.equal(await inputTiles.count(), 5);
+  assert.equal(await filterTiles.count(), 5);
+  assert.equal((await inputTiles.nth(4).locator('figcaption').innerText()).trim(), 'channel 4');
+  // The fifth product is channel 4's: hovering it lights its input cell and its weight.
+  const terms = page.locator('[data-testid=breakdown] > .sum .term');
+  assert.equal(await terms.count(), 5);
+  await terms.nth(4).hover();
+  assert.equal(await inputTiles.nth(4).locator('.cell.hot').count(), 1, 'channel 4 input cell lit');
+  assert.equal(await filterTiles.nth(4).locator('.cell.hot').count(), 1, 'channel 4 weight lit');
+
+  await page.locator('[data-testid=preset]').selectOption('batch');
+  assert.equal(await inputTiles.count(), 5);
+  assert.equal(await filterTiles.count(), 5);
+  // The question's 10 channels: all 10 drawn.
+  await page.locator('[data-testid=preset]').selectOption('question');
+  assert.equal(await inputTiles.count(), 10);
+  assert.equal(await filterTiles.count(), 10);
+
+  // Grouped (4 input channels, filters reading 2): filter 1 reads channels 2 and 3, and those are drawn.
+  await open('?input=1,3,3,4&filter=1,1,2,2&strides=1,1&padding=VALID&seed=1&pin=0,0,0,1');
+  const captions = (await inputTiles.locator('figcaption').allInnerTexts()).map((t) => t.trim());
+  assert.deepEqual(captions, ['channel 2', 'channel 3']);
+  assert.match(
+    await page.locator('#stage').innerText(),
+    /Filter 1 reads input channels 2–3 \(group 1 of 2\)/,
+  );
+  assert.deepEqual(problems, []);
+});
+
+test('a 3-number input shape is explained as [height, width, channels] and fixed by adding a dimension', async () => {
+  await open();
+  await page.getByTestId('input-shape').fill('1, 4, 4');
+  await page.getByTestId('input-shape').press('Enter');
+  await page.waitForSelector('[data-testid=error]');
+  const words = await text('error-words');
+  assert.match(words, /A 3-number shape is read as \[height, width, channels\]/);
+  assert.match(words, /\[1, 4, 4, 1\]/);
+  assert.equal(
+    await page.getByRole('button', { name: 'Make the filter match the input’s channels' }).count(),
+    0,
+    'no fix that changes the filter',
+  );
+  await page.getByRole('button', { name: 'Use input shape [1, 4, 4, 1]' }).click();
+  assert.equal(await page.getByTestId('input-shape').inputValue(), '1, 4, 4, 1');
+  assert.equal(await page.getByTestId('filter-shape').inputValue(), '3, 3, 1, 1', 'the filter is untouched');
+  assert.equal(await text('output-shape'), '1 × 2 × 2 × 1');
+  // NCHW reads 3 numbers as [channels, height, width]; the channel axis goes second.
+  await open('?input=1,4,4&filter=3,3,2,1&strides=1,1&padding=VALID&format=NCHW&seed=1');
+  assert.match(await text('error-words'), /read as \[channels, height, width\].*\[1, 2, 4, 4\]/);
+  assert.deepEqual(problems, []);
+});
+
+for (const viewport of [DESKTOP, PHONE]) {
+  test(`cosmetics at ${viewport.width} px: badges, symbols, shapes, captions, colour keys, headings`, async () => {
+    const p = await newPage(viewport);
+    const at = async (query: string): Promise<void> => {
+      await p.goto(baseUrl + query);
+      await p.waitForSelector('[data-testid=output-shape], [data-testid=error]');
+      const width = await p.evaluate(() => document.documentElement.scrollWidth);
+      assert.ok(width <= viewport.width, `${query}: page is ${width}px wide at ${viewport.width}px`);
+    };
+    const w = viewport.width;
+
+    // SAME on a 5x5 input: the weights the window's cells wear are legible.
+    await at('?input=1,5,5,1&filter=3,3,1,1&strides=1,1&padding=SAME&seed=1');
+    const badgeSizes = await p
+      .locator('#stage .cell[data-badge]')
+      .evaluateAll((cells) => cells.map((c) => parseFloat(getComputedStyle(c, '::before').fontSize)));
+    assert.equal(badgeSizes.length, 9, 'nine cells under the 3x3 filter wear their weights');
+    assert.ok(Math.min(...badgeSizes) >= 11, `weight labels are ${Math.min(...badgeSizes)}px`);
+    // The ⊛ and = between input, filter and output stay on screen when the panels wrap.
+    const ops = await p.locator('#stage .panel-op').evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { text: e.textContent, visible: e.checkVisibility(), left: r.left, right: r.right };
+      }),
+    );
+    assert.deepEqual(
+      ops.map((o) => o.text),
+      ['⊛', '='],
+    );
+    for (const o of ops) {
+      assert.ok(o.visible && o.right > o.left, `${o.text} is not visible at ${w}px`);
+      assert.ok(o.left >= 0 && o.right <= w, `${o.text} is off screen at ${w}px`);
+    }
+    // The padded grid says it is padded.
+    assert.equal(
+      (await p.locator('[data-testid=input-tiles] figcaption').innerText()).trim(),
+      '5 × 5, padded to 7 × 7',
+    );
+    await p.locator('#stage').screenshot({ path: join(SHOTS, `stage-same-${w}.png`) });
+
+    // Shape badges never break inside a shape, here or in any other view.
+    await at('?input=10,5,5,5&filter=3,3,5,7&strides=2,2&padding=SAME&seed=1');
+    const badges = await p
+      .locator('[data-testid=stage-shapes] code')
+      .evaluateAll((els) => els.map((e) => e.textContent));
+    assert.deepEqual(badges, ['[10, 5, 5, 5]', '[3, 3, 5, 7]', '[10, 3, 3, 7]']);
+    const shapes = await p
+      .locator('.shape')
+      .evaluateAll((els) => els.map((e) => [e.textContent, e.getClientRects().length] as const));
+    assert.ok(shapes.length >= 10, `shapes in the stage, im2col and layouts views: ${shapes.length}`);
+    for (const [shape, count] of shapes) assert.equal(count, 1, `${shape} breaks over ${count} lines`);
+    await p.locator('#stage').screenshot({ path: join(SHOTS, `stage-batch-${w}.png`) });
+
+    // A 1x1 filter covers one row and one column, not "rows 0–0".
+    await at('?input=1,3,3,5&filter=1,1,5,1&strides=1,1&padding=VALID&seed=1');
+    const status = await p.getByTestId('stage-status').innerText();
+    assert.match(status, /the window covers row 0 and column 0\./);
+    assert.doesNotMatch(status, /padded|0–0/);
+
+    // Colour keys: every spectrum, and the picture and Sobel output heatmaps.
+    await at('');
+    const spectra = p.locator('#fourier [data-testid=colour-scale]');
+    assert.equal(await spectra.count(), 3);
+    assert.match(
+      (await spectra.first().getAttribute('aria-label')) ?? '',
+      /^colour scale from 0 to .*log scale/,
+    );
+    await p.locator('#fourier').screenshot({ path: join(SHOTS, `fourier-${w}.png`) });
+    if (!(await p.getByTestId('sample-image').isVisible())) {
+      await p.getByText('Shapes, strides, padding and values').click();
+    }
+    await p.getByTestId('sample-image').click();
+    await p.getByTestId('classic-filter').selectOption('sobel-x');
+    const keys = await p
+      .locator('#stage [data-testid=colour-scale]')
+      .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    assert.equal(keys.length, 2, 'the picture and the output each have a colour key');
+    assert.match(keys[0] ?? '', /^colour scale from 0 to \d+/);
+    // Sobel x answers edges with both signs: blue for negative, red for positive, 0 in the middle.
+    assert.match(keys[1] ?? '', /^colour scale from -(\d+) to \1$/);
+    await p.locator('#stage').screenshot({ path: join(SHOTS, `sobel-${w}.png`) });
+
+    // The page's own limit is called what it is.
+    await at('?input=1,2000,2000,1&filter=3,3,1,1&strides=1,1&padding=VALID&seed=1');
+    assert.equal((await p.locator('#error h2').innerText()).trim(), 'Too large for this page');
+    await p.locator('#error').screenshot({ path: join(SHOTS, `too-large-${w}.png`) });
+    await p.close();
+    assert.deepEqual(problems, []);
+  });
+}

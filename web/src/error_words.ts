@@ -7,8 +7,11 @@ export interface Advice {
   /** What went wrong, for someone new to conv2d. */
   words: string;
   /** Settings that would fix it, as labels with a patch the page can apply. */
-  fixes: { label: string; fix: 'same' | 'stride1' | 'dilation1' | 'channels' | 'smaller' }[];
+  fixes: { label: string; fix: Fix }[];
 }
+
+/** A patch the error view knows how to apply. */
+export type Fix = 'same' | 'stride1' | 'dilation1' | 'channels' | 'smaller' | 'add-dimension' | 'draw-values';
 
 const RULES: { test: RegExp; advice: Advice }[] = [
   {
@@ -110,4 +113,51 @@ export function adviceFor(message: string): Advice {
       fixes: [],
     }
   );
+}
+
+/**
+ * The shape someone who typed 3 numbers most likely meant: a batch, height and width with the channel
+ * axis forgotten (the page's own 1,4,4 for the 4x4 example). The channels are the filter's in_channels,
+ * so the two fit. Only for a 3-number shape.
+ */
+export function intendedInputShape(
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  format: 'NHWC' | 'NCHW',
+): number[] | null {
+  if (inputShape.length !== 3) return null;
+  const inChannels = filterShape[2];
+  const c = Number.isSafeInteger(inChannels) && inChannels > 0 ? inChannels : 1;
+  const [a, b, d] = inputShape;
+  return format === 'NHWC' ? [a, b, d, c] : [a, c, b, d];
+}
+
+/**
+ * Advice for an input of 3 numbers that convkit refused: TensorFlow reads it as one image without a
+ * batch axis, so a forgotten dimension turns into a puzzling message (about groups or channels). Says how
+ * the shape was read and offers the likely intended 4-number shape; null for other shapes.
+ */
+export function threeNumberShapeAdvice(
+  message: string,
+  inputShape: readonly number[],
+  filterShape: readonly number[],
+  format: 'NHWC' | 'NCHW',
+): Advice | null {
+  const intended = intendedInputShape(inputShape, filterShape, format);
+  // Only messages that the reading of the shape explains (channels, groups, a filter that does not fit).
+  if (!intended || !/channel|group|negative output/i.test(message)) return null;
+  const [a, b, c] = inputShape;
+  const reading =
+    format === 'NHWC'
+      ? `[height, width, channels]: one image without a batch, here ${a} × ${b} pixels with ${c} channels`
+      : `[channels, height, width]: one image without a batch, here ${a} channels of ${b} × ${c} pixels`;
+  const show = (shape: readonly number[]): string => `[${shape.join(', ')}]`;
+  const layout = format === 'NHWC' ? 'batch, height, width, channels' : 'batch, channels, height, width';
+  const others = adviceFor(message).fixes.filter((f) => f.fix !== 'channels');
+  return {
+    words:
+      `A 3-number shape is read as ${reading}. If a dimension was left out, the 4-number shape ` +
+      `(${layout}) is probably ${show(intended)}.`,
+    fixes: [{ label: `Use input shape ${show(intended)}`, fix: 'add-dimension' }, ...others],
+  };
 }

@@ -28,7 +28,19 @@ export interface GridOptions {
   label: string;
   /** Largest side of a heatmap in CSS pixels. */
   maxPx?: number;
+  /**
+   * Longest badge (mark()'s second argument) the cells must fit, in characters; cells of grids up to
+   * BADGE_MAX_SIDE a side grow to show badges legibly, larger grids show none.
+   */
+  badgeChars?: number;
+  /** How a heatmap's colour scale writes its end values (default: the values themselves). */
+  scaleLabel?: (value: number) => string;
+  /** A word on the heatmap's scale, e.g. "log scale". */
+  scaleNote?: string;
 }
+
+/** Grids up to this many cells a side have room for badges. */
+const BADGE_MAX_SIDE = 8;
 
 export interface Rect {
   r0: number;
@@ -86,10 +98,17 @@ function numberGrid(options: GridOptions): GridHandle {
     for (let c = 0; c < cols; c++) longest = Math.max(longest, fmt(options.value(r, c)).length);
   // Small grids get big cells; cells grow with their longest number, so -0.955 fits as well as 4.
   const side = Math.max(rows, cols);
-  const height = side <= 5 ? 40 : side <= 8 ? 34 : 28;
-  const width = Math.max(height, Math.round(12 + longest * 7.6));
+  const hasBadges = (options.badgeChars ?? 0) > 0 && side <= BADGE_MAX_SIDE;
+  const base = side <= 5 ? 40 : side <= 8 ? 34 : 28;
+  // A badged cell holds its value over an 11px badge line: taller, not wider, so a 7x7 grid fits a phone.
+  const height = base + (hasBadges ? 12 : 0);
+  const width = Math.max(
+    base,
+    Math.round(12 + longest * 7.6),
+    hasBadges ? Math.round(10 + (options.badgeChars ?? 0) * 6.7) : 0,
+  );
   const grid = h('div', {
-    class: `grid role-${role}${side <= 5 ? ' big' : ''}${side <= 8 ? ' roomy' : ''}`,
+    class: `grid role-${role}${side <= 5 ? ' big' : ''}${hasBadges ? ' badged' : ''}`,
     attrs: { role: 'group', 'aria-label': options.label },
     style: { '--cols': String(cols), '--rows': String(rows), '--cw': `${width}px`, '--ch': `${height}px` },
   });
@@ -128,7 +147,7 @@ function numberGrid(options: GridOptions): GridHandle {
       for (const el of marked) el.classList.remove(...markedClasses);
       for (const el of badged) el.removeAttribute('data-badge');
       badged = [];
-      for (const [key, text] of badges ?? []) {
+      for (const [key, text] of hasBadges ? (badges ?? []) : []) {
         const [r, c] = key.split(',').map(Number);
         const el = cells[r * cols + c];
         if (!el) continue;
@@ -196,6 +215,54 @@ function inferno(t: number): Rgb {
   const f = x - i;
   const [a, b] = [INFERNO[i], INFERNO[i + 1]];
   return [a[0] + (b[0] - a[0]) * f, a[1] + (b[1] - a[1]) * f, a[2] + (b[2] - a[2]) * f];
+}
+
+const css = ([r, g, b]: Rgb): string => `rgb(${Math.round(r)} ${Math.round(g)} ${Math.round(b)})`;
+
+/**
+ * The colour key under a heatmap: the ramp heatColour uses for this grid, with the values at its ends
+ * (and 0 in the middle of a blue-white-red one), so a colour can be read back as a number.
+ */
+function colourScale(
+  options: GridOptions,
+  scale: { maxAbs: number; min: number; max: number },
+  widthPx: number,
+): HTMLElement {
+  const label = options.scaleLabel ?? fmt;
+  let stops: Rgb[];
+  let ends: string[];
+  if (options.role === 'spectrum') {
+    stops = INFERNO as Rgb[];
+    ends = [label(0), label(scale.max)];
+  } else if (scale.min >= 0) {
+    stops = [heatColour(0, scale, options.role), heatColour(scale.max, scale, options.role)];
+    ends = [label(0), label(scale.max)];
+  } else {
+    stops = [NEGATIVE_RGB, [255, 255, 255], POSITIVE_RGB];
+    ends = [label(-scale.maxAbs), '0', label(scale.maxAbs)];
+  }
+  const gradient = `linear-gradient(to right, ${stops.map(css).join(', ')})`;
+  return h(
+    'div',
+    {
+      class: 'colour-scale',
+      attrs: {
+        'data-testid': 'colour-scale',
+        role: 'img',
+        'aria-label': `colour scale from ${ends[0]} to ${ends[ends.length - 1]}${options.scaleNote ? `, ${options.scaleNote}` : ''}`,
+      },
+      style: { width: `${Math.max(widthPx, 120)}px` },
+    },
+    h('span', { class: 'scale-bar', style: { background: gradient } }),
+    h(
+      'span',
+      { class: 'scale-labels', attrs: { 'aria-hidden': 'true' } },
+      ends.map((e) => h('span', {}, e)),
+    ),
+    options.scaleNote
+      ? h('span', { class: 'scale-note', attrs: { 'aria-hidden': 'true' } }, options.scaleNote)
+      : null,
+  );
 }
 
 function heatmapGrid(options: GridOptions): GridHandle {
@@ -286,7 +353,7 @@ function heatmapGrid(options: GridOptions): GridHandle {
     });
   }
   return {
-    element: h('div', { class: 'heatmap-frame' }, canvas),
+    element: h('div', { class: 'heatmap-frame' }, canvas, colourScale(options, scale, cols * cell)),
     mark(next) {
       marks = next;
       draw();

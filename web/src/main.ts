@@ -59,7 +59,13 @@ class App implements AppApi {
   update(patch: Partial<PageState>): void {
     this.stage.stop();
     this.fourierForced = false;
+    const rejected = this.state.rejected;
     this.state = { ...this.state, ...patch };
+    // Numbers the address could not give are forgotten once those values are replaced.
+    if (rejected && !('rejected' in patch)) {
+      const left = { x: 'x' in patch ? undefined : rejected.x, w: 'w' in patch ? undefined : rejected.w };
+      this.state.rejected = left.x || left.w ? left : null;
+    }
     this.outcome = buildModel(this.state);
     this.renderAll();
   }
@@ -110,7 +116,7 @@ class App implements AppApi {
     if (!this.outcome.ok) {
       replaceChildren(this.slots.error, renderError(this.outcome.error, this.state, this));
       this.views.hidden = true;
-      this.controls.showValues(this.state.x, this.state.w);
+      this.controls.showValues(this.state.x, this.state.w, this.state.rejected ?? null);
       this.writeUrl();
       return;
     }
@@ -121,7 +127,7 @@ class App implements AppApi {
       this.state = { ...this.state, pin: null };
     replaceChildren(this.slots.error);
     this.views.hidden = false;
-    this.controls.showValues(model.x, model.w);
+    this.controls.showValues(model.x, model.w, null);
     replaceChildren(this.slots.shape, renderShape(model));
     replaceChildren(this.slots.layouts, renderLayouts(model));
     replaceChildren(this.slots.code, renderCode(model));

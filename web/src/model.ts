@@ -25,8 +25,11 @@ export interface Model {
 }
 
 export interface PageError {
-  /** 'convkit' when the library refused the settings; 'page' for the page's own limits. */
-  source: 'convkit' | 'page';
+  /**
+   * 'convkit' when the library refused the settings; 'too-large' for the page's own size limit;
+   * 'values' for numbers (from the address) that are not numbers.
+   */
+  source: 'convkit' | 'too-large' | 'values';
   name: string;
   message: string;
 }
@@ -72,6 +75,10 @@ export function focusOf(
 
 /** Runs convkit for a state. `previous` lets a pin change reuse the values already drawn. */
 export function buildModel(state: PageState, previous?: Model): Outcome {
+  if (state.rejected) {
+    const messages = [state.rejected.x?.message, state.rejected.w?.message].filter(Boolean);
+    return { ok: false, error: { source: 'values', name: 'Not a number', message: messages.join('\n') } };
+  }
   const options = convOptions(state);
   let geometryOnly: Conv2dExplanation;
   try {
@@ -90,7 +97,7 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
       return {
         ok: false,
         error: {
-          source: 'page',
+          source: 'too-large',
           name: 'Too large for this page',
           message:
             `The ${what} [${shape.join(', ')}] holds ${count(shape).toLocaleString('en')} values; this page ` +
@@ -123,6 +130,8 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
   const termsPerOutput = g.filterHeight * g.filterWidth * g.filterInChannels;
   const focus = focusOf(state, g.outputShape, state.dataFormat);
   try {
+    // The page's one computation of conv2d (every view reads these values): the place to switch to
+    // another backend, e.g. WebGPU when the browser has it.
     const explanation = explainConv2d(x, w, {
       ...options,
       at: focus ? layoutIndex(state.dataFormat, focus) : undefined,

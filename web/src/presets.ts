@@ -149,6 +149,7 @@ export function presetOf(state: PageState): Preset | undefined {
       values(s.x),
       values(s.w),
       s.x && s.w ? null : [s.seed, s.dist],
+      s.rejected ?? null,
     ]);
   return PRESETS.find((p) => key(p.state) === key(state));
 }

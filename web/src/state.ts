@@ -5,6 +5,18 @@
 import type { DataFormat } from 'convkit';
 import type { Distribution } from './random.js';
 import { exact } from './format.js';
+import { readValues } from './values_text.js';
+
+/** Values the address gave that are not numbers: kept as written, so the link is not rewritten into NaN. */
+export interface RejectedText {
+  /** The parameter's text as it came. */
+  text: string;
+  /** What is wrong, naming the entry. */
+  message: string;
+}
+
+/** Rejected values by tensor: x (the input) and w (the filter). */
+export type RejectedValues = Partial<Record<'x' | 'w', RejectedText>>;
 
 export type PaddingChoice =
   { mode: 'SAME' | 'VALID' } | { mode: 'EXPLICIT'; top: number; bottom: number; left: number; right: number };
@@ -26,6 +38,8 @@ export interface PageState {
   dist: Distribution;
   /** The pinned output as [batch, row, col, channel], or null. */
   pin: number[] | null;
+  /** Values from the address that could not be read (the page then says so instead of computing). */
+  rejected?: RejectedValues | null;
 }
 
 /** "1, 4,4 ,1" -> [1, 4, 4, 1]; anything that is not a number becomes NaN so convkit can name it. */
@@ -38,16 +52,8 @@ export function parseList(text: string): number[] {
     .map(Number);
 }
 
-/** Pasted numbers: any mix of commas, spaces, newlines and brackets ("[[4, 3], [2, 1]]"). */
-export function parseValues(text: string): number[] {
-  const cleaned = text.replace(/[[\]()]/g, ' ').trim();
-  return cleaned === ''
-    ? []
-    : cleaned
-        .split(/[\s,;]+/)
-        .filter(Boolean)
-        .map(Number);
-}
+/** What the two value lists are called in messages. */
+export const VALUES_NAME = { x: 'Input values', w: 'Filter values' } as const;
 
 function paddingFromText(text: string | null): PaddingChoice {
   const upper = (text ?? 'VALID').trim().toUpperCase();
@@ -79,6 +85,17 @@ export function stateFromUrl(search: string, fallback: PageState): PageState {
   };
   const format = (params.get('format') ?? 'NHWC').toUpperCase() === 'NCHW' ? 'NCHW' : 'NHWC';
   const seed = Number(params.get('seed') ?? 1);
+  const rejected: RejectedValues = {};
+  const values = (which: 'x' | 'w'): number[] | null => {
+    const text = params.get(which);
+    if (text === null) return null;
+    const reading = readValues(text, VALUES_NAME[which]);
+    if (reading.ok) return reading.values;
+    rejected[which] = { text, message: reading.message };
+    return null;
+  };
+  const x = values('x');
+  const w = values('w');
   return {
     inputShape: list('input', fallback.inputShape),
     filterShape: list('filter', fallback.filterShape),
@@ -86,11 +103,12 @@ export function stateFromUrl(search: string, fallback: PageState): PageState {
     dilations: list('dilations', [1, 1]),
     padding: paddingFromText(params.get('padding')),
     dataFormat: format,
-    x: params.has('x') ? parseValues(params.get('x') ?? '') : null,
-    w: params.has('w') ? parseValues(params.get('w') ?? '') : null,
+    x,
+    w,
     seed: Number.isSafeInteger(seed) ? seed : 1,
     dist: params.get('dist') === 'normal' ? 'normal' : 'int',
     pin: params.has('pin') ? list('pin', []) : null,
+    rejected: rejected.x || rejected.w ? rejected : null,
   };
 }
 
@@ -104,12 +122,18 @@ export function urlFromState(state: PageState): string {
   ];
   if (state.dilations.some((d) => d !== 1)) parts.push(['dilations', state.dilations.join(',')]);
   if (state.dataFormat !== 'NHWC') parts.push(['format', state.dataFormat]);
-  if (state.x === null || state.w === null) {
+  // Values the address gave (usable or not) need no seed.
+  const drawn = (which: 'x' | 'w'): boolean => state[which] === null && !state.rejected?.[which];
+  if (drawn('x') || drawn('w')) {
     parts.push(['seed', String(state.seed)]);
     if (state.dist !== 'int') parts.push(['dist', state.dist]);
   }
-  if (state.x !== null) parts.push(['x', state.x.map(exact).join(',')]);
-  if (state.w !== null) parts.push(['w', state.w.map(exact).join(',')]);
+  const valuesText = (which: 'x' | 'w'): string | null =>
+    state.rejected?.[which]?.text ?? state[which]?.map(exact).join(',') ?? null;
+  for (const which of ['x', 'w'] as const) {
+    const text = valuesText(which);
+    if (text !== null) parts.push([which, text]);
+  }
   if (state.pin !== null) parts.push(['pin', state.pin.join(',')]);
   // Commas stay readable: only characters that would break the query are escaped.
   return '?' + parts.map(([k, v]) => `${k}=${encodeURIComponent(v).replace(/%2C/g, ',')}`).join('&');

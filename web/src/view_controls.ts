@@ -9,7 +9,8 @@ import { exact } from './format.js';
 import { CLASSIC_FILTERS, imageFileToGray, sampleImage, type GrayImage } from './image.js';
 import { convertShape, convertValues } from './layout.js';
 import { PRESETS, presetOf } from './presets.js';
-import { parseList, parseValues, type PageState } from './state.js';
+import { VALUES_NAME, type PageState, type RejectedValues } from './state.js';
+import { readShape, readValues } from './values_text.js';
 
 const IMAGE_SIDE = 32;
 /** Values are copied into the paste boxes only while there are this few. */
@@ -32,14 +33,24 @@ function numberInput(testId: string, label: string, min: number): HTMLInputEleme
   });
 }
 
-function labelled(text: string, field: HTMLElement, hint?: HTMLElement | string): HTMLElement {
+function labelled(
+  text: string,
+  field: HTMLElement,
+  hint?: HTMLElement | string,
+  error?: HTMLElement,
+): HTMLElement {
   return h(
     'div',
     { class: 'field' },
     h('label', { attrs: { for: field.id } }, text),
     field,
+    error,
     hint ? h('div', { class: 'hint' }, hint) : null,
   );
+}
+
+function valueError(id: string): HTMLElement {
+  return h('p', { class: 'field-error', attrs: { id, 'data-testid': id, role: 'alert', hidden: true } });
 }
 
 export class Controls {
@@ -48,11 +59,23 @@ export class Controls {
   private readonly preset = h('select', { attrs: { id: 'preset', 'data-testid': 'preset' } });
   private readonly presetNote = h('p', { class: 'preset-note', attrs: { 'data-testid': 'preset-note' } });
   private readonly inputShape = h('input', {
-    attrs: { id: 'input-shape', 'data-testid': 'input-shape', spellcheck: 'false', autocomplete: 'off' },
+    attrs: {
+      id: 'input-shape',
+      'data-testid': 'input-shape',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-describedby': 'input-shape-error',
+    },
   });
   private readonly inputHint = h('span', {});
   private readonly filterShape = h('input', {
-    attrs: { id: 'filter-shape', 'data-testid': 'filter-shape', spellcheck: 'false', autocomplete: 'off' },
+    attrs: {
+      id: 'filter-shape',
+      'data-testid': 'filter-shape',
+      spellcheck: 'false',
+      autocomplete: 'off',
+      'aria-describedby': 'filter-shape-error',
+    },
   });
   private readonly format = h(
     'select',
@@ -86,11 +109,34 @@ export class Controls {
     h('option', { attrs: { value: 'normal' } }, 'normal (like tf.random.normal)'),
   );
   private readonly xBox = h('textarea', {
-    attrs: { id: 'x-values', 'data-testid': 'x-values', rows: 3, spellcheck: 'false' },
+    attrs: {
+      id: 'x-values',
+      'data-testid': 'x-values',
+      rows: 3,
+      spellcheck: 'false',
+      'aria-describedby': 'x-values-error',
+    },
   });
   private readonly wBox = h('textarea', {
-    attrs: { id: 'w-values', 'data-testid': 'w-values', rows: 3, spellcheck: 'false' },
+    attrs: {
+      id: 'w-values',
+      'data-testid': 'w-values',
+      rows: 3,
+      spellcheck: 'false',
+      'aria-describedby': 'w-values-error',
+    },
   });
+  /** Inline messages under the paste boxes, naming the entry that is not a number. */
+  private readonly valueErrors = {
+    x: valueError('x-values-error'),
+    w: valueError('w-values-error'),
+  };
+  private readonly pasteBox: HTMLDetailsElement;
+  /** Inline messages under the shape fields, naming an entry that is not a size. */
+  private readonly shapeErrors = {
+    inputShape: valueError('input-shape-error'),
+    filterShape: valueError('filter-shape-error'),
+  };
   private readonly file = h('input', {
     attrs: {
       type: 'file',
@@ -121,7 +167,11 @@ export class Controls {
     });
     const commitShape = (field: HTMLInputElement, key: 'inputShape' | 'filterShape'): void => {
       field.addEventListener('change', () => {
-        const shape = parseList(field.value);
+        const reading = readShape(field.value, key === 'inputShape' ? 'Input shape' : 'Filter shape');
+        this.showFieldError(field, this.shapeErrors[key], reading.ok ? null : reading.message);
+        // An entry that is not a size: said under the field, and the page stays as it was.
+        if (!reading.ok) return;
+        const shape = reading.values;
         const old = this.state?.[key] ?? [];
         // New shape, new values (unless the count still fits): keep what can be kept.
         const same = shape.join() === old.join();
@@ -210,13 +260,23 @@ export class Controls {
         attrs: { type: 'button', 'data-testid': 'use-values' },
         on: {
           click: () => {
-            const x = this.xBox.value.trim() === '' ? null : parseValues(this.xBox.value);
-            const w = this.wBox.value.trim() === '' ? null : parseValues(this.wBox.value);
+            const x = this.readBox('x');
+            const w = this.readBox('w');
+            // Either box not numbers: say so next to it and keep the page as it was.
+            if (x === undefined || w === undefined) return;
             this.app.update({ x, w });
           },
         },
       },
       'Use these numbers',
+    );
+    this.pasteBox = h(
+      'details',
+      { class: 'paste' },
+      h('summary', {}, 'Paste your own numbers'),
+      labelled('Input values (in layout order)', this.xBox, undefined, this.valueErrors.x),
+      labelled('Filter values (HWIO order)', this.wBox, undefined, this.valueErrors.w),
+      usePasted,
     );
     const loadImage = (image: GrayImage, source: string): void => {
       const kernel = CLASSIC_FILTERS.find((f) => f.id === this.classic.value) ?? CLASSIC_FILTERS[2];
@@ -281,8 +341,13 @@ export class Controls {
           'fieldset',
           {},
           h('legend', {}, 'Shapes'),
-          labelled('Input shape', this.inputShape, this.inputHint),
-          labelled('Filter shape', this.filterShape, '[height, width, in_channels, out_channels]'),
+          labelled('Input shape', this.inputShape, this.inputHint, this.shapeErrors.inputShape),
+          labelled(
+            'Filter shape',
+            this.filterShape,
+            '[height, width, in_channels, out_channels]',
+            this.shapeErrors.filterShape,
+          ),
           labelled('Layout', this.format),
         ),
         h(
@@ -312,14 +377,7 @@ export class Controls {
           h('legend', {}, 'Values'),
           h('div', { class: 'row' }, labelled('Random seed', this.seed), labelled('Kind', this.dist)),
           newDraw,
-          h(
-            'details',
-            { class: 'paste' },
-            h('summary', {}, 'Paste your own numbers'),
-            labelled('Input values (in layout order)', this.xBox),
-            labelled('Filter values (HWIO order)', this.wBox),
-            usePasted,
-          ),
+          this.pasteBox,
           h(
             'div',
             { class: 'image-row' },
@@ -376,10 +434,18 @@ export class Controls {
     this.presetNote.textContent =
       p?.note ??
       'Your own settings. Every change is in the address bar: copy the link to share exactly this.';
-    set(this.inputShape, state.inputShape.join(', '));
+    // Shapes are committed on change (Enter or leaving the field), never while typing, so the state's
+    // shape always replaces the field's text, and with it any refused entry and its message.
+    for (const [field, key] of [
+      [this.inputShape, 'inputShape'],
+      [this.filterShape, 'filterShape'],
+    ] as const) {
+      const text = state[key].join(', ');
+      if (field.value !== text) field.value = text;
+      this.showFieldError(field, this.shapeErrors[key], null);
+    }
     this.inputHint.textContent =
       state.dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
-    set(this.filterShape, state.filterShape.join(', '));
     set(this.format, state.dataFormat);
     const [sh, sw] = spatial(state.strides, state.dataFormat);
     set(this.strideH, String(sh));
@@ -399,12 +465,59 @@ export class Controls {
     set(this.dist, state.dist);
   }
 
-  /** Shows the values in use in the paste boxes (when there are few enough to read). */
-  showValues(x: ArrayLike<number> | null, w: ArrayLike<number> | null): void {
+  /**
+   * Reads one paste box: null when it is empty (draw values), undefined when an entry is not a number
+   * (then shown under the box), else the numbers.
+   */
+  private readBox(which: 'x' | 'w'): number[] | null | undefined {
+    const box = which === 'x' ? this.xBox : this.wBox;
+    if (box.value.trim() === '') {
+      this.showValueError(which, null);
+      return null;
+    }
+    const reading = readValues(box.value, VALUES_NAME[which]);
+    this.showValueError(which, reading.ok ? null : reading.message);
+    return reading.ok ? reading.values : undefined;
+  }
+
+  private showValueError(which: 'x' | 'w', message: string | null): void {
+    this.showFieldError(which === 'x' ? this.xBox : this.wBox, this.valueErrors[which], message);
+  }
+
+  private showFieldError(field: Field, error: HTMLElement, message: string | null): void {
+    error.textContent = message ?? '';
+    error.hidden = message === null;
+    if (message === null) field.removeAttribute('aria-invalid');
+    else field.setAttribute('aria-invalid', 'true');
+  }
+
+  /**
+   * Shows the values in use in the paste boxes (when there are few enough to read). Values the address
+   * gave that are not numbers stay in their box as written, with the message under it.
+   */
+  showValues(
+    x: ArrayLike<number> | null,
+    w: ArrayLike<number> | null,
+    rejected: RejectedValues | null,
+  ): void {
     const text = (v: ArrayLike<number> | null): string =>
       v && v.length <= MAX_VALUES_IN_BOXES ? Array.from(v, exact).join(', ') : '';
-    if (document.activeElement !== this.xBox) this.xBox.value = text(x);
-    if (document.activeElement !== this.wBox) this.wBox.value = text(w);
+    for (const [which, box, values] of [
+      ['x', this.xBox, x],
+      ['w', this.wBox, w],
+    ] as const) {
+      const bad = rejected?.[which];
+      if (bad) {
+        box.value = bad.text;
+        this.showValueError(which, bad.message);
+        this.pasteBox.open = true;
+        const settings = this.element.querySelector('details.more-settings');
+        if (settings instanceof HTMLDetailsElement) settings.open = true;
+      } else {
+        if (document.activeElement !== box) box.value = text(values);
+        this.showValueError(which, null);
+      }
+    }
   }
 }
 

@@ -1,15 +1,21 @@
-/** Impossible settings: convkit's own message, what it means in plain words, and one-click fixes. */
+/**
+ * Settings the page cannot show: convkit's own message, what it means in plain words, and one-click
+ * fixes. Also the page's own refusals: a problem too large to draw, numbers that are not numbers.
+ */
 import type { AppApi } from './app_api.js';
 import { h, section } from './dom.js';
-import { adviceFor } from './error_words.js';
+import {
+  adviceFor,
+  intendedInputShape,
+  threeNumberShapeAdvice,
+  type Advice,
+  type Fix,
+} from './error_words.js';
 import type { PageError } from './model.js';
 import type { PageState } from './state.js';
 import { DEFAULT_STATE } from './presets.js';
 
-function patchFor(
-  fix: ReturnType<typeof adviceFor>['fixes'][number]['fix'],
-  state: PageState,
-): Partial<PageState> {
+function patchFor(fix: Fix, state: PageState): Partial<PageState> {
   switch (fix) {
     case 'same':
       return { padding: { mode: 'SAME' } };
@@ -24,30 +30,66 @@ function patchFor(
       const [kh, kw, , oc] = state.filterShape;
       return { filterShape: [kh, kw, channels, oc], w: null };
     }
+    case 'add-dimension':
+      return {
+        inputShape:
+          intendedInputShape(state.inputShape, state.filterShape, state.dataFormat) ?? state.inputShape,
+        x: null,
+      };
+    case 'draw-values':
+      return { ...(state.rejected?.x ? { x: null } : {}), ...(state.rejected?.w ? { w: null } : {}) };
     case 'smaller':
       return { ...DEFAULT_STATE };
   }
 }
 
+const TITLES: Record<PageError['source'], string> = {
+  convkit: 'These settings are impossible',
+  'too-large': 'Too large for this page',
+  values: 'These numbers cannot be used',
+};
+
+function adviceOf(error: PageError, state: PageState): Advice {
+  switch (error.source) {
+    case 'convkit':
+      return (
+        threeNumberShapeAdvice(error.message, state.inputShape, state.filterShape, state.dataFormat) ??
+        adviceFor(error.message)
+      );
+    case 'too-large':
+      return { words: error.message, fixes: [{ label: 'Use a small example', fix: 'smaller' }] };
+    case 'values':
+      return {
+        words:
+          'Every entry must be a number, like 4, -0.5 or 1e-3; fix it under “Paste your own numbers”, or draw random numbers instead.',
+        fixes: [{ label: 'Draw random numbers instead', fix: 'draw-values' }],
+      };
+  }
+}
+
 export function renderError(error: PageError, state: PageState, app: AppApi): HTMLElement {
-  const advice = error.source === 'convkit' ? adviceFor(error.message) : { words: error.message, fixes: [] };
+  const advice = adviceOf(error, state);
   return section(
     'error',
-    'These settings are impossible',
+    TITLES[error.source],
     null,
     h(
       'div',
       { class: 'error-box', attrs: { role: 'alert', 'data-testid': 'error' } },
-      error.source === 'convkit'
-        ? [
-            h('p', { class: 'error-label' }, `convkit says (${error.name}):`),
+      error.source === 'too-large'
+        ? null
+        : [
+            h(
+              'p',
+              { class: 'error-label' },
+              error.source === 'convkit' ? `convkit says (${error.name}):` : 'The link says:',
+            ),
             h('pre', { class: 'error-message', attrs: { 'data-testid': 'error-message' } }, error.message),
-          ]
-        : h('p', { class: 'error-label' }, error.name),
+          ],
       h(
         'p',
         { class: 'error-words', attrs: { 'data-testid': 'error-words' } },
-        h('strong', {}, 'In plain words: '),
+        error.source === 'too-large' ? null : h('strong', {}, 'In plain words: '),
         advice.words,
       ),
       advice.fixes.length > 0

@@ -102,6 +102,9 @@ function spectrumTile(caption: string, s: Spectrum, label: string): HTMLElement 
     maxPx: SPECTRUM_PX,
     value: (r, c) => Math.log1p(shiftedMagnitude(s, r, c)),
     title: (r, c) => `|value| = ${fmt(shiftedMagnitude(s, r, c))}`,
+    // The colours follow log(1 + |value|); the key names the magnitudes themselves.
+    scaleLabel: (v) => fmt(Math.expm1(v)),
+    scaleNote: '|value|, log scale',
   });
   return h('figure', { class: 'tile' }, grid.element, h('figcaption', {}, caption));
 }
@@ -146,6 +149,9 @@ export function renderFourier(
     );
   }
   const f = cached(model, batch, oc);
+  // Cells that are zero up to the transforms' rounding (1e-15 of the largest) show as 0, not 1.74e-15.
+  const largest = f.main.result.re.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const shown = (v: number): number => (Math.abs(v) <= 1e-9 * largest ? 0 : v);
   const inverse = renderGrid({
     rows: f.hp,
     cols: f.wp,
@@ -153,7 +159,7 @@ export function renderFourier(
     numbers: f.hp <= NUMBER_GRID_MAX_SIDE && f.wp <= NUMBER_GRID_MAX_SIDE,
     label: 'inverse transform of the product',
     maxPx: 220,
-    value: (r, c) => f.main.result.re[r * f.wp + c],
+    value: (r, c) => shown(f.main.result.re[r * f.wp + c]),
     title: (r, c) => `inverse[${r}, ${c}] = ${fmt(f.main.result.re[r * f.wp + c])}`,
   });
   inverse.mark({

@@ -239,7 +239,7 @@ export function renderIm2col(model: Model, focus: Position | null, app: AppApi):
       h(
         'figure',
         {},
-        h('figcaption', {}, 'patches ', h('code', {}, fmtList(steps.patchMatrixShape))),
+        h('figcaption', {}, 'patches ', h('code', { class: 'shape' }, fmtList(steps.patchMatrixShape))),
         h('div', { class: 'scroll' }, patchTable),
       ),
       withOp(
@@ -247,7 +247,12 @@ export function renderIm2col(model: Model, focus: Position | null, app: AppApi):
         h(
           'figure',
           {},
-          h('figcaption', {}, 'filter matrix ', h('code', {}, fmtList(steps.filterMatrixShape))),
+          h(
+            'figcaption',
+            {},
+            'filter matrix ',
+            h('code', { class: 'shape' }, fmtList(steps.filterMatrixShape)),
+          ),
           h('div', { class: 'scroll' }, filterTable),
         ),
       ),
@@ -256,7 +261,7 @@ export function renderIm2col(model: Model, focus: Position | null, app: AppApi):
         h(
           'figure',
           {},
-          h('figcaption', {}, 'output ', h('code', {}, fmtList(steps.productShape))),
+          h('figcaption', {}, 'output ', h('code', { class: 'shape' }, fmtList(steps.productShape))),
           h('div', { class: 'scroll' }, outputTable),
         ),
       ),

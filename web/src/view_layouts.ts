@@ -85,7 +85,7 @@ export function renderLayouts(model: Model): HTMLElement {
       h(
         'div',
         {},
-        h('h3', {}, `Input ${fmtList(e.inputShape)} (${s.dataFormat})`),
+        h('h3', {}, 'Input ', h('span', { class: 'shape' }, fmtList(e.inputShape)), ` (${s.dataFormat})`),
         h('table', { class: 'axes' }, h('tbody', {}, e.axes.input.map(axisRow))),
         h(
           'p',
@@ -106,14 +106,18 @@ export function renderLayouts(model: Model): HTMLElement {
           'p',
           {},
           `The same input in ${other} is `,
-          h('code', {}, fmtList(other === 'NCHW' ? [d.n, d.c, d.h, d.w] : [d.n, d.h, d.w, d.c])),
+          h(
+            'code',
+            { class: 'shape' },
+            fmtList(other === 'NCHW' ? [d.n, d.c, d.h, d.w] : [d.n, d.h, d.w, d.c]),
+          ),
           nhwc ? '.' : ' (convkit and TensorFlow take either with dataFormat / data_format).',
         ),
       ),
       h(
         'div',
         {},
-        h('h3', {}, `Filter ${fmtList(e.filterShape)}`),
+        h('h3', {}, 'Filter ', h('span', { class: 'shape' }, fmtList(e.filterShape))),
         h('table', { class: 'axes' }, h('tbody', {}, e.axes.filter.map(axisRow))),
         h(
           'table',
@@ -130,8 +134,8 @@ export function renderLayouts(model: Model): HTMLElement {
               'tr',
               {},
               h('th', { attrs: { scope: 'row' } }, 'filter'),
-              h('td', {}, h('code', {}, `HWIO ${fmtList([kh, kw, ic, oc])}`)),
-              h('td', {}, h('code', {}, `OIHW ${fmtList([oc, ic, kh, kw])}`)),
+              h('td', {}, h('code', {}, 'HWIO ', h('span', { class: 'shape' }, fmtList([kh, kw, ic, oc])))),
+              h('td', {}, h('code', {}, 'OIHW ', h('span', { class: 'shape' }, fmtList([oc, ic, kh, kw])))),
             ),
             h(
               'tr',

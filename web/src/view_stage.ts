@@ -13,9 +13,15 @@ import { windowRect, windowTaps } from './window_taps.js';
 
 /** Grids up to this many cells a side show their numbers; larger ones are heatmaps. */
 export const NUMBER_GRID_MAX_SIDE = 16;
-const MAX_INPUT_CHANNELS_DRAWN = 4;
-const MAX_FILTER_SLICES_DRAWN = 4;
+/**
+ * Input channels (and filter slices) drawn: every channel the focused output's sum reads, up to this
+ * many; the tiles wrap (or scroll sideways on a phone) rather than leave a product without its cell.
+ */
+export const MAX_CHANNELS_DRAWN = 16;
 const MAX_OUTPUT_CHANNELS_DRAWN = 8;
+/** Heatmap side when many channels are drawn, so a row still holds several. */
+const MANY_CHANNELS = 4;
+const SMALL_HEATMAP_PX = 160;
 const STEP_MS = 900;
 
 interface Drawn {
@@ -145,10 +151,14 @@ export class StageView {
     const [b, oy, ox, oc] = focus;
     const rect = windowRect(g, oy, ox);
     const value = model.output[flatIndex(model.state.dataFormat, model.outputDims, focus)];
+    const padded = g.padTop + g.padBottom + g.padLeft + g.padRight > 0;
+    const span = (one: string, many: string, from: number, to: number): string =>
+      from === to ? `${one} ${from}` : `${many} ${from}–${to}`;
     replaceChildren(
       this.status,
       h('strong', {}, `output[${b}, ${oy}, ${ox}, ${oc}] = ${fmt(value)}`),
-      ` — the window covers padded rows ${rect.r0}–${rect.r1} and columns ${rect.c0}–${rect.c1}`,
+      ` — the window covers ${padded ? 'padded ' : ''}${span('row', 'rows', rect.r0, rect.r1)} and ` +
+        `${span('column', 'columns', rect.c0, rect.c1)}`,
       g.batch > 1 ? ` of image ${b}` : '',
       g.outChannels > 1 ? `, using filter ${oc}` : '',
       '.',
@@ -172,34 +182,54 @@ export class StageView {
       rows <= NUMBER_GRID_MAX_SIDE && cols <= NUMBER_GRID_MAX_SIDE;
     const inside = (r: number, c: number): boolean =>
       r >= g.padTop && r < g.padTop + g.inHeight && c >= g.padLeft && c < g.padLeft + g.inWidth;
+    /** Filter `outChannel`'s weight at tap k (row-major over the window) of its input channel ic. */
+    const weightAt = (k: number, ic: number): number =>
+      model.w[(k * g.filterInChannels + ic) * g.outChannels + outChannel];
 
-    const inputs = range(Math.min(g.inChannels, MAX_INPUT_CHANNELS_DRAWN)).map((channel) => ({
-      channel,
-      numbers: numbers(hp, wp),
-      grid: renderGrid({
-        rows: hp,
-        cols: wp,
-        role: 'input',
+    /** Characters of the longest weight badge ("×-0.5") the cells of filter slice ic can wear. */
+    const badgeChars = (ic: number): number => {
+      let longest = 1;
+      for (let k = 0; k < g.filterHeight * g.filterWidth; k++) {
+        longest = Math.max(longest, fmt(weightAt(k, ic)).length);
+      }
+      return 1 + longest;
+    };
+    // The input channels this filter reads: all of them, or its group's in a grouped convolution.
+    const firstInChannel = Math.floor(outChannel / (g.outChannels / g.groups)) * g.filterInChannels;
+    const drawnChannels = Math.min(g.filterInChannels, MAX_CHANNELS_DRAWN);
+    const heatmapPx = drawnChannels > MANY_CHANNELS ? SMALL_HEATMAP_PX : undefined;
+    const inputs = range(drawnChannels)
+      .map((i) => firstInChannel + i)
+      .map((channel) => ({
+        channel,
         numbers: numbers(hp, wp),
-        label: `input channel ${channel}, padded`,
-        isPadding: (r, c) => !inside(r, c),
-        value: (r, c) =>
-          inside(r, c)
-            ? model.x[flatIndex(format, model.inputDims, [batch, r - g.padTop, c - g.padLeft, channel])]
-            : 0,
-        title: (r, c) =>
-          inside(r, c)
-            ? `input[${batch}, ${r - g.padTop}, ${c - g.padLeft}, ${channel}] = ${fmt(model.x[flatIndex(format, model.inputDims, [batch, r - g.padTop, c - g.padLeft, channel])])}`
-            : 'padding: 0',
-      }),
-    }));
-    const filters = range(Math.min(g.filterInChannels, MAX_FILTER_SLICES_DRAWN)).map((inChannel) => ({
+        grid: renderGrid({
+          rows: hp,
+          cols: wp,
+          role: 'input',
+          numbers: numbers(hp, wp),
+          maxPx: heatmapPx,
+          badgeChars: badgeChars(channel - firstInChannel),
+          label: `input channel ${channel}, padded`,
+          isPadding: (r, c) => !inside(r, c),
+          value: (r, c) =>
+            inside(r, c)
+              ? model.x[flatIndex(format, model.inputDims, [batch, r - g.padTop, c - g.padLeft, channel])]
+              : 0,
+          title: (r, c) =>
+            inside(r, c)
+              ? `input[${batch}, ${r - g.padTop}, ${c - g.padLeft}, ${channel}] = ${fmt(model.x[flatIndex(format, model.inputDims, [batch, r - g.padTop, c - g.padLeft, channel])])}`
+              : 'padding: 0',
+        }),
+      }));
+    const filters = range(drawnChannels).map((inChannel) => ({
       inChannel,
       grid: renderGrid({
         rows: g.filterHeight,
         cols: g.filterWidth,
         role: 'filter',
         numbers: numbers(g.filterHeight, g.filterWidth),
+        maxPx: heatmapPx,
         label: `filter ${outChannel}, input channel ${inChannel}`,
         value: (r, c) =>
           model.w[((r * g.filterWidth + c) * g.filterInChannels + inChannel) * g.outChannels + outChannel],
@@ -232,6 +262,18 @@ export class StageView {
       total > shown
         ? h('p', { class: 'more' }, `+ ${plural(total - shown, what)} not drawn (the sum includes them)`)
         : null;
+    const padded = hp !== g.inHeight || wp !== g.inWidth;
+    const inputSize = `${g.inHeight} × ${g.inWidth}${padded ? `, padded to ${hp} × ${wp}` : ''}`;
+    const groupNote =
+      g.groups > 1
+        ? h(
+            'p',
+            { class: 'more' },
+            `Filter ${outChannel} reads input channels ${firstInChannel}–${firstInChannel + g.filterInChannels - 1} ` +
+              `(group ${Math.floor(firstInChannel / g.filterInChannels)} of ${g.groups}); ` +
+              `the other ${plural(g.inChannels - g.filterInChannels, 'channel')} feed other filters.`,
+          )
+        : null;
 
     const tile = (caption: string, grid: GridHandle): HTMLElement =>
       h('figure', { class: 'tile' }, grid.element, h('figcaption', {}, caption));
@@ -249,20 +291,21 @@ export class StageView {
       h(
         'div',
         { class: 'panel panel-input' },
-        h(
-          'h3',
-          {},
-          'Input',
-          h('span', { class: 'dim' }, g.padTop + g.padBottom + g.padLeft + g.padRight > 0 ? ' (padded)' : ''),
-        ),
+        h('h3', {}, 'Input', h('span', { class: 'dim' }, g.inChannels > 1 ? ` (${inputSize})` : '')),
         h(
           'div',
-          { class: 'tiles' },
-          inputs.map((i) =>
-            tile(g.inChannels > 1 ? `channel ${i.channel}` : `${g.inHeight} × ${g.inWidth}`, i.grid),
-          ),
+          { class: 'tiles channel-tiles', attrs: { 'data-testid': 'input-tiles' } },
+          inputs.map((i) => tile(g.inChannels > 1 ? `channel ${i.channel}` : inputSize, i.grid)),
         ),
-        more(inputs.length, g.inChannels, 'channel'),
+        inputs.length > 1
+          ? h(
+              'p',
+              { class: 'more scroll-hint' },
+              `${plural(inputs.length, 'channel')} side by side: scroll sideways to see them all →`,
+            )
+          : null,
+        more(inputs.length, g.filterInChannels, 'channel'),
+        groupNote,
       ),
       withOp(
         '⊛',
@@ -272,10 +315,14 @@ export class StageView {
           h('h3', {}, g.outChannels > 1 ? `Filter ${outChannel}` : 'Filter'),
           h(
             'div',
-            { class: 'tiles' },
+            { class: 'tiles channel-tiles', attrs: { 'data-testid': 'filter-tiles' } },
             filters.map((f) =>
               tile(
-                g.filterInChannels > 1 ? `channel ${f.inChannel}` : `${g.filterHeight} × ${g.filterWidth}`,
+                g.groups > 1
+                  ? `for channel ${firstInChannel + f.inChannel}`
+                  : g.filterInChannels > 1
+                    ? `channel ${f.inChannel}`
+                    : `${g.filterHeight} × ${g.filterWidth}`,
                 f.grid,
               ),
             ),
@@ -303,11 +350,11 @@ export class StageView {
     this.buildBatchPicker(model, batch);
     replaceChildren(
       this.shapes,
-      h('code', { class: 'shape-in' }, fmtList(e.inputShape)),
+      h('code', { class: 'shape shape-in' }, fmtList(e.inputShape)),
       ' ⊛ ',
-      h('code', { class: 'shape-filter' }, fmtList(e.filterShape)),
+      h('code', { class: 'shape shape-filter' }, fmtList(e.filterShape)),
       ' → ',
-      h('code', { class: 'shape-out' }, fmtList(e.outputShape)),
+      h('code', { class: 'shape shape-out' }, fmtList(e.outputShape)),
       h('span', { class: 'dim' }, ` · ${e.padding.mode} · stride ${g.strideHeight}×${g.strideWidth}`),
     );
   }
