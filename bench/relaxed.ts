@@ -1,11 +1,14 @@
 /**
- * The relaxed-SIMD pass. On Node 20 convkit's kernels use fused multiply-add (WebAssembly relaxed SIMD)
- * only when node runs with --experimental-wasm-relaxed-simd (the default in Node 22+ and Chrome). So
- * the conv2d suite's convkit:auto (one thread) is run again, next to tfjs-wasm and onnxruntime:t1, in
- * a child node started with that flag, interleaved within the child as usual. The child checks which
- * kernel module convkit really picked and writes its results to a file; the parent compares them with
- * its own conv section (convkit:auto plain vs relaxed; tfjs-wasm, which has no relaxed build, should
- * not change).
+ * The relaxed-SIMD pass: convkit:auto with relaxed SIMD (fused multiply-add) next to plain SIMD, on the
+ * conv2d suite's shapes. One of the two runs in a child node, next to tfjs-wasm and onnxruntime:t1
+ * (interleaved within the child as usual), the other is this process's conv section:
+ *   - where this node runs plain SIMD (Node 20: relaxed SIMD only behind
+ *     --experimental-wasm-relaxed-simd), the child runs relaxed SIMD, started with the flag;
+ *   - where this node already runs relaxed SIMD (Node 22+, Chrome: on by default; Node 24 rejects the
+ *     flag), the child runs plain SIMD (CONVKIT_WASM=simd), without flags.
+ * bench/relaxed_flags.ts decides about the flag by validating a tiny relaxed module. The child checks
+ * which kernel module convkit really picked and writes its results to a file; the parent puts relaxed
+ * and plain side by side (tfjs-wasm, which has no relaxed build, should not change between the two).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,17 +16,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import type { WasmVariant } from '../src/kernels/wasm/features.js';
 import type { TimingSettings } from './measure.js';
 import { engineSelected, type BenchOptions } from './options.js';
 import { formatMs, layoutTable } from './report.js';
 import type { RelaxedComparison, RelaxedSimdResults, SectionResults } from './results.js';
 import { runShapeSection, shapesIn } from './section.js';
 import { sectionEngines, sectionShapes, sectionSpec } from './sections.js';
+import { RELAXED_FLAG, relaxedSimdNodeFlags } from './relaxed_flags.js';
 import { geometricMean } from './stats.js';
 
-export const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
-export const RELAXED_TITLE =
-  'relaxed SIMD (FMA): Node 20 with --experimental-wasm-relaxed-simd; default in Node 22+/Chrome';
+/** The section's title, by the module its child runs. */
+export function relaxedTitle(childVariant: WasmVariant): string {
+  return childVariant === 'relaxed-simd'
+    ? 'relaxed SIMD (FMA) in a child node: Node 20 with --experimental-wasm-relaxed-simd; default in Node 22+/Chrome'
+    : 'plain SIMD in a child node (CONVKIT_WASM=simd): this node runs relaxed SIMD (FMA) by default, as Node 22+/Chrome do';
+}
 /** The engines the child runs (exact names). */
 export const RELAXED_ENGINES = ['convkit:auto', 'tfjs-wasm', 'onnxruntime:t1'];
 /** tfjs-wasm child/main within this factor of 1 reads as unaffected on this noisy, shared machine. */
@@ -52,9 +60,13 @@ export async function runRelaxedChild(options: BenchOptions, file: string, timin
   writeFileSync(file, JSON.stringify(output));
 }
 
-function runChild(args: string[]): Promise<number | null> {
+function runChild(args: string[], env: NodeJS.ProcessEnv): Promise<number | null> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+    const child = spawn(process.execPath, args, {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve(code));
   });
@@ -92,8 +104,16 @@ export async function runRelaxedSection(
 ): Promise<RelaxedSimdResults | undefined> {
   const engines = RELAXED_ENGINES.filter((name) => engineSelected(name, options.engines));
   if (engines.length === 0 || shapes.length === 0) return undefined;
-  // Where this node already has relaxed SIMD (Node 22+), the flag is not needed (and may be gone).
-  const nodeFlags = wasmEngine()?.variant === 'relaxed-simd' ? [] : [RELAXED_FLAG];
+  const mainVariant = wasmEngine()?.variant ?? null;
+  const relaxedHere = mainVariant === 'relaxed-simd';
+  const childVariant: WasmVariant = relaxedHere ? 'simd' : 'relaxed-simd';
+  const flags = childVariant === 'relaxed-simd' ? relaxedSimdNodeFlags() : [];
+  if (!flags) {
+    throw new Error(
+      `bench: node ${process.version} has relaxed SIMD neither by default nor with ${RELAXED_FLAG}; run --no-relaxed`,
+    );
+  }
+  const nodeFlags = [...flags];
   const dir = mkdtempSync(join(tmpdir(), 'convkit-bench-relaxed-'));
   const file = join(dir, 'child.json');
   try {
@@ -114,24 +134,33 @@ export async function runRelaxedSection(
       String(options.directMaxFlops / 1e6),
       ...(options.quick ? ['--quick'] : []),
     ];
-    const code = await runChild(args);
+    const code = await runChild(args, { ...process.env, CONVKIT_WASM: childVariant });
     if (code !== 0)
-      throw new Error(`bench: the relaxed SIMD child (node ${args.join(' ')}) exited with ${code}`);
+      throw new Error(
+        `bench: the relaxed SIMD section's child (CONVKIT_WASM=${childVariant} node ${args.join(' ')}) exited with ${code}`,
+      );
     const child = JSON.parse(readFileSync(file, 'utf8')) as ChildOutput;
-    const comparison: RelaxedComparison[] = child.section.shapes.map((s) => ({
-      shape: s.name,
-      kernel: s.results.find((r) => r.engine === 'convkit:auto')?.kernel,
-      convkitRelaxedMs: median(child.section, s.name, 'convkit:auto'),
-      convkitPlainMs: median(main, s.name, 'convkit:auto'),
-      tfjsWasmChildMs: median(child.section, s.name, 'tfjs-wasm'),
-      tfjsWasmMainMs: median(main, s.name, 'tfjs-wasm'),
-    }));
+    const comparison: RelaxedComparison[] = child.section.shapes.map((s) => {
+      const inChild = median(child.section, s.name, 'convkit:auto');
+      const inMain = median(main, s.name, 'convkit:auto');
+      return {
+        shape: s.name,
+        kernel: s.results.find((r) => r.engine === 'convkit:auto')?.kernel,
+        convkitRelaxedMs: relaxedHere ? inMain : inChild,
+        convkitPlainMs: relaxedHere ? inChild : inMain,
+        tfjsWasmChildMs: median(child.section, s.name, 'tfjs-wasm'),
+        tfjsWasmMainMs: median(main, s.name, 'tfjs-wasm'),
+      };
+    });
     return {
       ...child.section,
-      title: RELAXED_TITLE,
+      title: relaxedTitle(childVariant),
       nodeFlags,
+      childVariant,
       convkitVariant: child.variant,
-      relaxedActive: child.variant === 'relaxed-simd',
+      mainVariant,
+      relaxedActive:
+        child.variant === childVariant && mainVariant === (relaxedHere ? 'relaxed-simd' : 'simd'),
       comparison,
       convkitPlainOverRelaxed: ratioMean(comparison, 'convkitPlainMs', 'convkitRelaxedMs'),
       tfjsWasmChildOverMain: ratioMean(comparison, 'tfjsWasmChildMs', 'tfjsWasmMainMs'),
@@ -143,12 +172,18 @@ export async function runRelaxedSection(
 
 /** The checks and the relaxed-vs-plain comparison printed under the section's table. */
 export function formatRelaxedChecks(r: RelaxedSimdResults): string {
+  const relaxedHere = r.childVariant === 'simd';
+  const where = (variant: WasmVariant) =>
+    variant === r.childVariant ? 'child' : 'this process, conv section';
   const lines = [
-    `child: node ${[...r.nodeFlags, '--import tsx bench/run.ts'].join(' ')}; convkit's kernel module there: ` +
-      `${r.convkitVariant ?? 'none (no WebAssembly SIMD)'} ` +
+    `child: CONVKIT_WASM=${r.childVariant} node ${[...r.nodeFlags, '--import tsx bench/run.ts'].join(' ')}; ` +
+      `convkit's kernel module there: ${r.convkitVariant ?? 'none (no WebAssembly SIMD)'}, ` +
+      `here: ${r.mainVariant ?? 'none'} ` +
       (r.relaxedActive
-        ? '(relaxed SIMD active: checked)'
-        : '(NOT relaxed SIMD: the flag did not take effect)'),
+        ? '(relaxed and plain SIMD side by side: checked)'
+        : relaxedHere
+          ? '(NOT relaxed next to plain SIMD: the child did not run plain SIMD)'
+          : '(NOT relaxed next to plain SIMD: the flag did not take effect, or this process does not run plain SIMD)'),
   ];
   const x = (a?: number, b?: number) => (a !== undefined && b !== undefined ? `${(a / b).toFixed(2)}x` : '-');
   const rows = r.comparison.map((c) => [
@@ -162,7 +197,7 @@ export function formatRelaxedChecks(r: RelaxedSimdResults): string {
     x(c.tfjsWasmChildMs, c.tfjsWasmMainMs),
   ]);
   lines.push(
-    'convkit:auto with relaxed SIMD (child) vs plain SIMD (this process, conv section); tfjs-wasm in both:',
+    `convkit:auto with relaxed SIMD (${where('relaxed-simd')}) vs plain SIMD (${where('simd')}); tfjs-wasm in both:`,
     layoutTable(
       [
         'shape',

@@ -99,11 +99,21 @@ export interface TrainStepResults {
   gradientRelativeDifference: number;
 }
 
-/** The conv2d suite re-run in a child Node started with --experimental-wasm-relaxed-simd. */
+/**
+ * The conv2d suite re-run in a child Node on the kernel module this process does not run: relaxed SIMD
+ * (Node 20: started with --experimental-wasm-relaxed-simd), or plain SIMD where this process already
+ * runs relaxed SIMD (Node 22+). See bench/relaxed.ts.
+ */
 export interface RelaxedSimdResults extends SectionResults {
+  /** The child's Node options: the flag only where relaxed SIMD needs it. */
   nodeFlags: string[];
-  /** The kernel module convkit used in the child: 'relaxed-simd' when the flag took effect. */
+  /** The kernel module the child was asked to run (CONVKIT_WASM). */
+  childVariant: 'relaxed-simd' | 'simd';
+  /** The kernel module convkit used in the child. */
   convkitVariant: string | null;
+  /** The kernel module convkit used in this process (its conv section). */
+  mainVariant: string | null;
+  /** Relaxed SIMD in one process and plain SIMD in the other, as asked. */
   relaxedActive: boolean;
   /** Per shape: the child's numbers next to the main process's (when the conv section ran it). */
   comparison: RelaxedComparison[];

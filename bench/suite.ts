@@ -5,7 +5,7 @@
  *   depthwise  depthwiseConv2d, bench/shapes_depthwise.json   -> depthwise (with the 1.5x target check)
  *   grouped    grouped conv2d, bench/shapes_grouped.json      -> grouped
  *   train      one LeNet training step (bench/train_step.ts)  -> trainStep
- *   relaxed    conv2d again in a child node with relaxed SIMD -> relaxedSimd
+ *   relaxed    conv2d again in a child node with the other kernel module (relaxed or plain SIMD) -> relaxedSimd
  */
 import { loadavg } from 'node:os';
 import { depthwiseTarget, formatDepthwiseTarget } from './depthwise_target.js';
@@ -13,7 +13,7 @@ import { machineInfo } from './machine.js';
 import type { TimingSettings } from './measure.js';
 import type { BenchOptions } from './options.js';
 import { conv2dAcceptsThreads } from './peers/convkit.js';
-import { formatRelaxedChecks, RELAXED_TITLE, runRelaxedSection } from './relaxed.js';
+import { formatRelaxedChecks, runRelaxedSection } from './relaxed.js';
 import { formatMachine, formatSection } from './report.js';
 import type { BenchResults, SectionResults } from './results.js';
 import { runShapeSection, shapesIn } from './section.js';
@@ -142,7 +142,7 @@ export async function runSuite(options: BenchOptions): Promise<BenchResults> {
         'relaxed',
         relaxed.shapes[0]?.results.map((r) => r.engine),
       );
-      print(`${formatSection(RELAXED_TITLE, relaxed)}\n\n${formatRelaxedChecks(relaxed)}`);
+      print(`${formatSection(relaxed.title, relaxed)}\n\n${formatRelaxedChecks(relaxed)}`);
     }
   }
 

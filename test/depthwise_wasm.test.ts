@@ -10,8 +10,9 @@
  *   - the packed filter is cached per filter array; bands stay within the scratch limit; a geometry whose
  *     smallest band passes it, and an engine without WebAssembly SIMD, run the TypeScript kernel;
  *   - 'auto' runs this algorithm where WebAssembly SIMD exists.
- * The relaxed-SIMD module (fused multiply-add) is checked by running this file again in a child Node
- * started with --experimental-wasm-relaxed-simd and CONVKIT_WASM=relaxed-simd.
+ * The other kernel module is checked by running this file again in a child Node with CONVKIT_WASM set
+ * to it: relaxed SIMD (fused multiply-add) on Node 20, started with --experimental-wasm-relaxed-simd;
+ * plain SIMD where relaxed SIMD is the default (Node 22+), without flags.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -30,6 +31,7 @@ import {
 import { setWasmVariant, wasmEngine } from '../src/kernels/wasm/engine.js';
 import { hasPackedWeights } from '../src/plan/weights_cache.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
+import { childEnvironment, childNodeFlags, otherVariant } from './helpers/wasm_variant_child.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
 import {
   depthwiseCases,
@@ -41,8 +43,10 @@ import {
   type DepthwiseCase,
 } from './helpers/depthwise_cases.js';
 
-/** Set in the child Node that checks the relaxed-SIMD module. */
-const RELAXED_CHILD = process.env.CONVKIT_DEPTHWISE_RELAXED_CHILD === '1';
+/** Set in the child Node that checks the other kernel module: the module it must run. */
+const CHILD_VARIANT = process.env.CONVKIT_DEPTHWISE_CHILD;
+/** The module this process's checks run (the tests that switch modules switch back to 'auto'). */
+const IN_USE = wasmEngine()?.variant;
 
 const acceptedCase = depthwiseCases({ batch: [1, 3], size: [1, 13], channels: [1, 37] });
 
@@ -68,7 +72,7 @@ test('the kernel module in use is the one this run checks', () => {
   const engine = wasmEngine();
   assert.ok(engine, 'WebAssembly SIMD is expected on Node >= 20');
   assert.equal(depthwiseWasmAvailable(), true);
-  if (RELAXED_CHILD) assert.equal(engine.variant, 'relaxed-simd');
+  if (CHILD_VARIANT) assert.equal(engine.variant, CHILD_VARIANT);
 });
 
 test('wasm agrees with direct on random geometries (300 cases, fixed seed)', () => {
@@ -145,7 +149,7 @@ test('a sum of -0 products is +0, as in a sum that starts from zero', () => {
   }
 });
 
-if (!RELAXED_CHILD) {
+if (!CHILD_VARIANT) {
   test('the random geometries reach the corners that matter', () => {
     const drawn = fc.sample(acceptedCase, { seed: SEED, numRuns: 300 });
     const some = (pred: (c: DepthwiseCase) => boolean, what: string): void =>
@@ -276,36 +280,21 @@ if (!RELAXED_CHILD) {
   });
 
   /**
-   * The child's environment: the relaxed module forced, and without NODE_TEST_CONTEXT (set for files run
-   * under --test), so that the child's runner prints its own TAP report instead of reporting to a parent.
+   * Runs this file's checks again in a child Node on the module the checks above did not run. The
+   * child's environment names that module, and has no NODE_TEST_CONTEXT (set for files run under
+   * --test), so that the child's runner prints its own TAP report instead of reporting to a parent.
    */
-  const childEnvironment = (): NodeJS.ProcessEnv => {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      CONVKIT_WASM: 'relaxed-simd',
-      CONVKIT_DEPTHWISE_RELAXED_CHILD: '1',
-    };
+  test('the other kernel module passes the same checks, in a child Node', (t) => {
+    assert.ok(IN_USE, 'WebAssembly SIMD is expected on Node >= 20');
+    const variant = otherVariant(IN_USE);
+    const flags = childNodeFlags(variant);
+    t.diagnostic(`this process ran ${IN_USE}; the child runs ${variant} (${flags.join(' ') || 'no flags'})`);
+    const env = childEnvironment(variant, { CONVKIT_DEPTHWISE_CHILD: variant });
     delete env.NODE_TEST_CONTEXT;
-    return env;
-  };
-
-  /** Relaxed SIMD is behind a flag on Node 20: run this file's checks again in a child Node that has it. */
-  test('the relaxed-SIMD module (fused multiply-add) passes the same checks, in a child Node', () => {
     const child = spawnSync(
       process.execPath,
-      [
-        '--experimental-wasm-relaxed-simd',
-        '--import',
-        'tsx',
-        '--test',
-        '--test-reporter=tap',
-        fileURLToPath(import.meta.url),
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 50_000,
-        env: childEnvironment(),
-      },
+      [...flags, '--import', 'tsx', '--test', '--test-reporter=tap', fileURLToPath(import.meta.url)],
+      { encoding: 'utf8', timeout: 50_000, env },
     );
     assert.equal(child.status, 0, `child failed:\n${child.stdout}\n${child.stderr}`);
     assert.match(child.stdout, /^# pass [1-9]/m);

@@ -6,18 +6,19 @@
  * through the TypeScript kernels, and with the smallest tiles the filter allows, so that outputs come
  * from many overlapping tiles and every seam is checked. Agreement: max |fft - direct| <= 1e-4 *
  * max |direct|. Also: outputs whose window lies wholly on padding are exactly 0, NaN and Infinity follow
- * TensorFlow's rules, empty results have TF's shapes, and the relaxed-SIMD module (in a child Node
- * with the flag, when this one lacks it) agrees too.
+ * TensorFlow's rules, empty results have TF's shapes, and the kernel module this process does not run
+ * agrees too, in a child Node: relaxed SIMD on Node 20 (with --experimental-wasm-relaxed-simd), plain
+ * SIMD where relaxed SIMD is the default (Node 22+).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
+import { childNodeFlags, otherVariant, runVariantChild } from './helpers/wasm_variant_child.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, zeros, type ConvGeometry } from '../src/index.js';
 import { conv2dFftWith, fftBackend } from '../src/algorithms/fft.js';
 import { fftTiling, fftTilingWith } from '../src/algorithms/fft_tiling.js';
 import { nextFftLength } from '../src/kernels/fft_plan.js';
-import { wasmVariantSupported } from '../src/kernels/wasm/features.js';
+import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { assertCloseToScale } from './helpers/assert_close.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
 import {
@@ -207,12 +208,13 @@ test('empty batches, empty axes and inputs that are only padding give TF shapes'
   assert.equal(typeof fftTiling(g), 'object');
 });
 
-test("the relaxed-SIMD module agrees with 'direct' too (in a child Node with the flag if needed)", (t) => {
-  if (wasmVariantSupported('relaxed-simd')) {
-    t.diagnostic('relaxed SIMD is available in this process: the property test above ran on it');
-    return;
-  }
-  const child = runRelaxedSimdChild('fft');
+test("the other kernel module agrees with 'direct' too, in a child Node", (t) => {
+  const inUse = wasmEngine()?.variant;
+  assert.ok(inUse, 'WebAssembly SIMD is expected on Node >= 20');
+  const variant = otherVariant(inUse);
+  const flags = childNodeFlags(variant).join(' ') || 'no flags';
+  t.diagnostic(`the tests above ran ${inUse}; the child runs ${variant} (${flags})`);
+  const child = runVariantChild('fft', variant);
   assert.equal(child.status, 0, child.stderr + child.stdout);
-  assert.match(child.stdout, /fft relaxed-simd: 60 geometries agree/);
+  assert.match(child.stdout, new RegExp(`fft ${variant}: 60 geometries agree`));
 });

@@ -3,13 +3,14 @@
  *   - a property test (fast-check, fixed seed) over random geometries: strides, dilations, SAME/VALID/
  *     explicit padding, NHWC/NCHW, groups, batches, channel counts that are not multiples of 4 or 8,
  *     1x1 filters; run for every kernel module this engine can compile;
- *   - the relaxed-SIMD module in a child Node with --experimental-wasm-relaxed-simd when this one lacks it;
+ *   - the relaxed-SIMD module on more geometries in a child Node (with --experimental-wasm-relaxed-simd only
+ *     where Node needs it: Node 20);
  *   - inputs large enough to need several bands, with stride and NCHW, and the edge cases (empty outputs,
  *     an input that is only padding).
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
+import { childNodeFlags, runVariantChild } from './helpers/wasm_variant_child.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
 import { igemmLayout } from '../src/algorithms/igemm.js';
@@ -94,12 +95,16 @@ test('the random geometries reach the corners that matter for the kernel', () =>
   some((c) => typeof c.padding !== 'string', 'explicit padding');
 });
 
-/** Relaxed SIMD is behind a flag on Node 20: check that module in a child process that has it. */
-test('igemm (relaxed-simd) agrees with direct, in a child Node with relaxed SIMD enabled', (t) => {
-  if (supported.includes('relaxed-simd')) {
-    t.diagnostic('relaxed SIMD is already available in this process and tested above');
-  }
-  const child = runRelaxedSimdChild('igemm');
+/**
+ * Relaxed SIMD is behind a flag on Node 20 and on by default in Node 22+ (whose tests above ran it too):
+ * a child Node checks that module on its own geometries either way, started with the flag only where
+ * it is needed.
+ */
+test('igemm (relaxed-simd) agrees with direct on 60 more geometries, in a child Node', (t) => {
+  t.diagnostic(
+    `child node flags: ${childNodeFlags('relaxed-simd').join(' ') || 'none (relaxed SIMD is on by default)'}`,
+  );
+  const child = runVariantChild('igemm', 'relaxed-simd');
   assert.equal(child.status, 0, `child failed:\n${child.stdout}\n${child.stderr}`);
   assert.match(child.stdout, /igemm relaxed-simd: 60 geometries agree/);
 });

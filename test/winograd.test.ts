@@ -4,7 +4,8 @@
  *     explicit padding, odd sizes, batches, rank-3 inputs, channel counts that are not multiples of 4,
  *     groups, NHWC and NCHW; through conv2d({ algorithm: 'winograd' }) and each tile size F(2x2), F(4x4)
  *     and F(6x6), for every kernel module this engine can compile;
- *   - relaxed SIMD in a child Node with --experimental-wasm-relaxed-simd when this one lacks it;
+ *   - relaxed SIMD on more geometries, every tile size, in a child Node (with
+ *     --experimental-wasm-relaxed-simd only where Node needs it: Node 20);
  *   - blocks: images with many tile rows, and rows so wide that a block is part of one tile row;
  *   - edge cases: empty outputs, inputs that are only padding, tiny images;
  *   - NaN and infinity propagate exactly as in the direct loop (and TensorFlow);
@@ -12,7 +13,7 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { runRelaxedSimdChild } from './helpers/relaxed_simd.js';
+import { childNodeFlags, runVariantChild } from './helpers/wasm_variant_child.js';
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../src/index.js';
 import { conv2dWinogradTile, winogradPackKey } from '../src/algorithms/winograd.js';
@@ -99,10 +100,16 @@ test('the random geometries reach the corners that matter', () => {
   some((c) => c.inHeight > 8 && c.inWidth > 8, 'several tiles each way');
 });
 
-/** Relaxed SIMD is behind a flag on Node 20: check that module in a child process that has it. */
-test('winograd (relaxed-simd) agrees with direct, in a child Node with relaxed SIMD enabled', (t) => {
-  if (supported.includes('relaxed-simd')) t.diagnostic('relaxed SIMD is available here and tested above');
-  const child = runRelaxedSimdChild('winograd');
+/**
+ * Relaxed SIMD is behind a flag on Node 20 and on by default in Node 22+ (whose tests above ran it too):
+ * a child Node checks that module on its own geometries and every tile size either way, started with
+ * the flag only where it is needed.
+ */
+test('winograd (relaxed-simd) agrees with direct on 40 more geometries, in a child Node', (t) => {
+  t.diagnostic(
+    `child node flags: ${childNodeFlags('relaxed-simd').join(' ') || 'none (relaxed SIMD is on by default)'}`,
+  );
+  const child = runVariantChild('winograd', 'relaxed-simd');
   assert.equal(child.status, 0, `child failed:\n${child.stdout}\n${child.stderr}`);
   assert.match(child.stdout, /winograd relaxed-simd: 40 geometries agree/);
 });

@@ -1,14 +1,16 @@
 /**
- * Run in a child Node started with --experimental-wasm-relaxed-simd (see runRelaxedSimdChild in
- * relaxed_simd.ts) by the igemm, fft and winograd suites: checks `algorithm` (argv[2]) on the
- * relaxed-SIMD kernel module (fused multiply-adds) against the direct reference on random geometries,
- * prints "<algorithm> relaxed-simd: N geometries agree with direct" and exits non-zero on the first
- * disagreement, or when the module cannot be used even with the flag.
+ * Run in a child Node by runVariantChild (wasm_variant_child.ts) for the igemm, fft and winograd suites:
+ * checks `algorithm` (argv[2]) on the kernel module `variant` (argv[3]: relaxed-simd, the fused
+ * multiply-adds, or simd) against the direct reference on random geometries, prints
+ * "<algorithm> <variant>: N geometries agree with direct" and exits non-zero on the first
+ * disagreement, or when this Node cannot run the module (relaxed SIMD on Node 20 without
+ * --experimental-wasm-relaxed-simd).
  */
 import fc from 'fast-check';
 import { conv2d, convGeometry, tensor, type Conv2dOptions } from '../../src/index.js';
 import { conv2dWinogradTile } from '../../src/algorithms/winograd.js';
 import { setWasmVariant } from '../../src/kernels/wasm/engine.js';
+import { WASM_VARIANTS, type WasmVariant } from '../../src/kernels/wasm/features.js';
 import { assertCloseToScale } from './assert_close.js';
 import { seededUniform, sizeOfShape } from './layout.js';
 import {
@@ -22,8 +24,7 @@ import {
   type GeometryLimits,
 } from './random_geometry.js';
 import { winogradCases, winogradR4Cases, winogradR5Cases, winogradStride2Cases } from './winograd_cases.js';
-
-type Checked = 'igemm' | 'fft' | 'winograd';
+import type { CheckedAlgorithm as Checked } from './wasm_variant_child.js';
 
 const common: Pick<GeometryLimits, 'minBatch' | 'maxBatch' | 'minSpatial' | 'layouts'> = {
   minBatch: 1,
@@ -78,13 +79,15 @@ const CHECKS: Record<
 };
 
 const algorithm = process.argv[2] as Checked;
+const variant = process.argv[3] as WasmVariant;
 const check = CHECKS[algorithm];
-if (!check) {
-  console.error(`relaxed-simd child: unknown algorithm ${JSON.stringify(algorithm)}`);
+if (!check || !WASM_VARIANTS.includes(variant)) {
+  console.error(`wasm variant check: unknown algorithm or module ${JSON.stringify(process.argv.slice(2))}`);
   process.exit(2);
 }
-if (setWasmVariant('relaxed-simd') !== 'relaxed-simd') {
-  console.error('relaxed-simd: the module does not validate even with --experimental-wasm-relaxed-simd');
+if (setWasmVariant(variant) !== variant) {
+  const flags = process.execArgv.join(' ') || 'no flags';
+  console.error(`${variant}: the kernel module does not validate in node ${process.version} (${flags})`);
   process.exit(1);
 }
 fc.assert(
@@ -93,7 +96,7 @@ fc.assert(
     const w = tensor(seededUniform(sizeOfShape(filterShapeOf(c)), c.seed + 1), filterShapeOf(c));
     const options: Conv2dOptions = convkitOptionsOf(c);
     const reference = conv2d(x, w, { ...options, algorithm: 'direct' });
-    const label = `${algorithm} relaxed-simd on ${describeCase(c)}`;
+    const label = `${algorithm} ${variant} on ${describeCase(c)}`;
     const fast = conv2d(x, w, { ...options, algorithm });
     assertCloseToScale(fast.data, reference.data, check.tolerance, label);
     if (algorithm === 'winograd' && c.filterHeight === 3 && c.strides[0] === 1) {
@@ -107,4 +110,4 @@ fc.assert(
   }),
   { seed: check.seed, numRuns: check.runs },
 );
-console.log(`${algorithm} relaxed-simd: ${check.runs} geometries agree with direct`);
+console.log(`${algorithm} ${variant}: ${check.runs} geometries agree with direct`);
