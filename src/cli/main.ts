@@ -56,7 +56,15 @@ async function main(argv: string[]): Promise<void> {
     } else if (error instanceof ConvkitError) {
       fail(error.message);
     } else {
-      process.stderr.write(`convkit: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      // Not a mistake in the command line: a bug (or the machine ran out of something). Say so, and
+      // give what a report needs.
+      process.stderr.write(
+        `convkit: unexpected error: ${(error as Error)?.message ?? String(error)}\n` +
+          `  This is a bug in convkit, not a mistake in your command. Please report it (an issue in ` +
+          `convkit's repository) with the command line you ran, convkit ${packageVersion()}, Node ` +
+          `${process.version}, and the details below.\n` +
+          `${(error as Error)?.stack ?? String(error)}\n`,
+      );
       process.exitCode = 1;
     }
   }
