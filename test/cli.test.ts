@@ -247,5 +247,5 @@ test('walkthrough runs every seed example and prints the seed numbers', () => {
     'stdout.includes("tf.nn.conv2d(input, filter, strides=[1, 2, 2, 1], padding=\'SAME\')")',
   );
   assert.doesNotMatch(stdout, /MISMATCH/);
-  assert.equal((stdout.match(/^\s+ok: /gm) ?? []).length, 9);
+  assert.equal((stdout.match(/^\s+ok: /gm) ?? []).length, 11);
 });
