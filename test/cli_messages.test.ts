@@ -11,6 +11,8 @@ import { assertUsageError, convkit } from './helpers/convkit_cli.js';
 import { npyBytes } from './helpers/npy_bytes.js';
 import { trainMnistCommand } from '../src/cli/train_mnist.js';
 import { UsageError } from '../src/cli/usage_error.js';
+import { reportError } from '../src/cli/report_error.js';
+import { InvalidArgumentError } from '../src/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'convkit-cli-messages-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -226,4 +228,28 @@ test('run: an --output that cannot be written is refused before computing', () =
     /--output .*"\.txt" files are not read/,
     assert,
   );
+});
+
+test('an error that is not a mistake says it is a bug and how to report it; a mistake has no stack trace', () => {
+  const written: string[] = [];
+  const code = reportError(new TypeError('boom'), (t) => written.push(t), '0.1.0');
+  assert.equal(code, 1);
+  const text = written.join('');
+  assert.match(text, /^convkit: unexpected error: boom\n/);
+  assert.match(text, /This is a bug in convkit, not a mistake in your command\. Please report it/);
+  assert.match(text, /convkit 0\.1\.0, Node v\d+/);
+  assert.match(text, /\n\s+at /, 'the stack, for the report');
+
+  written.length = 0;
+  assert.equal(
+    reportError(new UsageError('--input x: bad', ['try this']), (t) => written.push(t), '0.1.0'),
+    2,
+  );
+  assert.equal(written.join(''), 'convkit: --input x: bad\n  try this\n');
+  written.length = 0;
+  assert.equal(
+    reportError(new InvalidArgumentError('conv2d: input bad'), (t) => written.push(t), '0.1.0'),
+    2,
+  );
+  assert.equal(written.join(''), 'convkit: conv2d: input bad\n');
 });

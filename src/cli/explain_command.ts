@@ -62,7 +62,9 @@ function parseShapeFlag(flag: string, text: string): number[] {
 function readOperand(flag: string, text: string, values: number[] | undefined): Operand {
   if (isTensorFile(text)) {
     if (values) throw new UsageError(`${flag}-values cannot be combined with a file for ${flag} (${text})`);
-    const t = readTensorFile(flag, text);
+    const notes: string[] = [];
+    const t = readTensorFile(flag, text, notes);
+    for (const note of notes) process.stderr.write(`convkit: note: ${note}\n`);
     return { shape: [...t.shape], tensor: t };
   }
   const shape = parseShapeFlag(flag, text);
