@@ -32,19 +32,19 @@ const MAX_PART_LINES = 25;
  */
 export function wrapProse(line: string, width = LINE_WIDTH): string[] {
   if (line.length <= width) return [line];
-  const lead = /^(\s*(?:\d+\.\s|-\s)?)/.exec(line)?.[1] ?? '';
+  const lead = /^\s*(?:\d+\.\s|-\s)?/.exec(line)![0];
   const hang = ' '.repeat(lead.length + (lead.trim() === '' ? 2 : 0));
-  const words = line.slice(lead.length).split(' ');
   const lines: string[] = [];
   let current = lead;
-  for (const word of words) {
-    const prefix = current.trim() === '' || current === lead ? current : `${current} `;
-    if ((prefix + word).length > width && current.trim() !== '' && current !== lead) {
+  let empty = true;
+  for (const word of line.slice(lead.length).split(' ')) {
+    if (!empty && current.length + 1 + word.length > width) {
       lines.push(current);
       current = hang + word;
     } else {
-      current = prefix + word;
+      current = empty ? current + word : `${current} ${word}`;
     }
+    empty = false;
   }
   lines.push(current);
   return lines;
