@@ -173,7 +173,7 @@ export function registerExplainCommand(program: Command): void {
       const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
       const maxBreakdowns = flags.maxBreakdowns ?? defaultMaxBreakdowns(g);
       // A large problem still shows one sum, the first output's, unless --at picks another.
-      const example = flags.at === undefined && outputs > maxBreakdowns && outputs > 0;
+      const example = hasValues && flags.at === undefined && outputs > maxBreakdowns && outputs > 0;
       const at = flags.at ?? (example ? [0, 0, 0, 0] : undefined);
       const explanation = withHints(input, filter, options, () =>
         explainConv2d(x.tensor ?? x.shape, w.tensor ?? w.shape, { ...options, at, maxBreakdowns }),
