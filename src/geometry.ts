@@ -279,6 +279,31 @@ export function slidingWindow(
   };
 }
 
+/**
+ * For a channel error on a rank-3 input: how its 3 numbers were read, and the rank-4 shape meant if
+ * they were [batch, height, width] with the channels left out (the usual slip: 1,4,4 for 1,4,4,1).
+ */
+function rank3Hint(inputShape: readonly number[], filterInChannels: number, dataFormat: DataFormat): string {
+  if (inputShape.length !== 3) return '';
+  const [a, b, c] = inputShape;
+  const [read, meant, fourth] =
+    dataFormat === 'NHWC'
+      ? [
+          `[height, width, channels]: one ${a}x${b} image with ${c} channels`,
+          '[batch, height, width]',
+          [a, b, c, filterInChannels],
+        ]
+      : [
+          `[channels, height, width]: one ${b}x${c} image with ${a} channels`,
+          '[batch, height, width]',
+          [a, filterInChannels, b, c],
+        ];
+  return (
+    `. A 3-number input shape is read as ${read}; if ${show(inputShape)} meant ${meant}, ` +
+    `give the channels too: ${show(fourth)}`
+  );
+}
+
 /** The geometry of conv2d(input, filter, options), validated. Shapes are as given (rank 3 or 4). */
 export function convGeometry(
   op: string,
@@ -286,9 +311,26 @@ export function convGeometry(
   filterShape: readonly number[],
   options: ConvOptions = {},
 ): ConvGeometry {
+  if (typeof op !== 'string') {
+    invalid(
+      'convGeometry',
+      'op',
+      `(the first argument) is the op name that error messages start with, as in ` +
+        `convGeometry('conv2d', [1, 4, 4, 1], [3, 3, 1, 1], { padding: 'SAME' }); got ${show(op)}`,
+    );
+  }
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const layout =
     dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
+  for (const [arg, shape] of [
+    ['input', inputShape],
+    ['filter', filterShape],
+  ] as const) {
+    if (!Array.isArray(shape)) {
+      const given = shape !== null && typeof shape === 'object' ? JSON.stringify(shape) : show(shape);
+      invalid(op, arg, `shape must be an array of sizes such as [1, 4, 4, 1], got ${given}`);
+    }
+  }
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, out_channels]');
   const batched = inputShape.length === 4;
@@ -307,7 +349,8 @@ export function convGeometry(
       'input',
       `has ${inChannels} channels but filter ${show(filterShape)} expects ${filterInChannels}` +
         ` (filter is [height, width, in_channels, out_channels]); input channels must equal in_channels, ` +
-        `or be a multiple of it for grouped convolution`,
+        `or be a multiple of it for grouped convolution` +
+        rank3Hint(inputShape, filterInChannels, dataFormat),
     );
   }
   const groups = inChannels / filterInChannels;
@@ -316,7 +359,8 @@ export function convGeometry(
       op,
       'filter',
       `${show(filterShape)} has ${outChannels} out_channels, which the ${groups} groups ` +
-        `(input channels ${inChannels} / filter in_channels ${filterInChannels}) do not divide`,
+        `(input channels ${inChannels} / filter in_channels ${filterInChannels}) do not divide` +
+        rank3Hint(inputShape, filterInChannels, dataFormat),
     );
   }
   const window = slidingWindow(op, dataFormat, nhwc, [filterHeight, filterWidth], options);
@@ -487,9 +531,26 @@ export function depthwiseGeometry(
   filterShape: readonly number[],
   options: ConvOptions = {},
 ): DepthwiseGeometry {
+  if (typeof op !== 'string') {
+    invalid(
+      'convGeometry',
+      'op',
+      `(the first argument) is the op name that error messages start with, as in ` +
+        `convGeometry('conv2d', [1, 4, 4, 1], [3, 3, 1, 1], { padding: 'SAME' }); got ${show(op)}`,
+    );
+  }
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const layout =
     dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
+  for (const [arg, shape] of [
+    ['input', inputShape],
+    ['filter', filterShape],
+  ] as const) {
+    if (!Array.isArray(shape)) {
+      const given = shape !== null && typeof shape === 'object' ? JSON.stringify(shape) : show(shape);
+      invalid(op, arg, `shape must be an array of sizes such as [1, 4, 4, 1], got ${given}`);
+    }
+  }
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, channel_multiplier]');
   const batched = inputShape.length === 4;

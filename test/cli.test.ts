@@ -1,36 +1,14 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NpyFormatError, parseNpy, serializeNpy } from '../src/cli/npy.js';
+import { convkit } from './helpers/convkit_cli.js';
+import { npyBytes } from './helpers/npy_bytes.js';
 
-const ROOT = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'convkit-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
-
-/** Builds an .npy file byte by byte, as numpy.save lays it out (independently of npy.ts). */
-function npyBytes(
-  header: string,
-  values: number[],
-  { version = 1, itemSize = 4 }: { version?: 1 | 2; itemSize?: 4 | 8 } = {},
-): Uint8Array {
-  const prefix = version === 1 ? 10 : 12;
-  const padded = header + ' '.repeat((64 - ((prefix + header.length + 1) % 64)) % 64) + '\n';
-  const bytes = new Uint8Array(prefix + padded.length + values.length * itemSize);
-  const view = new DataView(bytes.buffer);
-  [0x93, ...'NUMPY'.split('').map((c) => c.charCodeAt(0)), version, 0].forEach((b, i) => (bytes[i] = b));
-  if (version === 1) view.setUint16(8, padded.length, true);
-  else view.setUint32(8, padded.length, true);
-  for (let i = 0; i < padded.length; i++) bytes[prefix + i] = padded.charCodeAt(i);
-  values.forEach((v, i) => {
-    const offset = prefix + padded.length + i * itemSize;
-    if (itemSize === 4) view.setFloat32(offset, v, true);
-    else view.setFloat64(offset, v, true);
-  });
-  return bytes;
-}
 
 test('reads version 1 float32 and version 2 float64 files', () => {
   const f4 = parseNpy(
@@ -75,15 +53,6 @@ test('refuses Fortran order, other dtypes, truncated data and non-npy bytes with
   assert.throws(() => parseNpy(short), /only 8 data bytes follow/);
   assert.throws(() => parseNpy(new TextEncoder().encode('{"shape": [1]}')), NpyFormatError);
 });
-
-function convkit(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1' },
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const WORKED_EXAMPLE = [
   'explain',
@@ -278,5 +247,5 @@ test('walkthrough runs every seed example and prints the seed numbers', () => {
     'stdout.includes("tf.nn.conv2d(input, filter, strides=[1, 2, 2, 1], padding=\'SAME\')")',
   );
   assert.doesNotMatch(stdout, /MISMATCH/);
-  assert.equal((stdout.match(/^\s+ok: /gm) ?? []).length, 9);
+  assert.equal((stdout.match(/^\s+ok: /gm) ?? []).length, 11);
 });

@@ -411,3 +411,69 @@ test('a stride-2 plan through space-to-depth says so, and counts both of its pre
   const transformed = packedWeights(rearranged, winogradPackKey(4, 1, 4), missing);
   assert.equal(e.plan.preparedFilterBytes, rearranged.byteLength + transformed.byteLength);
 });
+
+test('a large output is summarised (stats), not listed value by value; one too large to explain is refused first', () => {
+  // 2^21 outputs: above the 2^20 listed in values.output.
+  const input = randomNormal([1, 512, 512, 1], { seed: 1 });
+  const filter = tensor([1, -2, 0.5, 3, 0.25, -1, 2, 4], [1, 1, 1, 8]);
+  const e = explainConv2d(input, filter);
+  const v = e.values!;
+  assert.equal(v.outputListed, false);
+  assert.deepEqual(v.output, []);
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (const x of input.data) {
+    for (const w of filter.data) {
+      const y = Math.fround(x * w);
+      min = Math.min(min, y);
+      max = Math.max(max, y);
+      sum += y;
+    }
+  }
+  assert.equal(v.stats!.min, min);
+  assert.equal(v.stats!.max, max);
+  assert.ok(Math.abs(v.stats!.mean - sum / (512 * 512 * 8)) < 1e-9, `mean ${v.stats!.mean}`);
+  // A small output is still listed in full.
+  assert.equal(seedExample().values!.outputListed, true);
+
+  // 1000x1000 pixels, 17 filters: 17M outputs, more than an explanation computes. Refused before conv2d.
+  assert.throws(
+    () =>
+      explainConv2d(randomNormal([1, 1000, 1000, 1], { seed: 2 }), randomNormal([1, 1, 1, 17], { seed: 3 })),
+    {
+      name: 'ResourceExhaustedError',
+      message: /explainConv2d: the output \[1,1000,1000,17\] has 17000000 values, more than the 16777216/,
+    },
+  );
+  // The shapes alone are explained at any size.
+  assert.deepEqual(explainConv2d([1, 1000, 1000, 1], [1, 1, 1, 150]).outputShape, [1, 1000, 1000, 150]);
+});
+
+test('an empty output says why; a non-empty one has no warning', () => {
+  const valid = explainConv2d([1, 2, 2, 1], [3, 3, 1, 1], { padding: 'VALID' });
+  assert.deepEqual(valid.outputShape, [1, 0, 0, 1]);
+  assert.equal(valid.warnings.length, 1);
+  assert.match(valid.warnings[0], /the output is empty: the filter spans 3x3 but the input is only 2x2/);
+  assert.match(valid.warnings[0], /VALID/);
+  const oneAxis = explainConv2d([1, 2, 5, 1], [3, 3, 1, 1], { padding: 'VALID' });
+  assert.match(oneAxis.warnings[0], /spans 3 but the input is only 2 \(height\)/);
+  assert.match(explainConv2d([0, 4, 4, 1], [3, 3, 1, 1]).warnings[0], /the batch holds 0 images/);
+  assert.deepEqual(seedExample().warnings, []);
+});
+
+test('grouped im2col: per-group matrices whose sizes match', () => {
+  const e = explainConv2d([1, 4, 4, 6], [3, 3, 2, 6]);
+  assert.deepEqual(e.im2col.patchMatrixShape, [4, 54]);
+  assert.deepEqual(e.im2col.filterMatrixShape, [18, 6]);
+  assert.deepEqual(e.im2col.perGroup, {
+    groups: 3,
+    patchMatrixShape: [4, 18],
+    filterMatrixShape: [18, 2],
+    productShape: [4, 2],
+  });
+  assert.match(e.im2col.steps[2], /\[4, 18\] x its 2 filter columns \[18, 2\] = \[4, 2\]/);
+  assert.match(e.im2col.steps[2], /the 3 products side by side make \[4, 6\]/);
+  assert.doesNotMatch(e.im2col.steps[2], /\[4, 54\] x \[18, 6\]/);
+  assert.equal(seedExample().im2col.perGroup, undefined);
+});

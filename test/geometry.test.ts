@@ -262,3 +262,50 @@ test('extract_patches geometry: sizes, strides and rates as [1, r, c, 1]', () =>
     /extractImagePatches: padding must be "SAME" or "VALID"/,
   );
 });
+
+test('convGeometry: a call without the op name says what the first argument is', () => {
+  const call = convGeometry as unknown as (...args: unknown[]) => unknown;
+  assert.throws(() => call([1, 4, 4, 1], [3, 3, 1, 1]), {
+    name: 'InvalidArgumentError',
+    message:
+      /^convGeometry: op \(the first argument\) is the op name .* convGeometry\('conv2d', \[1, 4, 4, 1\], \[3, 3, 1, 1\], .*got \[1,4,4,1\]$/,
+  });
+  assert.throws(() => call([1, 4, 4, 1], [3, 3, 1, 1], { padding: 'SAME' }), /first argument/);
+  assert.throws(() => call('conv2d', { shape: [1, 4, 4, 1] }, [3, 3, 1, 1]), {
+    message:
+      /^conv2d: input shape must be an array of sizes such as \[1, 4, 4, 1\], got \{"shape":\[1,4,4,1\]\}$/,
+  });
+  for (const args of [
+    [
+      [1, 4, 4, 1],
+      [3, 3, 1, 1],
+    ],
+    ['conv2d', { shape: [1, 4, 4, 1] }, [3, 3, 1, 1]],
+  ]) {
+    assert.throws(
+      () => call(...args),
+      (error: Error) => !/object Object/.test(error.message),
+    );
+  }
+});
+
+test('a rank-3 input whose channels do not fit the filter: the message reads it and offers the rank-4 shape', () => {
+  // [1, 4, 4] is one 1x4 image with 4 channels: 4 groups, which one out_channel does not divide.
+  assert.throws(() => convGeometry('conv2d', [1, 4, 4], [3, 3, 1, 1]), {
+    message:
+      /do not divide\. A 3-number input shape is read as \[height, width, channels\]: one 1x4 image with 4 channels; if \[1,4,4\] meant \[batch, height, width\], give the channels too: \[1,4,4,1\]$/,
+  });
+  assert.throws(
+    () => convGeometry('conv2d', [5, 5, 3], [3, 3, 2, 1]),
+    /expects 2 .*give the channels too: \[5,5,3,2\]$/,
+  );
+  assert.throws(
+    () => convGeometry('conv2d', [1, 4, 4], [3, 3, 2, 1], { dataFormat: 'NCHW' }),
+    /read as \[channels, height, width\]: one 4x4 image with 1 channels; .*\[1,2,4,4\]$/,
+  );
+  // A rank-4 input's message is unchanged.
+  assert.throws(
+    () => convGeometry('conv2d', [1, 4, 4, 3], [3, 3, 2, 1]),
+    (e: Error) => !/3-number/.test(e.message),
+  );
+});

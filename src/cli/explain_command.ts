@@ -1,19 +1,34 @@
 /** `convkit explain`: shapes, padding, filter centres, im2col steps and every output's sum of products. */
 import type { Command } from 'commander';
 import { Tensor, randomNormal, sizeOf } from '../tensor.js';
-import { explainConv2d } from '../explain/explain.js';
+import { checkExplainableWithValues, explainConv2d } from '../explain/explain.js';
 import { ConvkitError } from '../errors.js';
+import { convGeometry, type ConvGeometry, type ConvOptions } from '../geometry.js';
 import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
 import { renderExplanation } from './explain_text.js';
-import { parseIndex, parseNonNegativeInteger, parseNumberList, parseSeed, parseShape } from './parse.js';
+import {
+  fileExtension,
+  parseIndex,
+  parseNonNegativeInteger,
+  parseNumberList,
+  parseSeed,
+  parseShape,
+} from './parse.js';
 import { isTensorFile, readTensorFile } from './tensor_files.js';
 import { styleFor } from './style.js';
 import { UsageError } from './usage_error.js';
 import { shapeHints } from './hints.js';
 
+/**
+ * Without --max-breakdowns, every output's sum is listed only while all of them together hold at most
+ * this many products (and there are at most 64 outputs); beyond it, one sum is shown as an example.
+ */
+const MAX_LISTED_TERMS = 256;
+const MAX_LISTED_OUTPUTS = 64;
+
 interface ExplainFlags extends ConvFlags {
-  input: string;
-  filter: string;
+  input?: string;
+  filter?: string;
   inputValues?: number[];
   filterValues?: number[];
   random?: number;
@@ -29,6 +44,12 @@ interface Operand {
 }
 
 function parseShapeFlag(flag: string, text: string): number[] {
+  const ext = fileExtension(text);
+  if (ext !== undefined) {
+    throw new UsageError(
+      `${flag} ${text}: "${ext}" files are not read; give a .npy or .json file, or a shape such as 1,4,4,1`,
+    );
+  }
   try {
     return parseShape(text);
   } catch (error) {
@@ -41,7 +62,9 @@ function parseShapeFlag(flag: string, text: string): number[] {
 function readOperand(flag: string, text: string, values: number[] | undefined): Operand {
   if (isTensorFile(text)) {
     if (values) throw new UsageError(`${flag}-values cannot be combined with a file for ${flag} (${text})`);
-    const t = readTensorFile(flag, text);
+    const notes: string[] = [];
+    const t = readTensorFile(flag, text, notes);
+    for (const note of notes) process.stderr.write(`convkit: note: ${note}\n`);
     return { shape: [...t.shape], tensor: t };
   }
   const shape = parseShapeFlag(flag, text);
@@ -84,13 +107,13 @@ export function registerExplainCommand(program: Command): void {
         'values (--input-values/--filter-values, files, or --random), also shows each output as a sum of ' +
         'products.',
     )
-    .requiredOption(
+    .option(
       '--input <shape|file>',
-      'input shape (e.g. 1,4,4,1: batch,height,width,channels) or a .npy/.json file',
+      'required: input shape (e.g. 1,4,4,1: batch,height,width,channels; [1,4,4,1] too) or a .npy/.json file',
     )
-    .requiredOption(
+    .option(
       '--filter <shape|file>',
-      'filter shape (height,width,in_channels,out_channels) or a .npy/.json file',
+      'required: filter shape (height,width,in_channels,out_channels) or a .npy/.json file',
     )
     .option('--input-values <list>', 'input values, comma-separated, row-major', parseNumberList)
     .option('--filter-values <list>', 'filter values, comma-separated, row-major', parseNumberList);
@@ -103,7 +126,8 @@ export function registerExplainCommand(program: Command): void {
     )
     .option(
       '--max-breakdowns <n>',
-      'list every output sum when there are at most n outputs (default 64)',
+      'list every output sum when there are at most n outputs (default: up to 64, while all of them ' +
+        'together hold at most 256 products)',
       parseNonNegativeInteger,
     )
     .option('--json', 'print the explanation as JSON (the Conv2dExplanation object)')
@@ -114,27 +138,72 @@ export function registerExplainCommand(program: Command): void {
         '    --filter 3,3,1,1 --filter-values 1,0,1,2,1,0,0,0,1 --padding VALID',
     )
     .action((flags: ExplainFlags) => {
+      // Checked here rather than by commander's requiredOption, which reports a missing --input
+      // before an unknown flag (so `explain --help-me` said "--input not specified").
+      if (flags.input === undefined) throw missingFlag('--input', 'a shape such as 1,4,4,1');
+      if (flags.filter === undefined) throw missingFlag('--filter', 'a shape such as 3,3,1,1');
       const options = convOptionsFrom(flags);
-      const [input, filter] = withValues(
-        readOperand('--input', flags.input, flags.inputValues),
-        readOperand('--filter', flags.filter, flags.filterValues),
-        flags.random,
+      const input = readOperand('--input', flags.input, flags.inputValues);
+      const filter = readOperand('--filter', flags.filter, flags.filterValues);
+      // The geometry first: shape mistakes and problems too large to explain are refused before any
+      // value is drawn or computed.
+      const g = withHints(input, filter, options, () =>
+        convGeometry('explainConv2d', input.shape, filter.shape, options),
       );
-      let explanation;
-      try {
-        explanation = explainConv2d(input.tensor ?? input.shape, filter.tensor ?? filter.shape, {
-          ...options,
-          at: flags.at,
-          maxBreakdowns: flags.maxBreakdowns,
-        });
-      } catch (error) {
-        if (!(error instanceof ConvkitError)) throw error;
-        throw new UsageError(error.message, shapeHints(input.shape, filter.shape, options.dataFormat));
+      const hasValues =
+        flags.random !== undefined || input.tensor !== undefined || filter.tensor !== undefined;
+      if (flags.at && !hasValues) {
+        throw new UsageError(
+          `--at ${flags.at.join(',')} picks an output to break down into its sum of products, which needs values`,
+          ['add --random SEED, or --input-values and --filter-values (or .npy/.json files)'],
+        );
       }
+      if (hasValues) {
+        try {
+          checkExplainableWithValues(g);
+        } catch (error) {
+          if (!(error instanceof ConvkitError)) throw error;
+          throw new UsageError(error.message, [
+            'leave out --random and the values to explain the shapes alone, or use a smaller input; ' +
+              'convkit run computes conv2d of any size from .npy/.json files',
+          ]);
+        }
+      }
+      const [x, w] = withValues(input, filter, flags.random);
+      const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
+      const maxBreakdowns = flags.maxBreakdowns ?? defaultMaxBreakdowns(g);
+      // A large problem still shows one sum, the first output's, unless --at picks another.
+      const example = hasValues && flags.at === undefined && outputs > maxBreakdowns && outputs > 0;
+      const at = flags.at ?? (example ? [0, 0, 0, 0] : undefined);
+      const explanation = withHints(input, filter, options, () =>
+        explainConv2d(x.tensor ?? x.shape, w.tensor ?? w.shape, { ...options, at, maxBreakdowns }),
+      );
       if (flags.json) {
         process.stdout.write(JSON.stringify(explanation, null, 2) + '\n');
         return;
       }
-      process.stdout.write(renderExplanation(explanation, styleFor(process.stdout)));
+      process.stdout.write(renderExplanation(explanation, styleFor(process.stdout), { example }));
     });
+}
+
+function missingFlag(flag: string, example: string): UsageError {
+  return new UsageError(`missing ${flag}: give ${example}, or a .npy/.json file`, [
+    'see convkit explain --help',
+  ]);
+}
+
+/** Every output's sum when they are few and short together; else none (one example is shown). */
+function defaultMaxBreakdowns(g: ConvGeometry): number {
+  const terms = g.filterHeight * g.filterWidth * g.filterInChannels;
+  return Math.min(MAX_LISTED_OUTPUTS, Math.floor(MAX_LISTED_TERMS / terms));
+}
+
+/** Runs a library call; its ConvkitError becomes a UsageError with plain-words hints about the shapes. */
+function withHints<T>(input: Operand, filter: Operand, options: ConvOptions, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (!(error instanceof ConvkitError)) throw error;
+    throw new UsageError(error.message, shapeHints(input.shape, filter.shape, options.dataFormat));
+  }
 }

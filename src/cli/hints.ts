@@ -14,7 +14,19 @@ export function shapeHints(
   const full = inputShape.length === 4 ? inputShape : [1, ...inputShape];
   const inChannels = full[axesOf(dataFormat).c];
   const [height, width, depth, count] = filterShape;
-  if (depth === 0 || inChannels % depth === 0) return [];
+  if (depth === 0) return [];
+  const channelError = inChannels % depth !== 0 || count % (inChannels / depth) !== 0;
+  if (inputShape.length === 3 && channelError) {
+    // The usual slip: batch,height,width with the channels left out (1,4,4 for 1,4,4,1).
+    const [a, b, c] = inputShape;
+    const fourth = dataFormat === 'NHWC' ? [a, b, c, depth] : [a, depth, b, c];
+    return [
+      `3 numbers are read as ${dataFormat === 'NHWC' ? 'height,width,channels' : 'channels,height,width'} ` +
+        `(one image, no batch axis); if --input ${inputShape.join(',')} meant batch,height,width, ` +
+        `try --input ${fourth.join(',')}`,
+    ];
+  }
+  if (inChannels % depth === 0) return [];
   return [
     `each filter is a ${height}x${width}x${depth} cube; its depth ${depth} must match the input's ` +
       `${inChannels} channels (the filter's last number, ${count}, is how many filters there are).`,

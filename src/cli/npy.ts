@@ -17,7 +17,10 @@ export class NpyFormatError extends Error {
 
 export interface NpyArray {
   shape: number[];
+  /** The values, rounded to float32 when the file holds float64. */
   data: Float32Array;
+  /** The file's own element type. */
+  dtype: 'float32' | 'float64';
 }
 
 function headerField(header: string, key: string): string {
@@ -94,7 +97,7 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
     const offset = dataStart + i * itemSize;
     data[i] = itemSize === 4 ? view.getFloat32(offset, true) : view.getFloat64(offset, true);
   }
-  return { shape, data };
+  return { shape, data, dtype: itemSize === 4 ? 'float32' : 'float64' };
 }
 
 /** An .npy file (format 1.0, '<f4', C order) holding `data` with `shape`. */

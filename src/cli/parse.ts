@@ -5,20 +5,35 @@
  */
 import { InvalidArgumentError as FlagValueError } from 'commander';
 
+/** Float32's largest finite value: numbers beyond it become Infinity when stored. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** Splits "1,4,4,1", "1 4 4 1", or Python's "[1, 4, 4, 1]" / "(1, 4, 4, 1)" into entries. */
 function splitList(text: string): string[] {
   return text
+    .replace(/[[\]()]/g, ' ')
     .split(/[,\s]+/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
 }
 
-/** "1.5,-2,3e-1" -> numbers; any entry that is not a finite number is refused. */
+/**
+ * "1.5,-2,3e-1" -> numbers; an entry that is not a number, or not finite as a float32 (1e400, 1e39:
+ * convkit computes in float32, as tf.nn.conv2d on float32 tensors), is refused.
+ */
 export function parseNumberList(text: string): number[] {
   const parts = splitList(text);
   if (parts.length === 0) throw new FlagValueError('Expected a comma-separated list of numbers.');
   return parts.map((part) => {
     const value = Number(part);
-    if (!Number.isFinite(value)) throw new FlagValueError(`"${part}" is not a number.`);
+    if (Number.isNaN(value)) throw new FlagValueError(`"${part}" is not a number.`);
+    if (/^[+-]?inf/i.test(part)) throw new FlagValueError(`"${part}" is not finite: give finite numbers.`);
+    if (!Number.isFinite(Math.fround(value))) {
+      throw new FlagValueError(
+        `"${part}" overflows float32: values are float32 (as tf.nn.conv2d's), whose largest is about ` +
+          `${FLOAT32_MAX.toPrecision(3)}.`,
+      );
+    }
     return value;
   });
 }
@@ -87,4 +102,14 @@ export function oneOf<T extends string>(choices: readonly T[]): (text: string) =
     if (found === undefined) throw new FlagValueError(`Expected one of ${choices.join(', ')}.`);
     return found;
   };
+}
+
+/** Whether `text` reads as a shape ("1,4,4,1", "[1, 4, 4, 1]") rather than a file name. */
+export function looksLikeShape(text: string): boolean {
+  return /^\s*[[(]?\s*\d+(\s*[,\s]\s*\d+)*\s*,?\s*[\])]?\s*$/.test(text);
+}
+
+/** The extension of something that reads as a file name ("x.txt" -> ".txt"), else undefined. */
+export function fileExtension(text: string): string | undefined {
+  return /(\.[A-Za-z][A-Za-z0-9]*)$/.exec(text.trim())?.[1];
 }

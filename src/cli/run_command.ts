@@ -8,7 +8,8 @@ import { ConvkitError } from '../errors.js';
 import { formatShape } from '../explain/numbers.js';
 import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
 import { oneOf } from './parse.js';
-import { readTensorFile, writeTensorFile } from './tensor_files.js';
+import { checkOutputExtension, readTensorFile, writeTensorFile } from './tensor_files.js';
+import { checkOutputFile } from './output_paths.js';
 import { shapeHints } from './hints.js';
 import { UsageError } from './usage_error.js';
 
@@ -25,7 +26,9 @@ export function registerRunCommand(program: Command): void {
     .summary('run conv2d on tensors from .npy/.json files')
     .description(
       'Compute tf.nn.conv2d(input, filter) for tensors stored in NumPy .npy (float32/float64, C order) ' +
-        'or JSON (nested arrays, or {"shape": [...], "data": [...]}) files.',
+        'or JSON (nested arrays, or {"shape": [...], "data": [...]}) files. convkit computes in float32, as ' +
+        'tf.nn.conv2d on float32 tensors: float64 inputs are rounded to float32 (with a note on stderr) and ' +
+        'the output is float32.',
     )
     .requiredOption('--input <file>', 'input tensor, .npy or .json')
     .requiredOption(
@@ -41,8 +44,13 @@ export function registerRunCommand(program: Command): void {
     )
     .action((flags: RunFlags) => {
       const options = convOptionsFrom(flags);
-      const input = readTensorFile('--input', flags.input);
-      const filter = readTensorFile('--filter', flags.filter);
+      if (flags.output !== undefined) {
+        checkOutputExtension('--output', flags.output);
+        checkOutputFile('--output', flags.output);
+      }
+      const notes: string[] = [];
+      const input = readTensorFile('--input', flags.input, notes);
+      const filter = readTensorFile('--filter', flags.filter, notes);
       let output;
       let algorithm: string;
       try {
@@ -52,11 +60,20 @@ export function registerRunCommand(program: Command): void {
           plannedThreads(),
         );
         algorithm = plan.algorithm;
+        // A forced algorithm that cannot take this geometry falls back; say so where it is seen.
+        if (
+          flags.algorithm !== undefined &&
+          flags.algorithm !== 'auto' &&
+          plan.algorithm !== flags.algorithm
+        ) {
+          notes.push(`--algorithm ${flags.algorithm}: ${plan.reason}`);
+        }
         output = conv2d(input, filter, { ...options, algorithm: plan.algorithm });
       } catch (error) {
         if (!(error instanceof ConvkitError)) throw error;
         throw new UsageError(error.message, shapeHints(input.shape, filter.shape, options.dataFormat));
       }
+      for (const note of notes) process.stderr.write(`convkit: note: ${note}\n`);
       const summary =
         `conv2d: input ${formatShape(input.shape)} with filter ${formatShape(filter.shape)} -> ` +
         `output ${formatShape(output.shape)} (algorithm: ${algorithm})`;

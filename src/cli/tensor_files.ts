@@ -11,6 +11,7 @@ import { ConvkitError } from '../errors.js';
 import { shortestDecimal } from '../explain/numbers.js';
 import { NpyFormatError, parseNpy, serializeNpy } from './npy.js';
 import { UsageError } from './usage_error.js';
+import { looksLikeShape } from './parse.js';
 
 export const TENSOR_FILE_EXTENSIONS = ['.npy', '.json'];
 
@@ -18,12 +19,27 @@ export function isTensorFile(path: string): boolean {
   return TENSOR_FILE_EXTENSIONS.includes(extname(path).toLowerCase());
 }
 
+/** Refuses (before any work) an output file name that is not .npy or .json. */
+export function checkOutputExtension(flag: string, path: string): void {
+  checkExtension(flag, path);
+}
+
 function checkExtension(flag: string, path: string): string {
   const ext = extname(path).toLowerCase();
-  if (!TENSOR_FILE_EXTENSIONS.includes(ext)) {
-    throw new UsageError(`${flag} ${path}: unknown file type "${ext}"; use a .npy or .json file`);
+  if (TENSOR_FILE_EXTENSIONS.includes(ext)) return ext;
+  if (looksLikeShape(path) && flag !== '--output') {
+    throw new UsageError(
+      `${flag} ${path}: a shape, but this command reads tensors from files (.npy or .json)`,
+      [
+        `to see a conv2d of that shape, use convkit explain ${flag} ${path} with --random SEED ` +
+          `(or ${flag}-values v1,v2,...)`,
+      ],
+    );
   }
-  return ext;
+  if (ext === '') {
+    throw new UsageError(`${flag} ${path}: the file name has no extension; use a .npy or .json file`);
+  }
+  throw new UsageError(`${flag} ${path}: "${ext}" files are not read; use a .npy or .json file`);
 }
 
 function tensorFromJson(flag: string, path: string, value: unknown): Tensor {
@@ -46,8 +62,12 @@ function tensorFromJson(flag: string, path: string, value: unknown): Tensor {
   return bad('unrecognised JSON');
 }
 
-/** Reads a tensor from a .npy or .json file; `flag` names the flag in error messages. */
-export function readTensorFile(flag: string, path: string): Tensor {
+/**
+ * Reads a tensor from a .npy or .json file; `flag` names the flag in error messages. A float64 .npy is
+ * rounded to float32 (convkit computes in float32, as tf.nn.conv2d on float32 tensors); `notes`, when
+ * given, receives a sentence saying so.
+ */
+export function readTensorFile(flag: string, path: string, notes?: string[]): Tensor {
   const ext = checkExtension(flag, path);
   let bytes: Buffer;
   try {
@@ -59,7 +79,13 @@ export function readTensorFile(flag: string, path: string): Tensor {
   }
   if (ext === '.npy') {
     try {
-      const { shape, data } = parseNpy(bytes);
+      const { shape, data, dtype } = parseNpy(bytes);
+      if (dtype === 'float64') {
+        notes?.push(
+          `${flag} ${path} is float64: convkit computes in float32 (as tf.nn.conv2d on float32 ` +
+            `tensors), so its values were rounded to float32 and the output is float32`,
+        );
+      }
       return new Tensor(data, shape);
     } catch (error) {
       if (error instanceof NpyFormatError) throw new UsageError(`${flag} ${path}: ${error.message}`);

@@ -13,6 +13,8 @@ import { writeFirstLayerFiltersPng } from '../train/filters_png.js';
 import { createLenet } from '../train/lenet.js';
 import { loadMnistDigits, splitMnist } from '../train/mnist_data.js';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
+import { checkOutputFile, checkOutputFolder } from './output_paths.js';
+import { UsageError } from './usage_error.js';
 
 export interface TrainMnistFlags {
   epochs: number;
@@ -113,6 +115,9 @@ export function trainMnistCommand(
 /** The command's work, callable without the command line. Returns the held-out accuracy. */
 export async function trainMnist(flags: TrainMnistFlags, output: TrainMnistOutput): Promise<number> {
   const { line } = output;
+  // Before a minute of training, not after it: a path that cannot be written would lose the model.
+  if (flags.filtersPng !== undefined) checkOutputFile('--filters-png', flags.filtersPng);
+  if (flags.save !== undefined) checkOutputFolder('--save', flags.save);
   const available = loadMnistDigits().count;
   const { train, test } = splitMnist(flags.trainSize, flags.testSize);
   const model = createLenet({ seed: flags.seed });
@@ -185,15 +190,29 @@ export async function trainMnist(flags: TrainMnistFlags, output: TrainMnistOutpu
     `training time: ${trainingSeconds.toFixed(1)} s for ${result.steps} steps, ${result.examplesSeen} digit ` +
       `presentations of ${train.count} training digits${stopped}`,
   );
-  if (flags.filtersPng) {
-    writeFirstLayerFiltersPng(model, flags.filtersPng);
-    line(`first-layer filters: ${flags.filtersPng}`);
-  }
+  // The model first: it is what a failed write would cost most.
   if (flags.save) {
-    const saved = saveTfjsLayersModel(model, flags.save);
+    const saved = writeOrExplain('--save', flags.save, () => saveTfjsLayersModel(model, flags.save!));
     line(`saved TF.js Layers model: ${saved.modelJson}, ${saved.weights}`);
+  }
+  if (flags.filtersPng) {
+    writeOrExplain('--filters-png', flags.filtersPng, () =>
+      writeFirstLayerFiltersPng(model, flags.filtersPng!),
+    );
+    line(`first-layer filters: ${flags.filtersPng}`);
   }
   const { accuracy } = evaluate(model, test);
   line(`test accuracy: ${accuracy.toFixed(4)} (${test.count} test digits)`);
   return accuracy;
+}
+
+/** A write that was checked before training but failed anyway (disk full, folder removed meanwhile). */
+function writeOrExplain<T>(flag: string, path: string, write: () => T): T {
+  try {
+    return write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    throw new UsageError(`${flag} ${path}: cannot write (${code})`);
+  }
 }

@@ -14,15 +14,19 @@ import { explainConv2d } from '../explain/explain.js';
 import type { Conv2dExplanation } from '../explain/types.js';
 import { formatNumber, formatShape } from '../explain/numbers.js';
 import { breakdownLine, centreMapLines } from './explain_text.js';
+import { createLenet } from '../train/lenet.js';
+import { Conv2D } from '../layers/conv2d_layer.js';
 import type { Style } from './style.js';
 
 export interface WalkthroughExample {
   title: string;
   /** The seed's code, as it writes it (TensorFlow 1.x Python). */
   python: string[];
+  /** What the Python lines are, when not the seed's own code as it writes it. */
+  pythonLabel?: string;
   /** The same thing with convkit's API. */
   typescript: string[];
-  /** The same thing with the convkit command. */
+  /** The same thing with the convkit command, as typed after `npm ci` (npx convkit ...). */
   cli: string;
   /** Runs it and describes the result, one line per entry. */
   run(style: Style): string[];
@@ -59,7 +63,7 @@ function shapeQuestion(): WalkthroughExample {
     typescript: [
       "nn.conv2d(randomNormal([1, 10, 10, 10]), randomNormal([2, 10, 10, 10]), [1, 2, 2, 1], 'SAME').shape",
     ],
-    cli: 'convkit explain --input 1,10,10,10 --filter 2,10,10,10 --strides 1,2,2,1 --padding SAME',
+    cli: 'npx convkit explain --input 1,10,10,10 --filter 2,10,10,10 --strides 1,2,2,1 --padding SAME',
     run: () => {
       const y = nn.conv2d(
         randomNormal([1, 10, 10, 10], { seed: 1 }),
@@ -71,6 +75,8 @@ function shapeQuestion(): WalkthroughExample {
       return [
         `result shape: ${formatShape(y.shape)}`,
         ...sizeLines(e),
+        `effective_k = (k - 1) * dilation + 1 is how many input pixels the filter spans along an axis: ` +
+          `k itself without dilation (here ${e.geometry.filterHeight} rows, ${e.geometry.filterWidth} columns)`,
         ...e.padding.notes.slice(1),
         `the filter's in_channels ${e.filterShape[2]} matches the input's ${e.inputShape[3]} channels; its last ` +
           `number, ${e.filterShape[3]}, is how many filters there are, hence ${e.outputShape[3]} output channels`,
@@ -96,7 +102,7 @@ function oneByOne(style: Style): WalkthroughExample {
       "nn.conv2d(input, filter, [1, 1, 1, 1], 'SAME');",
     ],
     cli:
-      `convkit explain --input 1,2,2,1 --input-values ${seedInput.join(',')} ` +
+      `npx convkit explain --input 1,2,2,1 --input-values ${seedInput.join(',')} ` +
       `--filter 1,1,1,1 --filter-values ${seedFilter} --padding SAME`,
     run: () => {
       const input = tensor(seedInput, [1, 2, 2, 1]);
@@ -133,7 +139,7 @@ function pointwiseChannels(style: Style): WalkthroughExample {
       "op = tf.nn.conv2d(input, filter, strides=[1, 1, 1, 1], padding='VALID')",
     ],
     typescript: ["nn.conv2d(randomNormal([1, 3, 3, 5]), randomNormal([1, 1, 5, 1]), [1, 1, 1, 1], 'VALID')"],
-    cli: 'convkit explain --input 1,3,3,5 --filter 1,1,5,1 --padding VALID --random 3',
+    cli: 'npx convkit explain --input 1,3,3,5 --filter 1,1,5,1 --padding VALID --random 3',
     run: () => {
       const x = randomNormal([1, 3, 3, 5], { seed: 3 });
       const w = randomNormal([1, 1, 5, 1], { seed: 4 });
@@ -159,7 +165,7 @@ function singleWindow(style: Style): WalkthroughExample {
       "op = tf.nn.conv2d(input, filter, strides=[1, 1, 1, 1], padding='VALID')",
     ],
     typescript: ["nn.conv2d(randomNormal([1, 3, 3, 5]), randomNormal([3, 3, 5, 1]), [1, 1, 1, 1], 'VALID')"],
-    cli: 'convkit explain --input 1,3,3,5 --filter 3,3,5,1 --padding VALID --random 5',
+    cli: 'npx convkit explain --input 1,3,3,5 --filter 3,3,5,1 --padding VALID --random 5',
     run: () => {
       const x = randomNormal([1, 3, 3, 5], { seed: 5 });
       const w = randomNormal([3, 3, 5, 1], { seed: 6 });
@@ -204,7 +210,7 @@ function centresExample(
         `[${strides.join(', ')}], '${padding}')`,
     ],
     cli:
-      `convkit explain --input ${batch},5,5,5 --filter ${filterShape.join(',')} ` +
+      `npx convkit explain --input ${batch},5,5,5 --filter ${filterShape.join(',')} ` +
       `--strides ${strides.join(',')} --padding ${padding} --random 7`,
     run: () => {
       const x = randomNormal([batch, 5, 5, 5], { seed: 7 });
@@ -256,7 +262,7 @@ function workedExample(style: Style): WalkthroughExample {
       "const res = squeeze(nn.conv2d(image, kernel, [1, 1, 1, 1], 'VALID'));",
     ],
     cli:
-      'convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 ' +
+      'npx convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 ' +
       '--filter 3,3,1,1 --filter-values 1,0,1,2,1,0,0,0,1 --padding VALID',
     run: () => {
       const kernel = tensor(k).reshape([3, 3, 1, 1]);
@@ -317,10 +323,15 @@ function handWritten(style: Style): WalkthroughExample {
       'const flatW = w.reshape([fh * fw * inChannels, outChannels]);',
       "const patches = extractImagePatches(ix, { sizes: [1, fh, fw, 1], strides: [1, 1, 1, 1], rates: [1, 1, 1, 1], padding: 'SAME' });",
       'const patchesReshaped = patches.reshape([-1, ixHeight, ixWidth, fh * fw * ixChannels]);',
-      'for (let i = 0; i < outChannels; i++) featureMaps.push(reduceSum(multiply(column(flatW, i), patchesReshaped), 3, true));',
+      'const columns = transpose(flatW, [1, 0]); // row i of columns is flat_w[:, i]',
+      'const k = fh * fw * inChannels;',
+      'for (let i = 0; i < outChannels; i++) {',
+      '  const column = tensor(columns.data.subarray(i * k, (i + 1) * k));',
+      '  featureMaps.push(reduceSum(multiply(column, patchesReshaped), 3, true));',
+      '}',
       'const features = concat(featureMaps, 3);',
     ],
-    cli: 'convkit explain --input 1,5,5,5 --filter 3,3,5,7 --padding SAME --random 9   (the im2col steps section)',
+    cli: 'npx convkit explain --input 1,5,5,5 --filter 3,3,5,7 --padding SAME --random 9',
     run: () => {
       const ix = randomNormal([1, 5, 5, 5], { seed: 9 });
       const w = randomNormal([3, 3, 5, 7], { seed: 10 });
@@ -337,6 +348,80 @@ function handWritten(style: Style): WalkthroughExample {
         ),
         "it is TensorFlow's three steps, one filter column at a time:",
         ...e.im2col.steps.map((s, n) => `  ${n + 1}. ${s}`),
+      ];
+    },
+  };
+}
+
+/** The Fourier answer: a filter as large as the image; conv becomes a pointwise product per channel. */
+function fourierView(style: Style): WalkthroughExample {
+  return {
+    title: 'The Fourier view: seven 100x100x3 filters on a 100x100x3 image',
+    pythonLabel: "TensorFlow (the seed's filter, with an image to match)",
+    python: [
+      'input = tf.Variable(tf.random_normal([1,100,100,3]))',
+      'filter = tf.Variable(tf.random_normal([100,100,3,7]))',
+      "op = tf.nn.conv2d(input, filter, strides=[1, 1, 1, 1], padding='SAME')",
+    ],
+    typescript: [
+      "conv2d(randomNormal([1, 100, 100, 3]), randomNormal([100, 100, 3, 7]), { padding: 'SAME', algorithm: 'fft' })",
+    ],
+    cli: 'npx convkit explain --input 1,100,100,3 --filter 100,100,3,7 --padding SAME',
+    run: () => {
+      const x = randomNormal([1, 100, 100, 3], { seed: 11 });
+      const w = randomNormal([100, 100, 3, 7], { seed: 12 });
+      const y = conv2d(x, w, { padding: 'SAME', algorithm: 'fft' });
+      // One output, summed directly (in double precision) from its 30000 products.
+      const at = [0, 50, 50, 3];
+      const e = explainConv2d(x, w, { padding: 'SAME', at, maxBreakdowns: 0 });
+      const b = e.values!.breakdowns[0];
+      let direct = 0;
+      let scale = 0;
+      for (const t of b.terms) {
+        direct += t.inputValue * t.weight;
+        scale += Math.abs(t.inputValue * t.weight);
+      }
+      const fromFft = y.data[(50 * 100 + 50) * 7 + 3];
+      const diff = Math.abs(fromFft - direct);
+      return [
+        `result shape: ${formatShape(y.shape)}: 7 feature maps of 100x100, one per 100x100x3 filter cube`,
+        'in the Fourier domain, sliding a filter over an image becomes a pointwise product of their ' +
+          'transforms; the 3 channel products are summed, and one inverse transform gives a 100x100 map',
+        "convkit's 'fft' algorithm computes conv2d that way (zero-padding the transforms, so the result is " +
+          "conv2d's own and not a circular convolution); 'auto' picks it for large filters",
+        verdict(
+          style,
+          diff <= 1e-5 * scale,
+          `output ${formatShape(at)} from the FFT, ${formatNumber(fromFft)}, equals the direct sum of its ` +
+            `${b.terms.length} products within float32 rounding (difference ${diff.toExponential(1)})`,
+        ),
+      ];
+    },
+  };
+}
+
+/** The Keras answer: the filter count is chosen, the filter weights are learned. */
+function kerasLearnsFilters(style: Style): WalkthroughExample {
+  return {
+    title: 'Keras: you choose how many filters, training finds their weights',
+    pythonLabel: "Keras (the seed's last answer, as code)",
+    python: [
+      "model.add(keras.layers.Conv2D(filters=8, kernel_size=5, activation='relu', input_shape=(28, 28, 1)))",
+    ],
+    typescript: ["new layers.Conv2D({ filters: 8, kernelSize: 5, activation: 'relu' })"],
+    cli: 'npx convkit train-mnist --filters-png filters.png',
+    run: () => {
+      const model = createLenet({ seed: 1 });
+      const conv = model.layers.find((l): l is Conv2D => l instanceof Conv2D)!;
+      const kernel = conv.parameters().find((p) => p.name === 'kernel')!;
+      return [
+        `Conv2D({ filters: 8, kernelSize: 5 }) on 28x28x1 digits holds a kernel ${formatShape(kernel.shape)}: ` +
+          'the filter argument of tf.nn.conv2d, 8 filters of 5x5x1',
+        "they start random; each training step's gradient (conv2dBackpropFilter) moves them to lower the " +
+          'loss, so the network finds its own edge and stroke detectors',
+        'npx convkit train-mnist trains a small network on MNIST digits this way (about a minute), reports ' +
+          'its accuracy on held-out digits and, with --filters-png, draws the 8 learned filters',
+        verdict(style, kernel.shape.join() === '5,5,1,8', `the first layer's kernel is [5, 5, 1, 8]`),
       ];
     },
   };
@@ -419,6 +504,8 @@ export function walkthroughExamples(style: Style): WalkthroughExample[] {
       10,
     ),
     workedExample(style),
+    fourierView(style),
     handWritten(style),
+    kerasLearnsFilters(style),
   ];
 }

@@ -22,7 +22,7 @@ function outputParts(
 }
 
 /** "input*weight", with "0(pad)" standing for a tap on padding. */
-function termText(term: ProductTerm): string {
+export function termText(term: ProductTerm): string {
   const input = term.padding ? '0(pad)' : formatFactor(term.inputValue);
   return `${input}*${formatFactor(term.weight)}`;
 }

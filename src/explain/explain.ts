@@ -4,7 +4,7 @@
  * puts them into words and walks the filter taps for the sums of products.
  */
 import { convGeometry, type ConvGeometry } from '../geometry.js';
-import { invalid, show } from '../errors.js';
+import { ResourceExhaustedError, invalid, show } from '../errors.js';
 import { Tensor, checkShape, sizeOf } from '../tensor.js';
 import { conv2d } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
@@ -13,7 +13,7 @@ import { planMemory } from '../plan/memory.js';
 import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
-import { outputSizes, paddingExplanation } from './sizes.js';
+import { emptyOutputWarnings, outputSizes, paddingExplanation } from './sizes.js';
 import { centreMap } from './centres.js';
 import { im2colSteps } from './im2col_steps.js';
 import { allOutputIndexes, breakdownAt } from './breakdown.js';
@@ -23,6 +23,49 @@ const EXPLAIN_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'at', 
 
 /** Break down every output when there are at most this many. */
 export const DEFAULT_MAX_BREAKDOWNS = 64;
+
+/** `values.output` lists the whole output up to this many values; beyond it only `values.stats`. */
+export const MAX_LISTED_OUTPUTS = 1 << 20;
+
+/**
+ * An explanation with values computes conv2d and keeps input, filter and output: refused beyond this
+ * many values in any of them (64 MiB of float32 each), since no one reads an explanation that large.
+ */
+export const MAX_EXPLAINED_VALUES = 1 << 24;
+
+/** Refuses, before any value is computed, a problem too large to explain with values. */
+export function checkExplainableWithValues(g: ConvGeometry): void {
+  const sizes: [string, readonly number[]][] = [
+    ['input', g.inputShape],
+    ['filter', g.filterShape],
+    ['output', g.outputShape],
+  ];
+  for (const [what, shape] of sizes) {
+    const count = sizeOf(shape);
+    if (count > MAX_EXPLAINED_VALUES) {
+      throw new ResourceExhaustedError(
+        `${OP}: the ${what} ${show(shape)} has ${count} values, more than the ${MAX_EXPLAINED_VALUES} ` +
+          `an explanation with values computes; explain the shapes alone (pass shapes, not tensors), ` +
+          `or a smaller problem (conv2d itself takes it)`,
+      );
+    }
+  }
+}
+
+/** Smallest, largest and mean value, over the whole output, without copying it. */
+function outputStats(output: Float32Array): { min: number; max: number; mean: number } | undefined {
+  if (output.length === 0) return undefined;
+  let min = Infinity;
+  let max = -Infinity;
+  let sum = 0;
+  for (let i = 0; i < output.length; i++) {
+    const v = output[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+    sum += v;
+  }
+  return { min, max, mean: sum / output.length };
+}
 
 /** A Tensor (values given) or a shape (number[]: geometry only). */
 function shapeOf(arg: string, value: Tensor | number[]): readonly number[] {
@@ -70,6 +113,7 @@ function explainValues(
   maxBreakdowns: number,
 ): NonNullable<Conv2dExplanation['values']> {
   const { strides, padding, dataFormat, dilations } = options;
+  checkExplainableWithValues(g);
   const output = conv2d(input, filter, { strides, padding, dataFormat, dilations }).data;
   const count = sizeOf(g.outputShape);
   const everyOutput = count <= maxBreakdowns;
@@ -77,7 +121,14 @@ function explainValues(
   const breakdowns: OutputBreakdown[] = indexes.map((index) =>
     breakdownAt(g, input.data, filter.data, output, index),
   );
-  return { output: Array.from(output), breakdowns, summarised: !everyOutput };
+  const listed = count <= MAX_LISTED_OUTPUTS;
+  return {
+    output: listed ? Array.from(output) : [],
+    outputListed: listed,
+    stats: outputStats(output),
+    breakdowns,
+    summarised: !everyOutput,
+  };
 }
 
 /**
@@ -111,6 +162,7 @@ export function explainConv2d(
     centres: centreMap(g),
     im2col: im2colSteps(g),
     plan: { algorithm: plan.algorithm, reason: plan.reason, ...planMemory(g, plan.algorithm) },
+    warnings: emptyOutputWarnings(g),
   };
   if (input instanceof Tensor && filter instanceof Tensor) {
     explanation.values = explainValues(g, input, filter, opts, at, maxBreakdowns);

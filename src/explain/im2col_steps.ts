@@ -22,14 +22,30 @@ export function im2colSteps(g: ConvGeometry): Im2colSteps {
     `that the filter visits is unrolled into ${tapsPerPatch} numbers, giving a virtual tensor ` +
     `${formatShape(patchesShape)}, i.e. a ${formatShape(patchMatrixShape)} matrix with one row per output ` +
     `pixel (${g.batch}*${g.outHeight}*${g.outWidth} = ${rows})`;
-  let step3 =
-    `right-multiply each patch row by the filter matrix: ${formatShape(patchMatrixShape)} x ` +
-    `${formatShape(filterMatrixShape)} = ${formatShape(productShape)}, one dot product of ` +
-    `${tapsPerFilter} terms per output value, then reshape to the output ${formatShape(g.outputShape)}`;
-  if (g.groups > 1) {
-    step3 +=
-      `; with ${g.groups} groups, the ${g.filterInChannels}-channel slice of each patch for group i ` +
-      `multiplies only that group's ${g.outChannels / g.groups} filter columns`;
+  let step3: string;
+  let perGroup: Im2colSteps['perGroup'];
+  if (g.groups === 1) {
+    step3 =
+      `right-multiply each patch row by the filter matrix: ${formatShape(patchMatrixShape)} x ` +
+      `${formatShape(filterMatrixShape)} = ${formatShape(productShape)}, one dot product of ` +
+      `${tapsPerFilter} terms per output value, then reshape to the output ${formatShape(g.outputShape)}`;
+  } else {
+    // Grouped: a patch row holds every channel, but each filter sees only its group's channels, so
+    // the product is G smaller ones whose sizes match.
+    const columns = g.outChannels / g.groups;
+    perGroup = {
+      groups: g.groups,
+      patchMatrixShape: [rows, tapsPerFilter],
+      filterMatrixShape: [tapsPerFilter, columns],
+      productShape: [rows, columns],
+    };
+    step3 =
+      `with ${g.groups} groups of ${g.filterInChannels} channels, multiply group by group: group i's slice ` +
+      `of the patches (its ${g.filterInChannels} channels of each window) ${formatShape(perGroup.patchMatrixShape)} x ` +
+      `its ${columns} filter columns ${formatShape(perGroup.filterMatrixShape)} = ` +
+      `${formatShape(perGroup.productShape)}, one dot product of ${tapsPerFilter} terms per output value; ` +
+      `the ${g.groups} products side by side make ${formatShape(productShape)}, reshaped to the output ` +
+      `${formatShape(g.outputShape)}`;
   }
   if (g.dataFormat === 'NCHW') {
     step3 += ' (NCHW: the product rows are transposed so channels come before height and width)';
@@ -39,6 +55,7 @@ export function im2colSteps(g: ConvGeometry): Im2colSteps {
     patchesShape,
     patchMatrixShape,
     productShape,
+    ...(perGroup ? { perGroup } : {}),
     steps: [step1, step2, step3],
   };
 }

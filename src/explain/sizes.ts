@@ -167,3 +167,36 @@ export function paddingExplanation(g: ConvGeometry): PaddingExplanation {
     notes,
   };
 }
+
+/**
+ * Why an output is empty, when it is: a batch of 0, an input with no rows or columns, or a filter that
+ * fits nowhere (larger than the input under VALID, by less than one stride, which TensorFlow answers
+ * with an empty tensor rather than an error). One sentence per cause; none for a non-empty output.
+ */
+export function emptyOutputWarnings(g: ConvGeometry): string[] {
+  const warnings: string[] = [];
+  if (g.batch === 0) warnings.push('the output is empty: the batch holds 0 images');
+  const views = axisViews(g);
+  for (const a of views) {
+    if (a.outSize === 0 && a.inSize === 0) {
+      warnings.push(`the output is empty: the input has 0 ${a.line}s (its ${a.axis} is 0)`);
+    }
+  }
+  const tooSmall = views.filter((a) => a.outSize === 0 && a.inSize > 0);
+  if (tooSmall.length === 0) return warnings;
+  const padded = g.paddingMode !== 'VALID';
+  const size = (a: AxisView): number => a.inSize + (padded ? a.padBefore + a.padAfter : 0);
+  const dims = (f: (a: AxisView) => number): string => tooSmall.map(f).join('x');
+  const which = tooSmall.map((a) => a.axis).join(' and ');
+  const dilated = tooSmall.some((a) => a.dilation > 1) ? ', dilation included' : '';
+  const where = padded
+    ? `the padded input is only ${dims(size)} (${which})`
+    : `the input is only ${dims(size)} (${which}), and VALID padding places the filter only where it ` +
+      `fits entirely inside the input`;
+  warnings.push(
+    `the output is empty: the filter spans ${dims((a) => a.effectiveKernel)}${dilated} but ${where}, so ` +
+      `it fits nowhere. TensorFlow gives an empty tensor here, not an error, because the filter ` +
+      `overhangs by less than one stride. Use SAME padding, or a filter no larger than the input`,
+  );
+  return warnings;
+}

@@ -71,6 +71,17 @@ export interface Im2colSteps {
   patchMatrixShape: [number, number];
   /** [batch * out_height * out_width, out_channels], reshaped to the output shape */
   productShape: [number, number];
+  /**
+   * Grouped convolution only: each group multiplies its own slice of the patches by its own filter
+   * columns, [rows, taps] x [taps, out_channels / groups]; the groups' products side by side make
+   * productShape. (patchMatrixShape holds every channel, so it does not match filterMatrixShape.)
+   */
+  perGroup?: {
+    groups: number;
+    patchMatrixShape: [number, number];
+    filterMatrixShape: [number, number];
+    productShape: [number, number];
+  };
   /** One sentence per step, with the numbers in it. */
   steps: [string, string, string];
 }
@@ -118,10 +129,19 @@ export interface Conv2dExplanation {
    * (one call's working memory) and the filter's prepared form (packed once, kept between calls).
    */
   plan: { algorithm: string; reason: string; scratchBytes: number; preparedFilterBytes: number };
+  /** Things a reader should not miss, one sentence each: today, why the output is empty when it is. */
+  warnings: string[];
   /** Present when input and filter values were given. */
   values?: {
-    /** The whole output, flat, in the output's layout. */
+    /**
+     * The whole output, flat, in the output's layout, when it has at most 2^20 values
+     * (`outputListed`); empty beyond that, where `stats` summarises it.
+     */
     output: number[];
+    /** false when the output was too large to list in `output`. */
+    outputListed: boolean;
+    /** Smallest, largest and mean output value; absent when the output is empty. */
+    stats?: { min: number; max: number; mean: number };
     /**
      * The breakdowns shown: every output when the problem is small, else only the one at `at` (or none).
      */

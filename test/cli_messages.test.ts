@@ -1,0 +1,255 @@
+/**
+ * The command line's answers to a learner's mistakes (issue 14): exit code 2, one clear message that
+ * names what was wrong and what to type instead, never a stack trace, and no work thrown away.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { assertUsageError, convkit } from './helpers/convkit_cli.js';
+import { npyBytes } from './helpers/npy_bytes.js';
+import { trainMnistCommand } from '../src/cli/train_mnist.js';
+import { UsageError } from '../src/cli/usage_error.js';
+import { reportError } from '../src/cli/report_error.js';
+import { InvalidArgumentError } from '../src/errors.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'convkit-cli-messages-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const SMALL_TRAINING = ['--epochs', '1', '--train-size', '50', '--test-size', '10', '--threads', '1'];
+
+test('train-mnist refuses an output path it cannot write before training, not after', async () => {
+  const aFile = join(dir, 'a-file');
+  writeFileSync(aFile, 'not a folder');
+  const cases: [string[], RegExp][] = [
+    [
+      ['--filters-png', join(dir, 'missing', 'dir', 'f.png')],
+      /--filters-png .*folder .*missing.* does not exist/,
+    ],
+    [['--filters-png', dir], /--filters-png .*is a folder/],
+    [['--save', join(aFile, 'model')], /--save .*a-file is a file, not a folder/],
+    [['--save', aFile], /--save .*is a file, not a folder/],
+  ];
+  for (const [flags, message] of cases) {
+    const lines: string[] = [];
+    const command = trainMnistCommand({ line: (t) => lines.push(t), progress: false });
+    await assert.rejects(
+      command.parseAsync([...SMALL_TRAINING, ...flags], { from: 'user' }),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      flags.join(' '),
+    );
+    assert.deepEqual(lines, [], `nothing trained for ${flags.join(' ')}: ${lines.join('\n')}`);
+  }
+  const cli = convkit('train-mnist', '--filters-png', '/nonexistent/dir/f.png');
+  assertUsageError(
+    cli,
+    /--filters-png \/nonexistent\/dir\/f\.png: the folder \/nonexistent\/dir does not exist/,
+    assert,
+  );
+  assert.equal(cli.stdout, '', 'no training output');
+});
+
+test('an unknown flag is named, even when a required one is missing too', () => {
+  const result = convkit('explain', '--help-me');
+  assertUsageError(result, /unknown option '--help-me'/, assert);
+  assert.doesNotMatch(result.stderr, /required option/);
+  assertUsageError(convkit('explain', '--filter', '3,3,1,1'), /missing --input/, assert);
+});
+
+test('shapes: brackets as Python writes them are accepted; a file name is not mistaken for a size', () => {
+  const bracketed = convkit('explain', '--input', '[1, 4, 4, 1]', '--filter', '(3,3,1,1)');
+  assert.equal(bracketed.status, 0, bracketed.stderr);
+  assert.match(bracketed.stdout, /-> output \[1, 2, 2, 1\]/);
+  const values = convkit(
+    'explain',
+    '--input',
+    '1,2,2,1',
+    '--input-values',
+    '[1, 2, 3, 4]',
+    '--filter',
+    '1,1,1,1',
+    '--filter-values',
+    '[2]',
+  );
+  assert.equal(values.status, 0, values.stderr);
+  assert.match(values.stdout, /8 = 4\*2/);
+
+  const txt = convkit('explain', '--input', 'x.txt', '--filter', '3,3,1,1');
+  assertUsageError(
+    txt,
+    /--input x\.txt: "\.txt" files are not read; give a \.npy or \.json file, or a shape/,
+    assert,
+  );
+  assert.doesNotMatch(txt.stderr, /is not a size/);
+});
+
+test('run with a shape instead of a file says that run reads files, and points at explain', () => {
+  const result = convkit('run', '--input', '1,4,4,1', '--filter', '3,3,1,1');
+  assertUsageError(
+    result,
+    /--input 1,4,4,1: a shape, but this command reads tensors from files \(\.npy or \.json\)/,
+    assert,
+  );
+  assert.match(result.stderr, /convkit explain --input 1,4,4,1/);
+  assert.doesNotMatch(result.stderr, /unknown file type ""/);
+  assertUsageError(convkit('run', '--input', 'tensor', '--filter', '3,3,1,1'), /has no extension/, assert);
+});
+
+test('values beyond float32 are said to overflow it, not to be "not a number"', () => {
+  for (const value of ['1e400', '1e39', '-4e38']) {
+    const result = convkit(
+      'explain',
+      '--input',
+      '1,1,1,1',
+      '--filter',
+      '1,1,1,1',
+      '--input-values',
+      value,
+      '--filter-values',
+      '1',
+    );
+    assertUsageError(result, new RegExp(`"${value}" overflows float32`), assert);
+    assert.doesNotMatch(result.stderr, /not a number/);
+  }
+  assertUsageError(
+    convkit(
+      'explain',
+      '--input',
+      '1,1,1,1',
+      '--filter',
+      '1,1,1,1',
+      '--input-values',
+      'abc',
+      '--filter-values',
+      '1',
+    ),
+    /"abc" is not a number/,
+    assert,
+  );
+  // 3e38 is a float32 (just under its largest value): accepted.
+  const big = convkit(
+    'explain',
+    '--input',
+    '1,1,1,1',
+    '--filter',
+    '1,1,1,1',
+    '--input-values',
+    '3e38',
+    '--filter-values',
+    '1',
+    '--json',
+  );
+  assert.equal(big.status, 0, big.stderr);
+});
+
+test('--at with shapes only is refused (it needs values), not silently ignored', () => {
+  const result = convkit('explain', '--input', '1,4,4,1', '--filter', '3,3,1,1', '--at', '0,1,1,0');
+  assertUsageError(result, /--at 0,1,1,0 picks an output .* needs values/, assert);
+  assert.match(result.stderr, /--random SEED/);
+  const withValues = convkit(
+    'explain',
+    '--input',
+    '1,4,4,1',
+    '--filter',
+    '3,3,1,1',
+    '--at',
+    '0,1,1,0',
+    '--random',
+    '1',
+    '--max-breakdowns',
+    '0',
+  );
+  assert.equal(withValues.status, 0, withValues.stderr);
+  assert.match(withValues.stdout, /\[0, 1, 1, 0\] {2}-?\d/);
+});
+
+test('a forgotten dimension: 3 numbers are read as height,width,channels, and the rank-4 shape is offered', () => {
+  const result = convkit('explain', '--input', '1,4,4', '--filter', '3,3,1,1');
+  assertUsageError(result, /A 3-number input shape is read as \[height, width, channels\]/, assert);
+  assert.match(result.stderr, /try --input 1,4,4,1/);
+  const nchw = convkit('explain', '--input', '1,4,4', '--filter', '3,3,2,1', '--data-format', 'NCHW');
+  assertUsageError(nchw, /try --input 1,2,4,4/, assert);
+});
+
+test('run: float64 .npy inputs are rounded to float32, and run says so on stderr and in --help', () => {
+  const x64 = join(dir, 'x64.npy');
+  const w32 = join(dir, 'w32.npy');
+  writeFileSync(
+    x64,
+    npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 1), }", [0.1], { itemSize: 8 }),
+  );
+  writeFileSync(w32, npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1, 1), }", [1]));
+  const y = join(dir, 'y.npy');
+  const result = convkit('run', '--input', x64, '--filter', w32, '--output', y);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /note: --input .*x64\.npy is float64: .*rounded to float32 and the output is float32/,
+  );
+  const bytes = readFileSync(y);
+  const headerLength = bytes.readUInt16LE(8);
+  assert.match(bytes.subarray(10, 10 + headerLength).toString('latin1'), /'descr': '<f4'/);
+  assert.equal(bytes.readFloatLE(10 + headerLength), Math.fround(0.1));
+  const quiet = convkit('run', '--input', w32, '--filter', w32);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '', 'no note for float32 files');
+  assert.match(convkit('run', '--help').stdout.replace(/\s+/g, ' '), /float64 inputs are rounded to float32/);
+});
+
+test('run: a forced algorithm that falls back says so on stderr', () => {
+  const x = join(dir, 'x9.json');
+  const w = join(dir, 'w3.json');
+  writeFileSync(
+    x,
+    JSON.stringify({ shape: [1, 9, 9, 1], data: Array.from({ length: 81 }, (_, i) => i % 5) }),
+  );
+  writeFileSync(w, JSON.stringify({ shape: [3, 3, 1, 1], data: [1, 0, 1, 0, 1, 0, 1, 0, 1] }));
+  const result = convkit('run', '--input', x, '--filter', w, '--algorithm', 'winograd', '--strides', '3');
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(
+    result.stderr,
+    /convkit: note: --algorithm winograd: winograd was requested but .*computes the same values/,
+  );
+  const kept = convkit('run', '--input', x, '--filter', w, '--algorithm', 'direct', '--strides', '3');
+  assert.equal(kept.stderr, '', 'no note when the requested algorithm runs');
+});
+
+test('run: an --output that cannot be written is refused before computing', () => {
+  const x = join(dir, 'one.json');
+  writeFileSync(x, JSON.stringify({ shape: [1, 1, 1, 1], data: [1] }));
+  assertUsageError(
+    convkit('run', '--input', x, '--filter', x, '--output', join(dir, 'no', 'y.npy')),
+    /--output .*does not exist/,
+    assert,
+  );
+  assertUsageError(
+    convkit('run', '--input', x, '--filter', x, '--output', join(dir, 'y.txt')),
+    /--output .*"\.txt" files are not read/,
+    assert,
+  );
+});
+
+test('an error that is not a mistake says it is a bug and how to report it; a mistake has no stack trace', () => {
+  const written: string[] = [];
+  const code = reportError(new TypeError('boom'), (t) => written.push(t), '0.1.0');
+  assert.equal(code, 1);
+  const text = written.join('');
+  assert.match(text, /^convkit: unexpected error: boom\n/);
+  assert.match(text, /This is a bug in convkit, not a mistake in your command\. Please report it/);
+  assert.match(text, /convkit 0\.1\.0, Node v\d+/);
+  assert.match(text, /\n\s+at /, 'the stack, for the report');
+
+  written.length = 0;
+  assert.equal(
+    reportError(new UsageError('--input x: bad', ['try this']), (t) => written.push(t), '0.1.0'),
+    2,
+  );
+  assert.equal(written.join(''), 'convkit: --input x: bad\n  try this\n');
+  written.length = 0;
+  assert.equal(
+    reportError(new InvalidArgumentError('conv2d: input bad'), (t) => written.push(t), '0.1.0'),
+    2,
+  );
+  assert.equal(written.join(''), 'convkit: conv2d: input bad\n');
+});
