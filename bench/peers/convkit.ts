@@ -16,7 +16,6 @@ import {
   type Conv2dOptions,
   type DepthwiseConv2dOptions,
 } from '../../src/index.js';
-import { plannedThreads } from '../../src/parallel/conv2d_threaded.js';
 import type { Engine, PlanInfo, PreparedRun } from '../engine.js';
 import type { BenchCase } from '../shapes.js';
 
@@ -44,7 +43,7 @@ export interface ConvkitEngineOptions {
  * conv2d plans it: a forced algorithm that cannot run the shape falls back.
  */
 export function describePlan(c: BenchCase, algorithm: string, threads?: number): PlanInfo {
-  const plan = planConv2d(c.geometry, algorithm, plannedThreads(threads));
+  const plan = planConv2d(c.geometry, algorithm);
   if (algorithm === 'auto') {
     return { runs: plan.algorithm, kernel: plan.kernel, fellBack: false, note: `auto: ${plan.algorithm}` };
   }
