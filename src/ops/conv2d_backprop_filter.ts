@@ -5,14 +5,15 @@ import {
   checkDataFormat,
   checkOutputGradientShape,
   gradientGeometry,
-  type ConvOptions,
 } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { checkPrecision } from '../plan/accuracy.js';
 import {
   GRADIENT_DIRECT_MAX_FLOPS,
   GRADIENT_OPTIONS,
+  type GradientOptions,
   channelAxisOf,
   checkSizeList,
 } from './conv2d_backprop_input.js';
@@ -27,10 +28,11 @@ export function conv2dBackpropFilter(
   input: Tensor,
   filterShape: readonly number[],
   dy: Tensor,
-  options?: ConvOptions,
+  options?: GradientOptions,
 ): Tensor {
   const op = 'conv2dBackpropFilter';
   const opts = checkOptionKeys(op, options, GRADIENT_OPTIONS);
+  checkPrecision(op, opts.precision);
   const x = toTensor(op, 'input', input);
   const grad = toTensor(op, 'dy', dy);
   const shape = checkSizeList(op, 'filterShape', filterShape);
