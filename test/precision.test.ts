@@ -154,9 +154,9 @@ test('explainConv2d reports the precision, the algorithm and its error bound; th
   assert.equal(highest.plan.precision, 'highest');
   assert.equal(highest.plan.algorithm, 'igemm');
   assert.deepEqual(highest.plan.accuracy, accuracyOf('igemm', g));
-  // K = 3 * 3 * 16 = 144: igemm u (2 + 3 * 12), Winograd u (256 + 16 * 12).
-  assert.equal(highest.plan.accuracy.relativeErrorBound, UNIT_ROUNDOFF * 38);
-  assert.equal(auto.plan.accuracy.relativeErrorBound, UNIT_ROUNDOFF * 448);
+  // K = 3 * 3 * 16 = 144: igemm u (2 + 4 * 12), Winograd u (256 + 24 * 12).
+  assert.equal(highest.plan.accuracy.relativeErrorBound, UNIT_ROUNDOFF * 50);
+  assert.equal(auto.plan.accuracy.relativeErrorBound, UNIT_ROUNDOFF * 544);
   const tiny = explainConv2d([1, 3, 3, 1], [2, 2, 1, 1], {});
   assert.equal(tiny.plan.algorithm, 'direct');
   assert.equal(tiny.plan.accuracy.relativeErrorBound, 2 * UNIT_ROUNDOFF);
@@ -173,12 +173,12 @@ test('explainConv2d reports the precision, the algorithm and its error bound; th
   assert.match(text.stdout, /igemm: precision: 'highest' keeps to GEMM-accurate algorithms/);
   assert.match(
     text.stdout,
-    /accuracy \(precision highest\): max \|error\| \/ max \|exact\| <= 2\.3e-6; float32 sums/,
+    /accuracy \(precision highest\): max \|error\| \/ max \|exact\| <= 3\.0e-6; float32 sums/,
   );
   const plain = cli(...shapes);
   assert.match(
     plain.stdout,
-    /accuracy \(precision auto\): max \|error\| \/ max \|exact\| <= 2\.7e-5; Winograd/,
+    /accuracy \(precision auto\): max \|error\| \/ max \|exact\| <= 3\.2e-5; Winograd/,
   );
   const json = JSON.parse(cli(...shapes, '--precision', 'highest', '--json').stdout) as typeof highest;
   assert.deepEqual(json.plan.accuracy, highest.plan.accuracy);
