@@ -65,7 +65,11 @@ export function sameBitsLoop(a: Float32Array, b: Float32Array): boolean {
     const x = new Float64Array(a.buffer, a.byteOffset, pairs);
     const y = new Float64Array(b.buffer, b.byteOffset, pairs);
     for (let p = 0; p + 4 <= pairs; p += 4, i += 8) {
-      const [x0, x1, x2, x3] = [x[p], x[p + 1], x[p + 2], x[p + 3]];
+      // Separate constants: a destructured array literal here is allocated on every step.
+      const x0 = x[p];
+      const x1 = x[p + 1];
+      const x2 = x[p + 2];
+      const x3 = x[p + 3];
       if (x0 === y[p] && x1 === y[p + 1] && x2 === y[p + 2] && x3 === y[p + 3] && x0 * x1 * x2 * x3 !== 0) {
         continue;
       }
