@@ -44,7 +44,7 @@ export function addConvFlags(command: Command): Command {
     )
     .option(
       '--precision <level>',
-      "auto (default: Winograd or the FFT where faster) or highest (only direct, im2col and igemm: " +
+      'auto (default: Winograd or the FFT where faster) or highest (only direct, im2col and igemm: ' +
         'sums of products, as TensorFlow)',
       oneOf(PRECISIONS),
     );

@@ -1,11 +1,7 @@
 /** conv2dBackpropFilter: tf.nn.conv2d_backprop_filter, the gradient of conv2d with respect to its filter. */
 import { Tensor, checkAllocatable, sizeOf, toTensor } from '../tensor.js';
 import { invalid, show } from '../errors.js';
-import {
-  checkDataFormat,
-  checkOutputGradientShape,
-  gradientGeometry,
-} from '../geometry.js';
+import { checkDataFormat, checkOutputGradientShape, gradientGeometry } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';

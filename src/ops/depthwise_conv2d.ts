@@ -41,7 +41,14 @@ export interface DepthwiseConv2dOptions extends ConvOptions {
   precision?: Precision;
 }
 
-const DEPTHWISE_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'precision'] as const;
+const DEPTHWISE_OPTIONS = [
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilations',
+  'algorithm',
+  'precision',
+] as const;
 
 function chooseAlgorithm(op: string, choice: unknown): DepthwiseAlgorithm {
   if (choice === undefined || choice === 'auto') return depthwiseWasmAvailable() ? 'wasm' : 'fast';

@@ -19,7 +19,6 @@ import { PoolBrokenError, loadWorkerThreads } from './pool.js';
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
 export type Conv2dAsyncOptions = Conv2dOptions;
 
-
 /** igemm on `threads` workers, or null if the pool broke during the call. */
 async function igemmOnWorkers(
   g: ConvGeometry,

@@ -167,7 +167,9 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', options: P
   if (fft) return fftPlan(g, fft);
   const highest = precision === 'highest' ? "precision: 'highest' keeps to GEMM-accurate algorithms; " : '';
   if (!missing) {
-    return igemmPlan(`${highest}${g.flops} FLOPs: indirect GEMM on WebAssembly SIMD is the fastest general path`);
+    return igemmPlan(
+      `${highest}${g.flops} FLOPs: indirect GEMM on WebAssembly SIMD is the fastest general path`,
+    );
   }
   return {
     algorithm: 'im2col',

@@ -27,7 +27,9 @@ interface Shape {
   strides: number;
   padding: 'SAME' | 'VALID';
 }
-const suite = JSON.parse(readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8')) as Shape[];
+const suite = JSON.parse(
+  readFileSync(new URL('../../bench/shapes.json', import.meta.url), 'utf8'),
+) as Shape[];
 
 /** Microseconds per run, over enough runs to take about 2 ms (at least one). */
 function time(run: () => unknown, reps: number): number {
