@@ -242,24 +242,39 @@ test('sameBits and its loop form: NaN payloads, the sign of zero, odd offsets an
 });
 
 test('a filter changed in place takes no new weight-arena space: its new form goes where the old lay', () => {
-  const x = randomNormal([1, 16, 16, 16], { seed: 81 });
-  for (const algorithm of ['igemm', 'winograd'] as const) {
-    for (const threads of [1, 2]) {
-      const w = randomNormal([3, 3, 16, 16], { seed: 82 });
-      const options: Conv2dOptions = { algorithm, padding: 'SAME', threads };
-      conv2d(x, w, options);
+  const runs: Array<[string, number[], number[], Conv2dOptions]> = [
+    ['igemm', [1, 16, 16, 16], [3, 3, 16, 16], { algorithm: 'igemm', padding: 'SAME' }],
+    ['winograd', [1, 16, 16, 16], [3, 3, 16, 16], { algorithm: 'winograd', padding: 'SAME' }],
+    [
+      'winograd stride 2',
+      [1, 20, 20, 8],
+      [7, 7, 8, 16],
+      { algorithm: 'winograd', strides: 2, padding: 'SAME' },
+    ],
+    ['depthwise', [1, 12, 12, 8], [3, 3, 8, 2], {}],
+  ];
+  for (const [name, input, filter, base] of runs) {
+    const x = randomNormal(input, { seed: 81 });
+    const run = (f: Tensor, threads: number) =>
+      name === 'depthwise'
+        ? depthwiseConv2d(x, f, { padding: 'SAME', algorithm: 'wasm' }).data
+        : conv2d(x, f, { ...base, threads }).data;
+    for (const threads of name === 'depthwise' ? [1] : [1, 2]) {
+      const w = randomNormal(filter, { seed: 82 });
+      run(w, threads);
       const heaps = [wasmEngine()?.heap, parallelEngine()?.heap];
       const tops = heaps.map((heap) => heap?.scratchBase);
       for (let step = 0; step < 10; step++) {
         w.data.set(seededUniform(w.data.length, 83 + step));
-        conv2d(x, w, options);
+        run(w, threads);
       }
       assert.deepEqual(
         heaps.map((heap) => heap?.scratchBase),
         tops,
-        `${algorithm}, threads ${threads}: the arena's top moved`,
+        `${name}, threads ${threads}: the arena's top moved`,
       );
-      assertSameBits(conv2d(x, w, options).data, fresh(x, w, options), `${algorithm}, threads ${threads}`);
+      const copy = new Tensor(w.data.slice(), w.shape);
+      assertSameBits(run(w, threads), run(copy, threads), `${name}, threads ${threads}`);
     }
   }
 });

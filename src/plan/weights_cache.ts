@@ -88,7 +88,7 @@ function entryOf(filter: Float32Array): Entry {
       snapshot: packedHere.has(filter) ? null : filter.slice(),
       forms: new Map(),
       // A repacked source (e.g. space-to-depth's filter) hands its forms on to its replacement's entry.
-      previous: before ? (entries.get(before)?.forms ?? null) : null,
+      previous: before ? new Map(entries.get(before)?.forms) : null,
     };
     entries.set(filter, entry);
   } else if (entry.snapshot && !sameBits(entry.snapshot, filter)) {
