@@ -10,6 +10,8 @@
  *     modelled time beats igemm's;
  *   - 'im2col': patches x filter matrix in plain TypeScript, the fast path without WebAssembly SIMD;
  *   - 'direct': the reference loop, for problems so small that any setup costs more than it saves.
+ * With precision 'highest', 'auto' keeps to direct, im2col and igemm (src/plan/accuracy.ts). The thread
+ * count never enters the choice (README, "Threads").
  */
 import type { ConvGeometry } from '../geometry.js';
 import { invalid, show } from '../errors.js';
