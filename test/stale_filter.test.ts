@@ -21,7 +21,7 @@ import {
 import { conv2dAsync } from '../src/parallel/conv2d_async.js';
 import { parallelEngine, stopParallelEngine } from '../src/parallel/parallel_engine.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
-import { packedWeights, sameBits, sameBitsLoop } from '../src/plan/weights_cache.js';
+import { markUnchanging, packedWeights, sameBits, sameBitsLoop } from '../src/plan/weights_cache.js';
 import { Conv2D } from '../src/layers/conv2d_layer.js';
 import { assertSameBits } from './helpers/threads.js';
 import { seededUniform } from './helpers/layout.js';
@@ -201,6 +201,29 @@ test('an unchanged filter is not repacked; a changed one is, once', () => {
   packedWeights(w, 'test/double', pack);
   packedWeights(w, 'test/double', pack);
   assert.equal(packs, 3, 'a filter holding NaN is packed once');
+});
+
+test('an array marked unchanging is packed once and never compared (for arrays convkit owns)', () => {
+  const w = seededUniform(64, 62);
+  let packs = 0;
+  const pack = () => {
+    packs++;
+    return w.slice();
+  };
+  packedWeights(w, 'test/copy', pack);
+  markUnchanging(w);
+  w[0] += 1; // a write the mark promises never happens: the cached form stays (what the mark is for)
+  packedWeights(w, 'test/copy', pack);
+  assert.equal(packs, 1, 'not repacked');
+  const fresh = seededUniform(64, 63);
+  markUnchanging(fresh);
+  const first = packedWeights(fresh, 'test/copy', () => fresh.map((v) => v + 1));
+  fresh[1] = 99;
+  assert.equal(
+    packedWeights(fresh, 'test/copy', () => new Float32Array(64)),
+    first,
+    'kept without a compare',
+  );
 });
 
 test('sameBits and its loop form: NaN payloads, the sign of zero, odd offsets and lengths', () => {

@@ -119,6 +119,17 @@ export function packedWeights(filter: Float32Array, key: string, pack: () => Flo
   return packed;
 }
 
+/**
+ * Declares that `filter` will never be written again (an array convkit made and never hands to users,
+ * such as a model runtime's weights): its forms are then kept without a snapshot or a compare. Never
+ * for an array a user can reach: a write to it would go unseen.
+ */
+export function markUnchanging(filter: Float32Array): void {
+  packedHere.add(filter);
+  const entry = entries.get(filter);
+  if (entry) entry.snapshot = null;
+}
+
 /** The form `packed` replaced when its filter's values changed (same filter array and key), if any. */
 export function replacedForm(packed: Float32Array): Float32Array | undefined {
   return predecessors.get(packed)?.deref();
