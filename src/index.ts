@@ -31,8 +31,10 @@ export {
   type Conv2dAlgorithm,
   type AlgorithmChoice,
   type Conv2dPlan,
+  type PlanOptions,
 } from './plan/planner.js';
-export { conv2dBackpropInput } from './ops/conv2d_backprop_input.js';
+export { PRECISIONS, accuracyOf, type Precision, type Accuracy } from './plan/accuracy.js';
+export { conv2dBackpropInput, type GradientOptions } from './ops/conv2d_backprop_input.js';
 export { conv2dBackpropFilter } from './ops/conv2d_backprop_filter.js';
 export { conv2dTranspose } from './ops/conv2d_transpose.js';
 export { explainConv2d } from './explain/explain.js';

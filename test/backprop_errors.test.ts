@@ -127,7 +127,7 @@ test('conv2dBackpropInput: bad options are reported as conv2d reports them', () 
   throwsInvalid(ok('SAME'), /^conv2dBackpropInput: options must be an object, got "SAME"$/);
   throwsInvalid(
     ok({ stride: 1 }),
-    /^conv2dBackpropInput: options has unknown option "stride"; known options: strides, padding, dataFormat, dilations$/,
+    /^conv2dBackpropInput: options has unknown option "stride"; known options: strides, padding, dataFormat, dilations, precision$/,
   );
   throwsInvalid(ok({ algorithm: 'direct' }), /unknown option "algorithm"/);
   throwsInvalid(ok({ strides: 0 }), /^conv2dBackpropInput: strides must hold integers >= 1, got 0$/);

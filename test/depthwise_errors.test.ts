@@ -32,7 +32,7 @@ test('options that are not an object, or hold an unknown key', () => {
   throwsInvalid(() => dw(null), /^depthwiseConv2d: options must be an object, got null$/);
   throwsInvalid(
     () => dw({ rate: 2 }),
-    /^depthwiseConv2d: options has unknown option "rate"; known options: strides, padding, dataFormat, dilations, algorithm$/,
+    /^depthwiseConv2d: options has unknown option "rate"; known options: strides, padding, dataFormat, dilations, algorithm, precision$/,
   );
 });
 

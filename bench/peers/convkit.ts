@@ -16,7 +16,6 @@ import {
   type Conv2dOptions,
   type DepthwiseConv2dOptions,
 } from '../../src/index.js';
-import { plannedThreads } from '../../src/parallel/conv2d_threaded.js';
 import type { Engine, PlanInfo, PreparedRun } from '../engine.js';
 import type { BenchCase } from '../shapes.js';
 
@@ -40,11 +39,11 @@ export interface ConvkitEngineOptions {
 }
 
 /**
- * What planConv2d runs for an algorithm request on `threads` threads (undefined: conv2d's default), as
- * conv2d plans it: a forced algorithm that cannot run the shape falls back.
+ * What planConv2d runs for an algorithm request, as conv2d plans it (the same on any thread count): a
+ * forced algorithm that cannot run the shape falls back.
  */
-export function describePlan(c: BenchCase, algorithm: string, threads?: number): PlanInfo {
-  const plan = planConv2d(c.geometry, algorithm, plannedThreads(threads));
+export function describePlan(c: BenchCase, algorithm: string): PlanInfo {
+  const plan = planConv2d(c.geometry, algorithm);
   if (algorithm === 'auto') {
     return { runs: plan.algorithm, kernel: plan.kernel, fellBack: false, note: `auto: ${plan.algorithm}` };
   }
@@ -96,7 +95,7 @@ function conv2dEngine(
     family: 'convkit',
     threads: engineThreads,
     skipReason: skipDirect(algorithm, options),
-    describe: (c) => describePlan(c, algorithm, threads),
+    describe: (c) => describePlan(c, algorithm),
     async prepare(c) {
       const opts: BenchConv2dOptions = {
         strides: c.spec.strides,

@@ -1,6 +1,7 @@
 /** The conv2d option flags shared by `convkit explain` and `convkit run`, and their conversion to options. */
 import type { Command } from 'commander';
 import type { ConvOptions, DataFormat } from '../geometry.js';
+import { PRECISIONS, type Precision } from '../plan/accuracy.js';
 import { oneOf, parsePads, parseWindowSteps } from './parse.js';
 import { UsageError } from './usage_error.js';
 
@@ -12,7 +13,11 @@ export interface ConvFlags {
   pads?: number[];
   dilations?: number[];
   dataFormat?: DataFormat;
+  precision?: Precision;
 }
+
+/** conv2d's options as the flags give them: the geometry, and the precision the plan must keep to. */
+export type ConvFlagOptions = ConvOptions & { precision?: Precision };
 
 export function addConvFlags(command: Command): Command {
   return command
@@ -36,6 +41,12 @@ export function addConvFlags(command: Command): Command {
       '--data-format <layout>',
       'NHWC (default) or NCHW; the filter is always HWIO',
       oneOf(['NHWC', 'NCHW'] as const),
+    )
+    .option(
+      '--precision <level>',
+      'auto (default: Winograd or the FFT where faster) or highest (only direct, im2col and igemm: ' +
+        'sums of products, as TensorFlow)',
+      oneOf(PRECISIONS),
     );
 }
 
@@ -45,7 +56,7 @@ function steps(values: number[] | undefined): number | number[] | undefined {
   return values.length === 1 ? values[0] : values;
 }
 
-export function convOptionsFrom(flags: ConvFlags): ConvOptions {
+export function convOptionsFrom(flags: ConvFlags): ConvFlagOptions {
   const mode = flags.padding ?? (flags.pads ? 'EXPLICIT' : 'VALID');
   let padding: ConvOptions['padding'];
   if (mode === 'EXPLICIT') {
@@ -68,5 +79,6 @@ export function convOptionsFrom(flags: ConvFlags): ConvOptions {
     padding,
     dataFormat: flags.dataFormat,
     dilations: steps(flags.dilations),
+    precision: flags.precision,
   };
 }

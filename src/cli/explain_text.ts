@@ -334,6 +334,8 @@ export function renderExplanation(
         `  ${e.plan.algorithm}: ${e.plan.reason}`,
         `  memory: ${formatBytes(e.plan.scratchBytes)} of scratch a call, ` +
           `${formatBytes(e.plan.preparedFilterBytes)} for the prepared filter (made once, kept between calls)`,
+        `  accuracy (precision ${e.plan.precision}): max |error| / max |exact| <= ` +
+          `${e.plan.accuracy.relativeErrorBound.toExponential(1)}; ${e.plan.accuracy.note}`,
       ]),
     ),
     ...section('Values', valueLines(e, style, options)),

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { convGeometry } from '../geometry.js';
 import { conv2d } from '../ops/conv2d.js';
-import { plannedThreads } from '../parallel/conv2d_threaded.js';
 import { planConv2d, CONV2D_ALGORITHMS, type AlgorithmChoice } from '../plan/planner.js';
 import { ConvkitError } from '../errors.js';
 import { formatShape } from '../explain/numbers.js';
@@ -57,7 +56,7 @@ export function registerRunCommand(program: Command): void {
         const plan = planConv2d(
           convGeometry('conv2d', input.shape, filter.shape, options),
           flags.algorithm ?? 'auto',
-          plannedThreads(),
+          { precision: options.precision },
         );
         algorithm = plan.algorithm;
         // A forced algorithm that cannot take this geometry falls back; say so where it is seen.

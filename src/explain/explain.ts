@@ -10,7 +10,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { planConv2d } from '../plan/planner.js';
 import { planMemory } from '../plan/memory.js';
-import { plannedThreads } from '../parallel/conv2d_threaded.js';
+import { accuracyOf, checkPrecision } from '../plan/accuracy.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
 import { emptyOutputWarnings, outputSizes, paddingExplanation } from './sizes.js';
@@ -19,7 +19,15 @@ import { im2colSteps } from './im2col_steps.js';
 import { allOutputIndexes, breakdownAt } from './breakdown.js';
 
 const OP = 'explainConv2d';
-const EXPLAIN_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'at', 'maxBreakdowns'] as const;
+const EXPLAIN_OPTIONS = [
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilations',
+  'precision',
+  'at',
+  'maxBreakdowns',
+] as const;
 
 /** Break down every output when there are at most this many. */
 export const DEFAULT_MAX_BREAKDOWNS = 64;
@@ -149,7 +157,8 @@ export function explainConv2d(
   const g = convGeometry(OP, inputShape, filterShape, { strides, padding, dataFormat, dilations });
   const at = checkAt(g, opts.at);
   const maxBreakdowns = checkMaxBreakdowns(opts.maxBreakdowns);
-  const plan = planConv2d(g, 'auto', plannedThreads()); // as conv2d without options would
+  const precision = checkPrecision(OP, opts.precision);
+  const plan = planConv2d(g, 'auto', { precision }); // as conv2d with the same options would
   const explanation: Conv2dExplanation = {
     geometry: g,
     dataFormat: g.dataFormat,
@@ -161,7 +170,13 @@ export function explainConv2d(
     padding: paddingExplanation(g),
     centres: centreMap(g),
     im2col: im2colSteps(g),
-    plan: { algorithm: plan.algorithm, reason: plan.reason, ...planMemory(g, plan.algorithm) },
+    plan: {
+      algorithm: plan.algorithm,
+      reason: plan.reason,
+      precision,
+      accuracy: accuracyOf(plan.algorithm, g),
+      ...planMemory(g, plan.algorithm),
+    },
     warnings: emptyOutputWarnings(g),
   };
   if (input instanceof Tensor && filter instanceof Tensor) {

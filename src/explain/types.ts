@@ -128,7 +128,19 @@ export interface Conv2dExplanation {
    * Which algorithm convkit would use for this geometry, and why; with the memory it takes: scratch
    * (one call's working memory) and the filter's prepared form (packed once, kept between calls).
    */
-  plan: { algorithm: string; reason: string; scratchBytes: number; preparedFilterBytes: number };
+  plan: {
+    algorithm: string;
+    reason: string;
+    /** The precision option the plan was made for ('auto' unless ExplainOptions.precision says). */
+    precision: 'auto' | 'highest';
+    /**
+     * The algorithm's float32 error bound on max |y - exact| / max |exact| (README, "Accuracy"), and a
+     * note on how it comes about and where it does not hold.
+     */
+    accuracy: { relativeErrorBound: number; note: string };
+    scratchBytes: number;
+    preparedFilterBytes: number;
+  };
   /** Things a reader should not miss, one sentence each: today, why the output is empty when it is. */
   warnings: string[];
   /** Present when input and filter values were given. */
@@ -157,6 +169,8 @@ export interface ExplainOptions {
   padding?: 'SAME' | 'VALID' | 'same' | 'valid' | number[][];
   dataFormat?: DataFormat;
   dilations?: number | number[];
+  /** As conv2d's: 'highest' plans only GEMM-accurate algorithms (direct, im2col, igemm). */
+  precision?: 'auto' | 'highest';
   /** Output index [b, y, x, c] (in the output's layout) to break down when the problem is large. */
   at?: number[];
   /** Break down every output when there are at most this many (default 64). */

@@ -129,8 +129,9 @@ export class Conv2D implements ActivatedLayer {
   forward(x: Tensor, training: boolean): Tensor {
     checkBatchShape(this, x, this.inputShape);
     const kernel = this.kernel as Parameter;
-    // A fresh copy of the kernel: it changes in place between steps, so no engine may treat it as constant.
-    const z = conv2d(x, new Tensor(kernel.value.slice(), kernel.shape), this.convOptions());
+    // The kernel's own array, though it changes in place between steps: the packed-weights cache compares
+    // it with the values it packed on every call (src/plan/weights_cache.ts) and repacks when they differ.
+    const z = conv2d(x, new Tensor(kernel.value, kernel.shape), this.convOptions());
     const y = new Tensor(
       biasThenActivate(this.activation, z.data, this.bias?.value ?? null, this.filters),
       z.shape,
@@ -162,7 +163,7 @@ export class Conv2D implements ActivatedLayer {
     kernel.grad.set(conv2dBackpropFilter(input, [...kernel.shape], dz, options).data);
     if (this.bias) sumRowsInto(dz.data, this.filters, this.bias.grad);
     if (!needInputGradient) return null;
-    return conv2dBackpropInput([...input.shape], new Tensor(kernel.value.slice(), kernel.shape), dz, options);
+    return conv2dBackpropInput([...input.shape], new Tensor(kernel.value, kernel.shape), dz, options);
   }
 
   kerasConfig(): KerasLayerConfig {

@@ -2,25 +2,43 @@
 import { Tensor, toTensor } from '../tensor.js';
 import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
 import { planConv2d, type AlgorithmChoice } from '../plan/planner.js';
+import type { Precision } from '../plan/accuracy.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
-import { plannedThreads, runConv2dThreaded } from '../parallel/conv2d_threaded.js';
+import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
 import { checkOptionKeys } from './options.js';
 import { depthwiseConv2dPositional } from './depthwise_conv2d.js';
 
 export interface Conv2dOptions extends ConvOptions {
-  /** Which algorithm computes it; 'auto' (default) lets the planner choose. All give the same values. */
+  /**
+   * Which algorithm computes it; 'auto' (default) lets the planner choose. All give the same values up
+   * to float32 rounding, each within its documented error bound (README, "Accuracy").
+   */
   algorithm?: AlgorithmChoice;
+  /**
+   * 'auto' (default): the planner may pick Winograd or the FFT, whose float32 error is several times a
+   * direct sum's. 'highest': only direct, im2col and igemm (sums of products, as TensorFlow's CPU
+   * kernels); combining it with algorithm 'winograd' or 'fft' is an InvalidArgumentError.
+   */
+  precision?: Precision;
   /**
    * Threads to compute with (integer >= 1; 1 = no workers). Default: the planner's choice, one for
    * small problems and up to every hardware thread for large ones. conv2d stays synchronous: in Node
    * the calling thread blocks while pool workers share the work. A browser's main thread may not block,
-   * so there conv2d always runs on one thread (conv2dAsync uses workers). Any thread count gives the
-   * same values, bit for bit.
+   * so there conv2d always runs on one thread (conv2dAsync uses workers). The algorithm does not depend
+   * on it, and any thread count gives the same values, bit for bit.
    */
   threads?: number;
 }
 
-const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads'] as const;
+export const CONV2D_OPTIONS = [
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilations',
+  'algorithm',
+  'precision',
+  'threads',
+] as const;
 
 /**
  * 2-D convolution (cross-correlation, no kernel flip) of NHWC (or NCHW) images with an HWIO filter,
@@ -33,8 +51,7 @@ export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): 
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const geometry = convGeometry(op, x.shape, w.shape, opts);
-  // Winograd's thread count weighs its choice against the FFT (one thread where workers cannot run).
-  const plan = planConv2d(geometry, opts.algorithm ?? 'auto', plannedThreads(requestedThreads));
+  const plan = planConv2d(geometry, opts.algorithm ?? 'auto', { precision: opts.precision });
   const threads = planThreads(geometry, plan.algorithm, requestedThreads);
   return new Tensor(runConv2dThreaded(plan, geometry, x.data, w.data, threads), geometry.outputShape);
 }

@@ -1,18 +1,15 @@
 /** conv2dBackpropFilter: tf.nn.conv2d_backprop_filter, the gradient of conv2d with respect to its filter. */
 import { Tensor, checkAllocatable, sizeOf, toTensor } from '../tensor.js';
 import { invalid, show } from '../errors.js';
-import {
-  checkDataFormat,
-  checkOutputGradientShape,
-  gradientGeometry,
-  type ConvOptions,
-} from '../geometry.js';
+import { checkDataFormat, checkOutputGradientShape, gradientGeometry } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { checkPrecision } from '../plan/accuracy.js';
 import {
   GRADIENT_DIRECT_MAX_FLOPS,
   GRADIENT_OPTIONS,
+  type GradientOptions,
   channelAxisOf,
   checkSizeList,
 } from './conv2d_backprop_input.js';
@@ -27,10 +24,11 @@ export function conv2dBackpropFilter(
   input: Tensor,
   filterShape: readonly number[],
   dy: Tensor,
-  options?: ConvOptions,
+  options?: GradientOptions,
 ): Tensor {
   const op = 'conv2dBackpropFilter';
   const opts = checkOptionKeys(op, options, GRADIENT_OPTIONS);
+  checkPrecision(op, opts.precision);
   const x = toTensor(op, 'input', input);
   const grad = toTensor(op, 'dy', dy);
   const shape = checkSizeList(op, 'filterShape', filterShape);

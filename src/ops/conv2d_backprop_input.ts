@@ -17,8 +17,18 @@ import {
 import { conv2dBackpropInputDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropInputWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { checkPrecision, type Precision } from '../plan/accuracy.js';
 
-export const GRADIENT_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations'] as const;
+export const GRADIENT_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'precision'] as const;
+
+/**
+ * The gradient ops' options: conv2d's geometry, and `precision` as conv2d takes it. Every gradient
+ * algorithm is a sum of products (no transforms), so 'auto' and 'highest' compute the same values; the
+ * option is checked and accepted so that code passing conv2d's precision to its gradients works.
+ */
+export interface GradientOptions extends ConvOptions {
+  precision?: Precision;
+}
 
 /** Below this many FLOPs the direct loops beat packing and tiling for the GEMM. */
 export const GRADIENT_DIRECT_MAX_FLOPS = 20_000;
@@ -166,10 +176,11 @@ export function conv2dBackpropInput(
   inputShape: readonly number[],
   filter: Tensor,
   dy: Tensor,
-  options?: ConvOptions,
+  options?: GradientOptions,
 ): Tensor {
   const names = BACKPROP_INPUT_NAMES;
   const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+  checkPrecision(names.op, opts.precision);
   const w = toTensor(names.op, names.filter, filter);
   const grad = toTensor(names.op, names.dy, dy);
   return inputGradient(names, inputShape, w, grad, opts);

@@ -4,9 +4,14 @@
  * filters [height, width, output_channels, in_channels] are a conv2d filter read from the other side.
  */
 import { Tensor, toTensor } from '../tensor.js';
-import type { ConvOptions } from '../geometry.js';
 import { checkOptionKeys } from './options.js';
-import { GRADIENT_OPTIONS, inputGradient, type InputGradientNames } from './conv2d_backprop_input.js';
+import {
+  GRADIENT_OPTIONS,
+  inputGradient,
+  type GradientOptions,
+  type InputGradientNames,
+} from './conv2d_backprop_input.js';
+import { checkPrecision } from '../plan/accuracy.js';
 
 const TRANSPOSE_NAMES: InputGradientNames = {
   op: 'conv2dTranspose',
@@ -29,10 +34,11 @@ export function conv2dTranspose(
   input: Tensor,
   filters: Tensor,
   outputShape: readonly number[],
-  options?: ConvOptions,
+  options?: GradientOptions,
 ): Tensor {
   const names = TRANSPOSE_NAMES;
   const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+  checkPrecision(names.op, opts.precision);
   const x = toTensor(names.op, names.dy, input);
   const w = toTensor(names.op, names.filter, filters);
   return inputGradient(names, outputShape, w, x, { ...opts, padding: opts.padding ?? 'SAME' });

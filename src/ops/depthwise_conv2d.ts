@@ -22,6 +22,7 @@ import { depthwiseConv2dDirect } from '../algorithms/depthwise_direct.js';
 import { depthwiseConv2dFast } from '../algorithms/depthwise_fast.js';
 import { depthwiseConv2dWasm, depthwiseWasmAvailable } from '../algorithms/depthwise_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { checkPrecision, type Precision } from '../plan/accuracy.js';
 
 export const DEPTHWISE_ALGORITHMS = ['direct', 'fast', 'wasm'] as const;
 export type DepthwiseAlgorithm = (typeof DEPTHWISE_ALGORITHMS)[number];
@@ -33,9 +34,21 @@ export interface DepthwiseConv2dOptions extends ConvOptions {
    * same values up to float32 rounding.
    */
   algorithm?: DepthwiseAlgorithm | 'auto';
+  /**
+   * As conv2d's. Every depthwise algorithm is a sum of products (no transforms), so 'auto' and
+   * 'highest' compute the same values; the option is checked and accepted.
+   */
+  precision?: Precision;
 }
 
-const DEPTHWISE_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+const DEPTHWISE_OPTIONS = [
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilations',
+  'algorithm',
+  'precision',
+] as const;
 
 function chooseAlgorithm(op: string, choice: unknown): DepthwiseAlgorithm {
   if (choice === undefined || choice === 'auto') return depthwiseWasmAvailable() ? 'wasm' : 'fast';
@@ -68,6 +81,7 @@ export function runDepthwiseConv2d(
 export function depthwiseConv2d(input: Tensor, filter: Tensor, options?: DepthwiseConv2dOptions): Tensor {
   const op = 'depthwiseConv2d';
   const opts = checkOptionKeys(op, options, DEPTHWISE_OPTIONS);
+  checkPrecision(op, opts.precision);
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const geometry = depthwiseGeometry(op, x.shape, w.shape, opts);

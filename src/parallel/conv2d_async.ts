@@ -10,7 +10,7 @@ import { Tensor, toTensor } from '../tensor.js';
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, runConv2d } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
-import type { Conv2dOptions } from '../ops/conv2d.js';
+import { CONV2D_OPTIONS, type Conv2dOptions } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
@@ -18,8 +18,6 @@ import { PoolBrokenError, loadWorkerThreads } from './pool.js';
 
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
 export type Conv2dAsyncOptions = Conv2dOptions;
-
-const OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads'] as const;
 
 /** igemm on `threads` workers, or null if the pool broke during the call. */
 async function igemmOnWorkers(
@@ -51,12 +49,12 @@ export async function conv2dAsync(
   options?: Conv2dAsyncOptions,
 ): Promise<Tensor> {
   const op = 'conv2dAsync';
-  const opts = checkOptionKeys(op, options, OPTIONS);
+  const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
   const requestedThreads = checkThreads(op, opts.threads);
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
-  const plan = planConv2d(g, opts.algorithm ?? 'auto', 1); // winograd runs on this thread here
+  const plan = planConv2d(g, opts.algorithm ?? 'auto', { precision: opts.precision });
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {

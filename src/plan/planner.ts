@@ -10,6 +10,8 @@
  *     modelled time beats igemm's;
  *   - 'im2col': patches x filter matrix in plain TypeScript, the fast path without WebAssembly SIMD;
  *   - 'direct': the reference loop, for problems so small that any setup costs more than it saves.
+ * With precision 'highest', 'auto' keeps to direct, im2col and igemm (src/plan/accuracy.ts). The thread
+ * count never enters the choice (README, "Threads").
  */
 import type { ConvGeometry } from '../geometry.js';
 import { invalid, show } from '../errors.js';
@@ -25,7 +27,7 @@ import {
   winogradUnavailable,
 } from '../algorithms/winograd_plan.js';
 import { conv2dFft, fftKernelName, fftModelNs, fftPreferred, fftUnavailable } from '../algorithms/fft.js';
-import { planThreads } from './threads.js';
+import { checkPrecision, GEMM_ACCURATE_ALGORITHMS, type Precision } from './accuracy.js';
 
 export const CONV2D_ALGORITHMS = ['direct', 'im2col', 'igemm', 'winograd', 'fft'] as const;
 export type Conv2dAlgorithm = (typeof CONV2D_ALGORITHMS)[number];
@@ -48,11 +50,11 @@ export interface Conv2dPlan {
   kernel?: string;
 }
 
-/**
- * What each thread past the first adds to winograd's speed (measured 1.5-1.66x on 2 threads of the
- * 2-core Xeon: the copies in and out stay on the calling thread), for comparing it with the FFT.
- */
-const WINOGRAD_THREAD_GAIN = 0.5;
+/** What the plan may depend on besides the geometry and the algorithm asked for. */
+export interface PlanOptions {
+  /** 'highest' keeps to direct, im2col and igemm (see src/plan/accuracy.ts); default 'auto'. */
+  precision?: Precision;
+}
 
 /** 1234567 ns -> '1.23 ms'. */
 function ms(ns: number): string {
@@ -102,17 +104,32 @@ function forcedPlan(
   return fallback === 'igemm' ? igemmPlan(reason) : { algorithm: 'im2col', reason };
 }
 
+/** Whether `choice` is winograd or fft, which 'highest' excludes. */
+function isTransform(choice: Conv2dAlgorithm): boolean {
+  return !(GEMM_ACCURATE_ALGORITHMS as readonly string[]).includes(choice);
+}
+
 /**
- * The plan for g. `winogradThreads` is how many threads winograd would run on (the `threads` option
- * where conv2d can use workers, 1 where it cannot; undefined: the default count): the FFT runs on one,
- * so it weighs the choice between them.
+ * The plan for g. It depends only on g, the choice, the precision and which WebAssembly engine this
+ * machine has, never on the thread count: every thread count then runs the same algorithm and tile,
+ * and threads change only how the same kernel calls are shared out (bit-identical results).
  */
-export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', winogradThreads?: number): Conv2dPlan {
+export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', options: PlanOptions = {}): Conv2dPlan {
   if (choice !== 'auto' && !isAlgorithm(choice)) {
     invalid(
       g.op,
       'algorithm',
       `must be one of 'auto', ${CONV2D_ALGORITHMS.map((a) => `'${a}'`).join(', ')}; got ${show(choice)}`,
+    );
+  }
+  const precision = checkPrecision(g.op, options.precision);
+  if (precision === 'highest' && choice !== 'auto' && isTransform(choice)) {
+    // Both options are the caller's explicit words and contradict: say so rather than drop one.
+    invalid(
+      g.op,
+      'algorithm',
+      `'${choice}' cannot be combined with precision: 'highest' (its transforms round more than a ` +
+        `direct sum does); use 'direct', 'im2col', 'igemm' or 'auto', or precision: 'auto'`,
     );
   }
   if (choice === 'igemm') {
@@ -135,29 +152,30 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', winogradTh
       reason: `${g.flops} FLOPs is small enough that the direct loop is fastest`,
     };
   }
-  const winograd = missing ? null : winogradPreferred(g);
+  const transforms = !missing && precision === 'auto';
+  const winograd = transforms ? winogradPreferred(g) : null;
   if (winograd) {
-    // From 5x5 on, the FFT may be faster still: the two models (in nanoseconds) decide.
+    // From 5x5 on, the FFT may be faster still: the two one-thread models (in nanoseconds) decide.
     const fft = g.filterHeight * g.filterWidth >= 25 ? fftPreferred(g) : null;
     if (!fft) return winogradPlan(g, winograd);
     const fftNs = fftModelNs(g);
-    const threads = planThreads(g, 'winograd', winogradThreads);
-    const winogradNs = winogradModelNs(g) / (1 + WINOGRAD_THREAD_GAIN * (threads - 1));
-    const on = threads > 1 ? ` on ${threads} threads` : '';
+    const winogradNs = winogradModelNs(g);
     if (fftNs < winogradNs) {
-      return fftPlan(g, `${fft}; Winograd${on} modelled slower (${ms(winogradNs)} against ${ms(fftNs)})`);
+      return fftPlan(g, `${fft}; Winograd modelled slower (${ms(winogradNs)} against ${ms(fftNs)})`);
     }
-    const lost = `FFT modelled slower (${ms(fftNs)} against ${ms(winogradNs)})`;
-    return winogradPlan(g, `${winograd}${on}; ${lost}`);
+    return winogradPlan(g, `${winograd}; FFT modelled slower (${ms(fftNs)} against ${ms(winogradNs)})`);
   }
-  const fft = missing ? null : fftPreferred(g);
+  const fft = transforms ? fftPreferred(g) : null;
   if (fft) return fftPlan(g, fft);
+  const highest = precision === 'highest' ? "precision: 'highest' keeps to GEMM-accurate algorithms; " : '';
   if (!missing) {
-    return igemmPlan(`${g.flops} FLOPs: indirect GEMM on WebAssembly SIMD is the fastest general path`);
+    return igemmPlan(
+      `${highest}${g.flops} FLOPs: indirect GEMM on WebAssembly SIMD is the fastest general path`,
+    );
   }
   return {
     algorithm: 'im2col',
-    reason: `${g.flops} FLOPs: patches x filter matrix (GEMM) in TypeScript, since ${missing}`,
+    reason: `${highest}${g.flops} FLOPs: patches x filter matrix (GEMM) in TypeScript, since ${missing}`,
   };
 }
 

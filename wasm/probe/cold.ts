@@ -45,7 +45,7 @@ for (const s of loadShapes(SHAPES_FILE)) {
       warm.push(performance.now() - t);
     }
   }
-  const algorithm = planConv2d(g, 'auto', 1).algorithm;
+  const algorithm = planConv2d(g, 'auto').algorithm;
   console.log(
     `${s.name.padEnd(16)} ${algorithm.padEnd(11)} ${median(warm).toFixed(3).padStart(8)} ms   ${median(cold).toFixed(3).padStart(8)} ms`,
   );

@@ -15,6 +15,8 @@
  * maximum, so it can also be created shared (a SharedArrayBuffer that the worker pool's kernels use too).
  */
 
+import { replacedForm } from '../../plan/weights_cache.js';
+
 const PAGE_BYTES = 65536;
 const RESERVED_BYTES = 1024;
 /**
@@ -34,7 +36,9 @@ export class WasmHeap {
   private f32View: Float32Array;
   private i32View: Int32Array;
   private arenaTop = RESERVED_BYTES;
-  private readonly resident = new Map<Float32Array, number>();
+  /** Packed array -> its address. Weak: a form dropped by the weights cache is not kept alive here. */
+  private resident = new WeakMap<Float32Array, number>();
+  private residentCount = 0;
   private scratchPeakBytes = 0;
 
   /**
@@ -99,14 +103,25 @@ export class WasmHeap {
 
   /**
    * Byte address of `packed` in wasm memory, copying it in on first use. Keyed by the array object:
-   * the weights cache hands out the same array for the same filter, so a repeated call is a map lookup.
+   * the weights cache hands out the same array for the same filter values (and never writes one), so a
+   * repeated call is a map lookup. A form repacked because its filter's values changed takes the place
+   * of the form it replaced, so a filter updated in place does not use up the arena.
    */
   placeWeights(packed: Float32Array): number {
     const known = this.resident.get(packed);
     if (known !== undefined) return known;
     const bytes = align64(packed.byteLength);
-    if (this.arenaTop + bytes > RESERVED_BYTES + this.arenaBytes && this.resident.size > 0) {
-      this.resident.clear();
+    const replaced = replacedForm(packed);
+    const slot = replaced ? this.resident.get(replaced) : undefined;
+    if (replaced && slot !== undefined && align64(replaced.byteLength) >= bytes) {
+      this.resident.delete(replaced);
+      this.f32.set(packed, slot >> 2);
+      this.resident.set(packed, slot);
+      return slot;
+    }
+    if (this.arenaTop + bytes > RESERVED_BYTES + this.arenaBytes && this.residentCount > 0) {
+      this.resident = new WeakMap();
+      this.residentCount = 0;
       this.arenaTop = RESERVED_BYTES;
     }
     const address = this.arenaTop;
@@ -114,6 +129,7 @@ export class WasmHeap {
     this.f32.set(packed, address >> 2);
     this.arenaTop = address + bytes;
     this.resident.set(packed, address);
+    this.residentCount++;
     return address;
   }
 
