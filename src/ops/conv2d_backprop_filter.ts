@@ -2,7 +2,9 @@
 import { Tensor, checkAllocatable, sizeOf, toTensor } from '../tensor.js';
 import { invalid, show } from '../errors.js';
 import {
+  FILTER_DIM_NAMES,
   checkDataFormat,
+  checkInt32Dims,
   checkOutputGradientShape,
   gradientGeometry,
   type ConvOptions,
@@ -41,6 +43,7 @@ export function conv2dBackpropFilter(
       `must list 4 sizes [filter_height, filter_width, in_channels, out_channels], got ${show(shape)}`,
     );
   }
+  checkInt32Dims(op, 'filterShape', shape, FILTER_DIM_NAMES);
   checkAllocatable(op, 'filterShape', shape);
   const dataFormat = checkDataFormat(op, opts.dataFormat);
   if (grad.rank !== 3 && grad.rank !== 4) {

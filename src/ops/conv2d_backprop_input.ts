@@ -8,8 +8,10 @@ import { invalid, show } from '../errors.js';
 import {
   axesOf,
   checkDataFormat,
+  checkInt32Dims,
   checkOutputGradientShape,
   gradientGeometry,
+  imageDimNames,
   type ConvGeometry,
   type ConvOptions,
   type DataFormat,
@@ -103,6 +105,7 @@ function inputGradientGeometry(
     invalid(op, names.dy, `must be rank 4 ${layout} or rank 3 (one image), got shape ${show(dy.shape)}`);
   }
   const full = fullInputShape(shape, dataFormat, filter, dy);
+  checkInt32Dims(op, names.inputShape, full, imageDimNames(dataFormat, full.length));
   checkAllocatable(op, names.inputShape, full);
   const [, , filterDim2, filterDim3] = filter.shape;
   const dyChannels = dy.shape[channelAxisOf(dataFormat, dy.rank)];
