@@ -1,5 +1,5 @@
 /** conv2d: tf.nn.conv2d in options form, and nn.conv2d in TensorFlow's positional form. */
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
 import { planConv2d, type AlgorithmChoice } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
@@ -35,6 +35,8 @@ export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): 
   const geometry = convGeometry(op, x.shape, w.shape, opts);
   // Winograd's thread count weighs its choice against the FFT (one thread where workers cannot run).
   const plan = planConv2d(geometry, opts.algorithm ?? 'auto', plannedThreads(requestedThreads));
+  // Nothing to compute: returned at once, however large the other dimensions.
+  if (sizeOf(geometry.outputShape) === 0) return new Tensor(new Float32Array(0), geometry.outputShape);
   const threads = planThreads(geometry, plan.algorithm, requestedThreads);
   return new Tensor(runConv2dThreaded(plan, geometry, x.data, w.data, threads), geometry.outputShape);
 }

@@ -9,7 +9,7 @@
  * only warns that the pair is unsupported), and unequal row/column strides are accepted (TensorFlow's
  * CPU kernel refuses them); NCHW runs everywhere (TensorFlow's CPU kernel is NHWC only).
  */
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import {
   depthwiseGeometry,
   type ConvOptions,
@@ -72,6 +72,8 @@ export function depthwiseConv2d(input: Tensor, filter: Tensor, options?: Depthwi
   const w = toTensor(op, 'filter', filter);
   const geometry = depthwiseGeometry(op, x.shape, w.shape, opts);
   const algorithm = chooseAlgorithm(op, opts.algorithm);
+  // Nothing to compute: returned at once, however large the other dimensions.
+  if (sizeOf(geometry.outputShape) === 0) return new Tensor(new Float32Array(0), geometry.outputShape);
   return new Tensor(runDepthwiseConv2d(algorithm, geometry, x.data, w.data), geometry.outputShape);
 }
 

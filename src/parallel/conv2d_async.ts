@@ -6,7 +6,7 @@
  * threaded form, where there is one thread, or where workers or shared memory are missing, it computes
  * on the calling thread; if the pool breaks during a call (a worker died), it does too.
  */
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, runConv2d } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
@@ -57,6 +57,7 @@ export async function conv2dAsync(
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
   const plan = planConv2d(g, opts.algorithm ?? 'auto', 1); // winograd runs on this thread here
+  if (sizeOf(g.outputShape) === 0) return new Tensor(new Float32Array(0), g.outputShape);
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {

@@ -103,6 +103,20 @@ function forcedPlan(
 }
 
 /**
+ * An output with no elements needs no algorithm, whatever was asked for: the ops return it before
+ * running anything, and no planning (an FFT tile search over a 2^31-row image) should happen for it.
+ */
+function emptyOutputPlan(g: ConvGeometry): Conv2dPlan | null {
+  if (g.outputShape.includes(0)) {
+    return {
+      algorithm: 'direct',
+      reason: `the output ${show(g.outputShape)} has no elements: nothing to compute`,
+    };
+  }
+  return null;
+}
+
+/**
  * The plan for g. `winogradThreads` is how many threads winograd would run on (the `threads` option
  * where conv2d can use workers, 1 where it cannot; undefined: the default count): the FFT runs on one,
  * so it weighs the choice between them.
@@ -115,6 +129,8 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', winogradTh
       `must be one of 'auto', ${CONV2D_ALGORITHMS.map((a) => `'${a}'`).join(', ')}; got ${show(choice)}`,
     );
   }
+  const empty = emptyOutputPlan(g);
+  if (empty) return empty;
   if (choice === 'igemm') {
     const missing = igemmUnavailable(g);
     if (missing) {
