@@ -12,6 +12,7 @@ import {
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 import {
   GRADIENT_DIRECT_MAX_FLOPS,
   GRADIENT_OPTIONS,
@@ -64,9 +65,10 @@ export function conv2dBackpropFilter(
   checkOutputGradientShape(g, 'dy', grad.shape, 'input', 'a filter of shape');
   // No output pixel (empty batch, zero-size output) or no output channel: every filter tap gets 0.
   if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(shape)), shape);
-  const values =
+  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filterShape ${show(shape)}`, () =>
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropFilterDirect(g, x.data, grad.data)
-      : conv2dBackpropFilterWasm(g, x.data, grad.data);
+      : conv2dBackpropFilterWasm(g, x.data, grad.data),
+  );
   return new Tensor(values, shape);
 }

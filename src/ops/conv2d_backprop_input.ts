@@ -19,6 +19,7 @@ import {
 import { conv2dBackpropInputDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropInputWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 
 export const GRADIENT_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations'] as const;
 
@@ -151,10 +152,12 @@ export function inputGradient(
   const g = inputGradientGeometry(names, inputShape, filter, dy, options);
   // Nothing reaches the input when there is no output (or no filter output channel): zeros.
   if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(g.inputShape)), g.inputShape);
-  const values =
+  const what = `${names.inputShape} ${show(g.inputShape)}, ${names.filter} ${show(filter.shape)}`;
+  const values = refusingWasmMemory(names.op, what, () =>
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropInputDirect(g, filter.data, dy.data)
-      : conv2dBackpropInputWasm(g, filter.data, dy.data);
+      : conv2dBackpropInputWasm(g, filter.data, dy.data),
+  );
   return new Tensor(values, g.inputShape);
 }
 

@@ -22,6 +22,7 @@ import { depthwiseConv2dDirect } from '../algorithms/depthwise_direct.js';
 import { depthwiseConv2dFast } from '../algorithms/depthwise_fast.js';
 import { depthwiseConv2dWasm, depthwiseWasmAvailable } from '../algorithms/depthwise_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 
 export const DEPTHWISE_ALGORITHMS = ['direct', 'fast', 'wasm'] as const;
 export type DepthwiseAlgorithm = (typeof DEPTHWISE_ALGORITHMS)[number];
@@ -74,7 +75,10 @@ export function depthwiseConv2d(input: Tensor, filter: Tensor, options?: Depthwi
   const algorithm = chooseAlgorithm(op, opts.algorithm);
   // Nothing to compute: returned at once, however large the other dimensions.
   if (sizeOf(geometry.outputShape) === 0) return new Tensor(new Float32Array(0), geometry.outputShape);
-  return new Tensor(runDepthwiseConv2d(algorithm, geometry, x.data, w.data), geometry.outputShape);
+  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filter ${show(w.shape)}`, () =>
+    runDepthwiseConv2d(algorithm, geometry, x.data, w.data),
+  );
+  return new Tensor(values, geometry.outputShape);
 }
 
 /**

@@ -12,6 +12,8 @@ import { planConv2d, runConv2d } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
 import type { Conv2dOptions } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
+import { operands } from '../ops/conv2d.js';
+import { namingOp, refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
@@ -61,8 +63,11 @@ export async function conv2dAsync(
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {
-    const output = await igemmOnWorkers(g, x.data, w.data, threads);
+    const output = await igemmOnWorkers(g, x.data, w.data, threads).catch((error: unknown) => {
+      throw namingOp(op, operands(g), error);
+    });
     if (output) return new Tensor(output, g.outputShape);
   }
-  return new Tensor(runConv2d(plan, g, x.data, w.data), g.outputShape);
+  const values = refusingWasmMemory(op, operands(g), () => runConv2d(plan, g, x.data, w.data));
+  return new Tensor(values, g.outputShape);
 }
