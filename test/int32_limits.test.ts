@@ -22,6 +22,7 @@ import {
   tensor,
   zeros,
 } from '../src/index.js';
+import { conv2dBackpropFilterDirect, conv2dBackpropInputDirect } from '../src/algorithms/backprop_direct.js';
 
 const INT32_MAX = 2 ** 31 - 1;
 
