@@ -168,6 +168,36 @@ test(
   },
 );
 
+test('gradients of a filter spread far past the image run (in JavaScript memory) and match the direct sums', () => {
+  // Too many FLOPs for the direct loops, and a dilation whose wasm bands would need 160 GB.
+  const d = 100_000;
+  const options = {
+    dilations: d,
+    padding: [
+      [0, d],
+      [0, d],
+    ],
+  };
+  const g = convGeometry('test', [1, 64, 64, 4], [2, 2, 4, 4], options);
+  const x = Float32Array.from({ length: 64 * 64 * 4 }, (_, i) => (i % 7) - 3);
+  const dy = Float32Array.from({ length: 64 * 64 * 4 }, (_, i) => (i % 5) - 2);
+  const w = Float32Array.from({ length: 64 }, (_, i) => (i % 3) - 1);
+  const dw = conv2dBackpropFilter(
+    tensor(x, [1, 64, 64, 4]),
+    [2, 2, 4, 4],
+    tensor(dy, [1, 64, 64, 4]),
+    options,
+  );
+  assert.deepEqual(Array.from(dw.data), Array.from(conv2dBackpropFilterDirect(g, x, dy)), 'filter gradient');
+  const dx = conv2dBackpropInput(
+    [1, 64, 64, 4],
+    tensor(w, [2, 2, 4, 4]),
+    tensor(dy, [1, 64, 64, 4]),
+    options,
+  );
+  assert.deepEqual(Array.from(dx.data), Array.from(conv2dBackpropInputDirect(g, w, dy)), 'input gradient');
+});
+
 test(
   'forced fft and winograd on a geometry with a huge effective filter fall back and say why',
   { timeout: 60_000 },
