@@ -16,6 +16,48 @@ import { InvalidArgumentError, invalid, show } from './errors.js';
 import { checkAllocatable } from './tensor.js';
 
 export type DataFormat = 'NHWC' | 'NCHW';
+
+/**
+ * TensorFlow keeps every size, stride, dilation and explicit pad of a convolution in int32 (its kernels
+ * read the attributes as std::vector<int32> and check each dimension against INT_MAX); convkit refuses
+ * what TensorFlow refuses, before any work.
+ */
+export const INT32_MAX = 2 ** 31 - 1;
+/**
+ * Largest (k - 1) * dilation, so that effective filter sizes and the padding sums built from them stay
+ * exact in float64 (TensorFlow uses int64 there; a filter this spread is all padding but one tap).
+ */
+const MAX_FILTER_SPREAD = 2 ** 52;
+
+/** Refuses a shape with a dimension past INT32_MAX; `names` name the dimensions in order. */
+export function checkInt32Dims(
+  op: string,
+  arg: string,
+  shape: readonly number[],
+  names: readonly string[],
+): void {
+  shape.forEach((d, i) => {
+    if (d > INT32_MAX) {
+      invalid(
+        op,
+        arg,
+        `of shape ${show(shape)} has ${names[i] ?? `dimension ${i}`} ${d}, more than ${INT32_MAX} ` +
+          `(TensorFlow keeps every dimension of a convolution in int32)`,
+      );
+    }
+  });
+}
+
+/** The names of an image tensor's dimensions in a layout (rank 3: one image, no batch axis). */
+export function imageDimNames(dataFormat: DataFormat, rank: number): string[] {
+  const names =
+    dataFormat === 'NHWC'
+      ? ['batch', 'height', 'width', 'channels']
+      : ['batch', 'channels', 'height', 'width'];
+  return rank === 3 ? names.slice(1) : names;
+}
+
+export const FILTER_DIM_NAMES = ['filter_height', 'filter_width', 'in_channels', 'out_channels'] as const;
 export type PaddingMode = 'SAME' | 'VALID' | 'EXPLICIT';
 /** 'SAME'/'VALID' (any case), or explicit [before, after] pairs: 4 in dataFormat order, or 2 for (H, W). */
 export type PaddingSpec = 'SAME' | 'VALID' | 'same' | 'valid' | number[][];
@@ -110,6 +152,13 @@ export function spatialPair(
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) {
       invalid(op, arg, `must hold integers >= 1, got ${show(value)}`);
     }
+    if (v > INT32_MAX) {
+      invalid(
+        op,
+        arg,
+        `${show(value)} holds ${v}, more than ${INT32_MAX} (TensorFlow keeps strides and dilations in int32)`,
+      );
+    }
   }
   if (list.length === 1) return [list[0], list[0]];
   if (list.length === 2) return [list[0], list[1]];
@@ -149,6 +198,13 @@ export function normalizePadding(op: string, value: unknown, dataFormat: DataFor
     for (const p of pair) {
       if (typeof p !== 'number' || !Number.isSafeInteger(p) || p < 0) {
         invalid(op, 'padding', `amounts must be integers >= 0, got ${show(value)}`);
+      }
+      if (p > INT32_MAX) {
+        invalid(
+          op,
+          'padding',
+          `${show(value)} holds ${p}, more than ${INT32_MAX} (TensorFlow keeps explicit pads in int32)`,
+        );
       }
     }
   }
@@ -221,6 +277,24 @@ export function checkRank(
   }
 }
 
+/** Refuses an effective filter size (k - 1) * d + 1 past MAX_FILTER_SPREAD + 1. */
+function checkFilterSpread(
+  op: string,
+  arg: string,
+  axisName: string,
+  kernel: number,
+  dilation: number,
+): void {
+  if ((kernel - 1) * dilation <= MAX_FILTER_SPREAD) return;
+  invalid(
+    op,
+    arg,
+    `${dilation} spreads the filter ${axisName} ${kernel} to an effective filter ${axisName} ` +
+      `(${kernel} - 1) * ${dilation} + 1, past 2^52 + 1 (${MAX_FILTER_SPREAD + 1}), beyond which sizes ` +
+      `and padding would no longer be exact integers`,
+  );
+}
+
 /** The spatial part of a window: both axes under one padding spec. */
 export function slidingWindow(
   op: string,
@@ -233,6 +307,8 @@ export function slidingWindow(
 ): WindowGeometry {
   const [strideHeight, strideWidth] = spatialPair(op, stridesArg, options.strides, dataFormat);
   const [dilationHeight, dilationWidth] = spatialPair(op, dilationsArg, options.dilations, dataFormat);
+  checkFilterSpread(op, dilationsArg, 'height', filterHeight, dilationHeight);
+  checkFilterSpread(op, dilationsArg, 'width', filterWidth, dilationWidth);
   const padding = normalizePadding(op, options.padding ?? 'VALID', dataFormat);
   const explicit = padding.mode === 'EXPLICIT' ? padding : undefined;
   const rows = windowAxis(
@@ -333,6 +409,8 @@ export function convGeometry(
   }
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, out_channels]');
+  checkInt32Dims(op, 'input', inputShape, imageDimNames(dataFormat, inputShape.length));
+  checkInt32Dims(op, 'filter', filterShape, FILTER_DIM_NAMES);
   const batched = inputShape.length === 4;
   const full = batched ? inputShape : [1, ...inputShape];
   const axes = axesOf(dataFormat);
@@ -422,6 +500,7 @@ export function patchesGeometry(
     invalid(op, 'options', `must be an object { sizes, strides, rates, padding }, got ${show(options)}`);
   }
   checkRank(op, 'images', imagesShape, [4], '[batch, rows, cols, depth]');
+  checkInt32Dims(op, 'images', imagesShape, ['batch', 'height', 'width', 'depth']);
   const [rows, cols] = nhwcQuad(op, 'sizes', options.sizes);
   nhwcQuad(op, 'strides', options.strides);
   nhwcQuad(op, 'rates', options.rates);
@@ -553,6 +632,13 @@ export function depthwiseGeometry(
   }
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, channel_multiplier]');
+  checkInt32Dims(op, 'input', inputShape, imageDimNames(dataFormat, inputShape.length));
+  checkInt32Dims(op, 'filter', filterShape, [
+    'filter_height',
+    'filter_width',
+    'in_channels',
+    'channel_multiplier',
+  ]);
   const batched = inputShape.length === 4;
   const full = batched ? inputShape : [1, ...inputShape];
   const axes = axesOf(dataFormat);

@@ -13,8 +13,12 @@
  * run, found through an indirection table that depends only on the shapes (cached); dY, packed into
  * the kernel's 8-column panels, is the packed weight matrix.
  *
- * The pixels are taken a chunk of images at a time, so scratch stays bounded and each chunk's sum is
- * short; the chunks' partial sums are added in float64.
+ * The pixels are taken a chunk at a time: several whole images when they are small, else a band of
+ * output rows of one image, else (a row longer than a chunk) a block of columns of one row. Only the
+ * planes' window under the chunk is loaded, so scratch stays bounded whatever the image size, and each
+ * float32 sum in the kernel runs over at most CHUNK_PIXELS pixels; the chunks' partial sums are added
+ * in float64, so the error does not grow with the image (one float32 running sum over a 5000x5000
+ * image of ones stopped at 2^24).
  */
 import type { ConvGeometry } from '../geometry.js';
 import type { WasmEngine } from '../kernels/wasm/engine.js';
@@ -24,20 +28,45 @@ import { ScratchArena, panelFloats } from './wasm_scratch.js';
 
 /** Output pixels per chunk: one 8-column panel of dY for them is 128 KiB, cache-resident. */
 export const CHUNK_PIXELS = 4096;
-/** Scratch budget of one chunk (planes, table, panels, partial sums); one image may exceed it. */
+/** Scratch budget of one chunk (planes, table, panels, partial sums); a one-row chunk may exceed it. */
 const CHUNK_SCRATCH_BYTES = 8 << 20;
+/**
+ * Largest scratch a chunk may take: beyond it (a filter spread over thousands of rows by its dilation,
+ * or a filter gradient of hundreds of MB) the TypeScript GEMM, whose scratch lives in JavaScript
+ * memory, computes the gradient instead.
+ */
+export const FILTER_GRADIENT_MAX_SCRATCH_BYTES = 256 << 20;
 
 interface FilterGradientPlan {
-  /** Padded input rows the windows touch, and columns of one phase plane. */
+  /** Chunk shape: images per chunk, output rows per chunk, output columns per chunk. */
+  chunkImages: number;
+  chunkRows: number;
+  chunkCols: number;
+  /** Plane rows and columns of one chunk's window, and floats of one image's planes in it. */
   planeRows: number;
   planeCols: number;
-  /** Floats of one image's planes: inChannels x strideWidth planes. */
   imageFloats: number;
   /** GEMM rows: filterHeight x filterWidth x filterInChannels. */
   m: number;
-  chunkImages: number;
-  /** Indirection tables by image count (a full chunk, and the last one when shorter). */
+  /** Scratch bytes of one chunk. */
+  scratchBytes: number;
+  /** Indirection tables by (images, rows) of a chunk (a full chunk, and shorter last ones). */
   tables: Map<number, Int32Array>;
+}
+
+/** One chunk: images [b0, b0 + images), output rows [oy0, oy0 + rows), columns [ox0, ox0 + cols). */
+interface Chunk {
+  b0: number;
+  images: number;
+  oy0: number;
+  rows: number;
+  ox0: number;
+  cols: number;
+}
+
+/** Whether the wasm kernel can take g's filter gradient within FILTER_GRADIENT_MAX_SCRATCH_BYTES. */
+export function filterGradientFitsWasm(g: ConvGeometry, chunkPixels = CHUNK_PIXELS): boolean {
+  return filterGradientPlan(g, chunkPixels).scratchBytes <= FILTER_GRADIENT_MAX_SCRATCH_BYTES;
 }
 
 /**
@@ -55,33 +84,31 @@ export function conv2dBackpropFilterWasm(
   const plan = filterGradientPlan(g, chunkPixels);
   const opg = g.outChannels / g.groups;
   const ipg = g.filterInChannels;
-  const pixelsPerImage = g.outHeight * g.outWidth;
   const dw = new Float64Array(plan.m * g.outChannels);
-  const full = plan.chunkImages;
   const scratch = new ScratchArena(heap);
-  const planesAt = scratch.take(full * plan.imageFloats * 4);
-  const tableAt = scratch.take(chunkTableBytes(plan, g, full));
-  const panelsAt = scratch.take(panelFloats(full * pixelsPerImage, opg) * 4);
+  const planesAt = scratch.take(plan.chunkImages * plan.imageFloats * 4);
+  const tableAt = scratch.take(tableBytes(plan, plan.chunkImages * plan.chunkRows));
+  const panelsAt = scratch.take(panelFloats(plan.chunkImages * plan.chunkRows * plan.chunkCols, opg) * 4);
   const partialAt = scratch.take(plan.m * opg * 4);
   scratch.commit();
   const groupPlaneBytes = ipg * g.strideWidth * plan.planeRows * plan.planeCols * 4;
 
   let loadedTable = -1;
-  for (let b0 = 0; b0 < g.batch; b0 += full) {
-    const images = Math.min(full, g.batch - b0);
-    if (images !== loadedTable) {
-      heap.i32.set(chunkTable(plan, g, images), tableAt >> 2);
-      loadedTable = images;
+  for (const chunk of chunksOf(g, plan)) {
+    const segments = chunk.images * chunk.rows;
+    if (segments !== loadedTable) {
+      heap.i32.set(chunkTable(plan, g, chunk.images, chunk.rows), tableAt >> 2);
+      loadedTable = segments;
     }
     const f32 = heap.f32;
-    loadPlanes(f32, planesAt >> 2, g, plan, input, b0, images);
+    loadPlanes(f32, planesAt >> 2, g, plan, input, chunk);
     for (let group = 0; group < g.groups; group++) {
-      packDyPanels(f32, panelsAt >> 2, g, dy, b0, images, group);
+      packDyPanels(f32, panelsAt >> 2, g, dy, chunk, group);
       kernels.f32_igemm_4x8(
         plan.m,
         opg,
-        images * g.outHeight,
-        g.outWidth,
+        segments,
+        chunk.cols,
         tableAt,
         planesAt + group * groupPlaneBytes,
         panelsAt,
@@ -97,6 +124,19 @@ export function conv2dBackpropFilterWasm(
     }
   }
   return Float32Array.from(dw);
+}
+
+/** The chunks of g under `plan`, in order: images, then row bands, then column blocks. */
+function* chunksOf(g: ConvGeometry, plan: FilterGradientPlan): Generator<Chunk> {
+  for (let b0 = 0; b0 < g.batch; b0 += plan.chunkImages) {
+    const images = Math.min(plan.chunkImages, g.batch - b0);
+    for (let oy0 = 0; oy0 < g.outHeight; oy0 += plan.chunkRows) {
+      const rows = Math.min(plan.chunkRows, g.outHeight - oy0);
+      for (let ox0 = 0; ox0 < g.outWidth; ox0 += plan.chunkCols) {
+        yield { b0, images, oy0, rows, ox0, cols: Math.min(plan.chunkCols, g.outWidth - ox0) };
+      }
+    }
+  }
 }
 
 const plans = new Map<string, FilterGradientPlan>();
@@ -118,47 +158,76 @@ function filterGradientPlan(g: ConvGeometry, chunkPixels: number): FilterGradien
   return plan;
 }
 
-function buildPlan(g: ConvGeometry, chunkPixels: number): FilterGradientPlan {
-  const planeRows = (g.outHeight - 1) * g.strideHeight + (g.filterHeight - 1) * g.dilationHeight + 1;
-  const planeCols = g.outWidth + Math.floor(((g.filterWidth - 1) * g.dilationWidth) / g.strideWidth);
-  const imageFloats = g.inChannels * g.strideWidth * planeRows * planeCols;
-  const m = g.filterHeight * g.filterWidth * g.filterInChannels;
-  const pixels = g.outHeight * g.outWidth;
-  const opg = g.outChannels / g.groups;
-  const plan: FilterGradientPlan = {
-    planeRows,
-    planeCols,
-    imageFloats,
-    m,
-    chunkImages: 1,
-    tables: new Map(),
-  };
-  const bytes = (images: number) =>
-    align64(images * imageFloats * 4) +
-    align64(chunkTableBytes(plan, g, images)) +
-    align64(panelFloats(images * pixels, opg) * 4);
-  let images = Math.max(1, Math.min(g.batch, Math.floor(chunkPixels / pixels)));
-  while (images > 1 && bytes(images) > CHUNK_SCRATCH_BYTES) images--;
-  // Even out the chunks over the batch.
-  plan.chunkImages = Math.ceil(g.batch / Math.ceil(g.batch / images));
-  return plan;
+/** `total` split into as few parts of at most `most` as possible, evened out: the part size. */
+function evenParts(total: number, most: number): number {
+  return Math.ceil(total / Math.ceil(total / Math.max(1, most)));
 }
 
-function chunkTableBytes(plan: FilterGradientPlan, g: ConvGeometry, images: number): number {
-  return Math.ceil(plan.m / 4) * images * g.outHeight * 16;
+function buildPlan(g: ConvGeometry, chunkPixels: number): FilterGradientPlan {
+  const m = g.filterHeight * g.filterWidth * g.filterInChannels;
+  const opg = g.outChannels / g.groups;
+  const spreadRows = (g.filterHeight - 1) * g.dilationHeight + 1;
+  const spreadCols = Math.floor(((g.filterWidth - 1) * g.dilationWidth) / g.strideWidth);
+  const shape = (images: number, rows: number, cols: number) => {
+    const planeRows = (rows - 1) * g.strideHeight + spreadRows;
+    const planeCols = cols + spreadCols;
+    const imageFloats = g.inChannels * g.strideWidth * planeRows * planeCols;
+    const scratchBytes =
+      align64(images * imageFloats * 4) +
+      align64(Math.ceil(m / 4) * images * rows * 16) +
+      align64(panelFloats(images * rows * cols, opg) * 4) +
+      align64(m * opg * 4);
+    return { planeRows, planeCols, imageFloats, scratchBytes };
+  };
+  const pixels = g.outHeight * g.outWidth;
+  let images = 1;
+  let rows = g.outHeight;
+  let cols = g.outWidth;
+  const over = () => shape(images, rows, cols).scratchBytes > CHUNK_SCRATCH_BYTES;
+  if (pixels <= chunkPixels && !over()) {
+    // Whole images, as many as the chunk takes and the budget allows.
+    images = Math.max(1, Math.min(g.batch, Math.floor(chunkPixels / pixels)));
+    while (images > 1 && over()) images--;
+    images = evenParts(g.batch, images);
+  } else {
+    // Bands of output rows of one image; a row longer than a chunk (or past the budget) in blocks.
+    rows = Math.max(1, Math.min(g.outHeight, Math.floor(chunkPixels / g.outWidth)));
+    while (rows > 1 && over()) rows = Math.ceil(rows / 2);
+    rows = evenParts(g.outHeight, rows);
+    if (rows === 1) {
+      cols = Math.min(g.outWidth, chunkPixels);
+      while (cols > 1 && over()) cols = Math.ceil(cols / 2);
+      cols = evenParts(g.outWidth, cols);
+    }
+  }
+  return {
+    chunkImages: images,
+    chunkRows: rows,
+    chunkCols: cols,
+    m,
+    ...shape(images, rows, cols),
+    tables: new Map(),
+  };
+}
+
+function tableBytes(plan: FilterGradientPlan, segments: number): number {
+  return Math.ceil(plan.m / 4) * segments * 16;
 }
 
 /**
- * The tile-major table (see wasm/assembly/igemm.ts) for a chunk of `images` images: for GEMM row
- * r = (ky * filterWidth + kx) * filterInChannels + ic' and segment s = image * outHeight + oy, the byte
- * offset (from the group's first plane) of plane row oy * sh + ky * dh, column floor(kx * dw / sw) of
- * the plane of (image, ic', phase (kx * dw) mod sw). Rows past m repeat the last.
+ * The tile-major table (see wasm/assembly/igemm.ts) for a chunk of `images` images of `rows` output
+ * rows each: for GEMM row r = (ky * filterWidth + kx) * filterInChannels + ic' and segment
+ * s = image * rows + oy (oy counted from the chunk's first row), the byte offset (from the group's
+ * first plane) of window row oy * sh + ky * dh, column floor(kx * dw / sw) of the plane of
+ * (image, ic', phase (kx * dw) mod sw). Rows past m repeat the last. A chunk's first column moves
+ * every segment alike, so it is not in the table.
  */
-function chunkTable(plan: FilterGradientPlan, g: ConvGeometry, images: number): Int32Array {
-  let table = plan.tables.get(images);
+function chunkTable(plan: FilterGradientPlan, g: ConvGeometry, images: number, rows: number): Int32Array {
+  const key = images * (plan.chunkRows + 1) + rows;
+  let table = plan.tables.get(key);
   if (table) return table;
   const { m, planeRows, planeCols } = plan;
-  const ks = images * g.outHeight;
+  const ks = images * rows;
   const planeFloats = planeRows * planeCols;
   const rowStart = new Int32Array(m);
   for (let r = 0; r < m; r++) {
@@ -172,8 +241,8 @@ function chunkTable(plan: FilterGradientPlan, g: ConvGeometry, images: number): 
   }
   const segment = new Int32Array(ks);
   for (let s = 0; s < ks; s++) {
-    const image = Math.floor(s / g.outHeight);
-    const oy = s - image * g.outHeight;
+    const image = Math.floor(s / rows);
+    const oy = s - image * rows;
     segment[s] = (image * plan.imageFloats + oy * g.strideHeight * planeCols) * 4;
   }
   const tiles = Math.ceil(m / 4);
@@ -193,13 +262,14 @@ function chunkTable(plan: FilterGradientPlan, g: ConvGeometry, images: number): 
       at += 4;
     }
   }
-  plan.tables.set(images, table);
+  plan.tables.set(key, table);
   return table;
 }
 
 /**
- * Copies images [b0, b0 + images) into their planes: plane (image, channel, phase) row y, column c
- * holds input row y - padTop, column c * strideWidth + phase - padLeft, or 0 outside the input.
+ * Copies the chunk's window of its images' planes: window (image, channel, phase) row y, column c
+ * holds plane row oy0 * sh + y, plane column ox0 + c, i.e. input row oy0 * sh + y - padTop and input
+ * column (ox0 + c) * strideWidth + phase - padLeft, or 0 outside the input.
  */
 function loadPlanes(
   f32: Float32Array,
@@ -207,8 +277,7 @@ function loadPlanes(
   g: ConvGeometry,
   plan: FilterGradientPlan,
   input: Float32Array,
-  b0: number,
-  images: number,
+  chunk: Chunk,
 ): void {
   const { planeRows, planeCols } = plan;
   const sw = g.strideWidth;
@@ -218,19 +287,22 @@ function loadPlanes(
   const xStep = nhwc ? channels : 1;
   const cStep = nhwc ? 1 : g.inHeight * g.inWidth;
   const yStep = nhwc ? g.inWidth * channels : g.inWidth;
-  for (let i = 0; i < images; i++) {
-    const image = (b0 + i) * g.inHeight * g.inWidth * channels;
+  const row0 = chunk.oy0 * g.strideHeight - g.padTop;
+  for (let i = 0; i < chunk.images; i++) {
+    const image = (chunk.b0 + i) * g.inHeight * g.inWidth * channels;
     for (let c = 0; c < channels; c++) {
       for (let phase = 0; phase < sw; phase++) {
-        // Plane columns [c0, c1) fall inside the input.
-        const c0 = Math.min(planeCols, Math.max(0, Math.ceil((g.padLeft - phase) / sw)));
-        const c1 = Math.max(c0, Math.min(planeCols, Math.ceil((g.inWidth + g.padLeft - phase) / sw)));
-        const ix0 = c0 * sw + phase - g.padLeft;
+        // Window columns [c0, c1) fall inside the input.
+        const first = Math.ceil((g.padLeft - phase) / sw) - chunk.ox0;
+        const end = Math.ceil((g.inWidth + g.padLeft - phase) / sw) - chunk.ox0;
+        const c0 = Math.min(planeCols, Math.max(0, first));
+        const c1 = Math.max(c0, Math.min(planeCols, end));
+        const ix0 = (chunk.ox0 + c0) * sw + phase - g.padLeft;
         const step = sw * xStep;
         let d = dst + ((i * channels + c) * sw + phase) * planeRows * planeCols;
         for (let y = 0; y < planeRows; y++, d += planeCols) {
-          const iy = y - g.padTop;
-          if (iy < 0 || iy >= g.inHeight) {
+          const iy = row0 + y;
+          if (iy < 0 || iy >= g.inHeight || c0 === c1) {
             f32.fill(0, d, d + planeCols);
             continue;
           }
@@ -245,45 +317,55 @@ function loadPlanes(
 }
 
 /**
- * Packs dY of images [b0, b0 + images), the group's output channels, into 8-column panels: panel q,
- * row p (the chunk's output pixel p) holds channels group * opg + q * 8 + j, zero past the group's last.
+ * Packs the chunk's dY, the group's output channels, into 8-column panels: panel q, row p (the chunk's
+ * p-th pixel, in (image, row, column) order) holds channels group * opg + q * 8 + j, zero past the
+ * group's last.
  */
 function packDyPanels(
   f32: Float32Array,
   dst: number,
   g: ConvGeometry,
   dy: Float32Array,
-  b0: number,
-  images: number,
+  chunk: Chunk,
   group: number,
 ): void {
   const o = g.outChannels;
   const opg = o / g.groups;
   const plane = g.outHeight * g.outWidth;
-  const pixels = images * plane;
-  if (g.dataFormat === 'NHWC' && g.groups === 1 && o === NR) {
-    f32.set(dy.subarray(b0 * plane * o, (b0 * plane + pixels) * o), dst);
+  const { images, rows, cols } = chunk;
+  const pixels = images * rows * cols;
+  const wholeRows = cols === g.outWidth;
+  const firstPixel = (i: number, oy: number) =>
+    (chunk.b0 + i) * plane + (chunk.oy0 + oy) * g.outWidth + chunk.ox0;
+  if (g.dataFormat === 'NHWC' && g.groups === 1 && o === NR && wholeRows && rows === g.outHeight) {
+    const from = firstPixel(0, 0) * o;
+    f32.set(dy.subarray(from, from + pixels * o), dst);
     return;
   }
   const panels = Math.ceil(opg / NR);
   for (let q = 0; q < panels; q++) {
-    const cols = Math.min(NR, opg - q * NR);
+    const width = Math.min(NR, opg - q * NR);
     const first = group * opg + q * NR;
     const base = dst + q * pixels * NR;
-    if (cols < NR) {
-      for (let p = 0; p < pixels; p++) f32.fill(0, base + p * NR + cols, base + (p + 1) * NR);
+    if (width < NR) {
+      for (let p = 0; p < pixels; p++) f32.fill(0, base + p * NR + width, base + (p + 1) * NR);
     }
-    if (g.dataFormat === 'NHWC') {
-      let src = b0 * plane * o + first;
-      for (let p = 0, d = base; p < pixels; p++, d += NR, src += o) {
-        for (let j = 0; j < cols; j++) f32[d + j] = dy[src + j];
-      }
-    } else {
-      for (let i = 0; i < images; i++) {
-        for (let j = 0; j < cols; j++) {
-          const src = ((b0 + i) * o + first + j) * plane;
-          let d = base + i * plane * NR + j;
-          for (let p = 0; p < plane; p++, d += NR) f32[d] = dy[src + p];
+    let d = base;
+    for (let i = 0; i < images; i++) {
+      for (let oy = 0; oy < rows; oy++, d += cols * NR) {
+        const pixel = firstPixel(i, oy);
+        if (g.dataFormat === 'NHWC') {
+          let src = pixel * o + first;
+          for (let p = 0, e = d; p < cols; p++, e += NR, src += o) {
+            for (let j = 0; j < width; j++) f32[e + j] = dy[src + j];
+          }
+        } else {
+          const image = chunk.b0 + i;
+          const inImage = pixel - image * plane;
+          for (let j = 0; j < width; j++) {
+            const src = (image * o + first + j) * plane + inImage;
+            for (let p = 0, e = d + j; p < cols; p++, e += NR) f32[e] = dy[src + p];
+          }
         }
       }
     }

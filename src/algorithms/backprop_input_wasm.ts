@@ -64,6 +64,24 @@ interface InputGradientPlan {
 }
 
 /**
+ * Largest scratch (table, packed weights, dy band, output band) the wasm input gradient may take:
+ * beyond it (a filter spread over thousands of rows and columns by its dilation, whose dy band spans
+ * every shift) the TypeScript GEMM, whose scratch lives in JavaScript memory, computes it instead.
+ */
+export const INPUT_GRADIENT_MAX_SCRATCH_BYTES = 256 << 20;
+
+/** Whether the wasm kernel can take g's input gradient within INPUT_GRADIENT_MAX_SCRATCH_BYTES. */
+export function inputGradientFitsWasm(g: ConvGeometry, bandBytes = BAND_SCRATCH_BYTES): boolean {
+  const plan = inputGradientPlan(g, bandBytes);
+  const bytes =
+    align64(plan.table.byteLength) +
+    align64(plan.weightFloats * 4) +
+    align64(plan.dyRows * plan.dyCols * g.outChannels * 4) +
+    align64(plan.outputFloats * 4);
+  return bytes <= INPUT_GRADIENT_MAX_SCRATCH_BYTES;
+}
+
+/**
  * dL/dx for L = sum(conv2d(x, filter) * dy) on the wasm kernel, in g.dataFormat. Needs g.flops > 0.
  * `bandBytes` bounds one band's scratch (tests shrink it to exercise the bands).
  */

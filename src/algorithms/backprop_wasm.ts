@@ -3,12 +3,16 @@
  * TypeScript GEMM versions (backprop_gemm.ts) as the fallback where WebAssembly SIMD is missing:
  *   input gradient:  an implicit GEMM over dy, a stride phase at a time (backprop_input_wasm.ts);
  *   filter gradient: patches^T x dY with the patches read in place (backprop_filter_wasm.ts).
+ * Where a wasm plan's scratch would pass its limit (huge dilations), the TypeScript GEMM runs.
  */
 import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { conv2dBackpropFilterGemm, conv2dBackpropInputGemm } from './backprop_gemm.js';
-import { conv2dBackpropFilterWasm as filterOnEngine } from './backprop_filter_wasm.js';
-import { conv2dBackpropInputWasm as inputOnEngine } from './backprop_input_wasm.js';
+import {
+  conv2dBackpropFilterWasm as filterOnEngine,
+  filterGradientFitsWasm,
+} from './backprop_filter_wasm.js';
+import { conv2dBackpropInputWasm as inputOnEngine, inputGradientFitsWasm } from './backprop_input_wasm.js';
 
 /** dL/dx for L = sum(conv2d(x, filter) * dy), in g.dataFormat. */
 export function conv2dBackpropInputWasm(
@@ -17,8 +21,9 @@ export function conv2dBackpropInputWasm(
   dy: Float32Array,
 ): Float32Array {
   const engine = wasmEngine();
-  if (!engine) return conv2dBackpropInputGemm(g, filter, dy);
-  if (g.flops === 0) return new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  if (engine && g.flops === 0) return new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  // A band that cannot fit wasm memory (a filter spread over thousands of rows) runs in JavaScript's.
+  if (!engine || !inputGradientFitsWasm(g)) return conv2dBackpropInputGemm(g, filter, dy);
   return inputOnEngine(engine, g, filter, dy);
 }
 
@@ -29,8 +34,10 @@ export function conv2dBackpropFilterWasm(
   dy: Float32Array,
 ): Float32Array {
   const engine = wasmEngine();
-  if (!engine) return conv2dBackpropFilterGemm(g, input, dy);
-  if (g.flops === 0)
+  if (engine && g.flops === 0) {
     return new Float32Array(g.filterHeight * g.filterWidth * g.filterInChannels * g.outChannels);
+  }
+  // A chunk that cannot fit wasm memory (a filter spread over thousands of rows) runs in JavaScript's.
+  if (!engine || !filterGradientFitsWasm(g)) return conv2dBackpropFilterGemm(g, input, dy);
   return filterOnEngine(engine, g, input, dy);
 }

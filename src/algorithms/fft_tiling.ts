@@ -178,11 +178,13 @@ function tilingFor(
 
 /** FFT lengths worth trying along one axis: from the filter up to one tile for the whole axis. */
 function candidateLengths(outSize: number, filter: number): number[] {
-  const whole = nextFftLength(outSize + filter - 1);
+  // Capped before the search: FFT lengths are sparse among large numbers (nextFftLength steps by one).
+  const whole = nextFftLength(Math.min(outSize + filter - 1, MAX_TILE));
   const from = nextFftLength(filter);
   return fftLengthsBetween(from, Math.max(from, Math.min(whole, MAX_TILE)));
 }
 
+const TOO_LARGE = `its filter spectra would pass ${FFT_MAX_SPECTRA_BYTES} bytes at every tile size`;
 const chosen = new Map<string, FftTiling | string>();
 const CHOSEN_ENTRIES = 256;
 
@@ -196,6 +198,12 @@ export function fftTiling(g: ConvGeometry): FftTiling | string {
     return `it supports stride 1 only (strides are [${g.strideHeight},${g.strideWidth}])`;
   }
   if (g.groups !== 1) return `it does not support grouped convolution (${g.groups} groups)`;
+  // A tile is at least the effective filter, so its spectra are at least this: checked before the
+  // search, which would otherwise walk lengths up to a (dilated) filter of any size.
+  const smallestBins = g.effectiveFilterHeight * (Math.floor(g.effectiveFilterWidth / 2) + 1);
+  if (smallestBins * g.inChannels * 2 * Math.ceil(g.outChannels / 8) * 32 > FFT_MAX_SPECTRA_BYTES) {
+    return TOO_LARGE;
+  }
   const key =
     `${g.batch},${g.outHeight},${g.outWidth},${g.inChannels},${g.outChannels},` +
     `${g.effectiveFilterHeight},${g.effectiveFilterWidth}`;
@@ -216,9 +224,7 @@ export function fftTiling(g: ConvGeometry): FftTiling | string {
         }
       }
     }
-    best = bestSize
-      ? tilingFor(g, bestSize[0], bestSize[1], outHeight, outWidth)
-      : `its filter spectra would pass ${FFT_MAX_SPECTRA_BYTES} bytes at every tile size`;
+    best = bestSize ? tilingFor(g, bestSize[0], bestSize[1], outHeight, outWidth) : TOO_LARGE;
     if (chosen.size >= CHOSEN_ENTRIES) chosen.delete(chosen.keys().next().value as string);
     chosen.set(key, best);
   }

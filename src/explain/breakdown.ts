@@ -73,6 +73,8 @@ export function breakdownAt(
 /** Every rank-4 output layout index, in the output's memory order. */
 export function allOutputIndexes(g: ConvGeometry): number[][] {
   const dims = layoutIndex(g, g.batch, g.outHeight, g.outWidth, g.outChannels);
+  // An empty output has no index (and its other axes may be 2^31 long: no walk over them).
+  if (dims.includes(0)) return [];
   const indexes: number[][] = [];
   const walk = (prefix: number[]): void => {
     if (prefix.length === 4) {

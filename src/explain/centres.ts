@@ -19,7 +19,8 @@ export function centreMap(g: ConvGeometry): CentreMap {
   const note =
     'centre = filter tap floor((k - 1) / 2) along each axis, times the dilation; for an even-sized filter ' +
     'that is the top-left of the two middle taps';
-  if (paddedHeight * paddedWidth > MAX_CENTRE_MAP_CELLS) {
+  // Rows and columns count at least one each: an input 2^31 rows tall and 0 wide is no picture either.
+  if (Math.max(paddedHeight, 1) * Math.max(paddedWidth, 1) > MAX_CENTRE_MAP_CELLS) {
     return { paddedHeight, paddedWidth, grid: [], centres: [], note, inputGrid: [], omitted: true };
   }
   const cells: string[][] = [];

@@ -1,6 +1,14 @@
 /** conv2d: tf.nn.conv2d in options form, and nn.conv2d in TensorFlow's positional form. */
-import { Tensor, toTensor } from '../tensor.js';
-import { convGeometry, type ConvOptions, type DataFormat, type PaddingSpec } from '../geometry.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
+import {
+  convGeometry,
+  type ConvGeometry,
+  type ConvOptions,
+  type DataFormat,
+  type PaddingSpec,
+} from '../geometry.js';
+import { show } from '../errors.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { planConv2d, type AlgorithmChoice } from '../plan/planner.js';
 import type { Precision } from '../plan/accuracy.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
@@ -52,8 +60,18 @@ export function conv2d(input: Tensor, filter: Tensor, options?: Conv2dOptions): 
   const w = toTensor(op, 'filter', filter);
   const geometry = convGeometry(op, x.shape, w.shape, opts);
   const plan = planConv2d(geometry, opts.algorithm ?? 'auto', { precision: opts.precision });
+  // Nothing to compute: returned at once, however large the other dimensions.
+  if (sizeOf(geometry.outputShape) === 0) return new Tensor(new Float32Array(0), geometry.outputShape);
   const threads = planThreads(geometry, plan.algorithm, requestedThreads);
-  return new Tensor(runConv2dThreaded(plan, geometry, x.data, w.data, threads), geometry.outputShape);
+  const values = refusingWasmMemory(op, operands(geometry), () =>
+    runConv2dThreaded(plan, geometry, x.data, w.data, threads),
+  );
+  return new Tensor(values, geometry.outputShape);
+}
+
+/** How an error names a convolution's operands: "input [1,28,28,1], filter [5,5,1,8]". */
+export function operands(g: ConvGeometry): string {
+  return `input ${show(g.inputShape)}, filter ${show(g.filterShape)}`;
 }
 
 /** tf.nn.conv2d(input, filters, strides, padding, data_format, dilations), argument for argument. */

@@ -1,10 +1,18 @@
 /** conv2dBackpropFilter: tf.nn.conv2d_backprop_filter, the gradient of conv2d with respect to its filter. */
 import { Tensor, checkAllocatable, sizeOf, toTensor } from '../tensor.js';
 import { invalid, show } from '../errors.js';
-import { checkDataFormat, checkOutputGradientShape, gradientGeometry } from '../geometry.js';
+import {
+  FILTER_DIM_NAMES,
+  checkDataFormat,
+  checkInt32Dims,
+  checkOutputGradientShape,
+  gradientGeometry,
+  type ConvOptions,
+} from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { checkPrecision } from '../plan/accuracy.js';
 import {
   GRADIENT_DIRECT_MAX_FLOPS,
@@ -39,6 +47,7 @@ export function conv2dBackpropFilter(
       `must list 4 sizes [filter_height, filter_width, in_channels, out_channels], got ${show(shape)}`,
     );
   }
+  checkInt32Dims(op, 'filterShape', shape, FILTER_DIM_NAMES);
   checkAllocatable(op, 'filterShape', shape);
   const dataFormat = checkDataFormat(op, opts.dataFormat);
   if (grad.rank !== 3 && grad.rank !== 4) {
@@ -59,9 +68,10 @@ export function conv2dBackpropFilter(
   checkOutputGradientShape(g, 'dy', grad.shape, 'input', 'a filter of shape');
   // No output pixel (empty batch, zero-size output) or no output channel: every filter tap gets 0.
   if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(shape)), shape);
-  const values =
+  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filterShape ${show(shape)}`, () =>
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropFilterDirect(g, x.data, grad.data)
-      : conv2dBackpropFilterWasm(g, x.data, grad.data);
+      : conv2dBackpropFilterWasm(g, x.data, grad.data),
+  );
   return new Tensor(values, shape);
 }

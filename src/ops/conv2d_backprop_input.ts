@@ -8,8 +8,10 @@ import { invalid, show } from '../errors.js';
 import {
   axesOf,
   checkDataFormat,
+  checkInt32Dims,
   checkOutputGradientShape,
   gradientGeometry,
+  imageDimNames,
   type ConvGeometry,
   type ConvOptions,
   type DataFormat,
@@ -18,6 +20,7 @@ import { conv2dBackpropInputDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropInputWasm } from '../algorithms/backprop_wasm.js';
 import { checkOptionKeys } from './options.js';
 import { checkPrecision, type Precision } from '../plan/accuracy.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 
 export const GRADIENT_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'precision'] as const;
 
@@ -113,6 +116,7 @@ function inputGradientGeometry(
     invalid(op, names.dy, `must be rank 4 ${layout} or rank 3 (one image), got shape ${show(dy.shape)}`);
   }
   const full = fullInputShape(shape, dataFormat, filter, dy);
+  checkInt32Dims(op, names.inputShape, full, imageDimNames(dataFormat, full.length));
   checkAllocatable(op, names.inputShape, full);
   const [, , filterDim2, filterDim3] = filter.shape;
   const dyChannels = dy.shape[channelAxisOf(dataFormat, dy.rank)];
@@ -158,10 +162,12 @@ export function inputGradient(
   const g = inputGradientGeometry(names, inputShape, filter, dy, options);
   // Nothing reaches the input when there is no output (or no filter output channel): zeros.
   if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(g.inputShape)), g.inputShape);
-  const values =
+  const what = `${names.inputShape} ${show(g.inputShape)}, ${names.filter} ${show(filter.shape)}`;
+  const values = refusingWasmMemory(names.op, what, () =>
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
       ? conv2dBackpropInputDirect(g, filter.data, dy.data)
-      : conv2dBackpropInputWasm(g, filter.data, dy.data);
+      : conv2dBackpropInputWasm(g, filter.data, dy.data),
+  );
   return new Tensor(values, g.inputShape);
 }
 

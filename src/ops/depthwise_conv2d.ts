@@ -9,7 +9,7 @@
  * only warns that the pair is unsupported), and unequal row/column strides are accepted (TensorFlow's
  * CPU kernel refuses them); NCHW runs everywhere (TensorFlow's CPU kernel is NHWC only).
  */
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import {
   depthwiseGeometry,
   type ConvOptions,
@@ -23,6 +23,7 @@ import { depthwiseConv2dFast } from '../algorithms/depthwise_fast.js';
 import { depthwiseConv2dWasm, depthwiseWasmAvailable } from '../algorithms/depthwise_wasm.js';
 import { checkOptionKeys } from './options.js';
 import { checkPrecision, type Precision } from '../plan/accuracy.js';
+import { refusingWasmMemory } from '../kernels/wasm/heap.js';
 
 export const DEPTHWISE_ALGORITHMS = ['direct', 'fast', 'wasm'] as const;
 export type DepthwiseAlgorithm = (typeof DEPTHWISE_ALGORITHMS)[number];
@@ -86,7 +87,12 @@ export function depthwiseConv2d(input: Tensor, filter: Tensor, options?: Depthwi
   const w = toTensor(op, 'filter', filter);
   const geometry = depthwiseGeometry(op, x.shape, w.shape, opts);
   const algorithm = chooseAlgorithm(op, opts.algorithm);
-  return new Tensor(runDepthwiseConv2d(algorithm, geometry, x.data, w.data), geometry.outputShape);
+  // Nothing to compute: returned at once, however large the other dimensions.
+  if (sizeOf(geometry.outputShape) === 0) return new Tensor(new Float32Array(0), geometry.outputShape);
+  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filter ${show(w.shape)}`, () =>
+    runDepthwiseConv2d(algorithm, geometry, x.data, w.data),
+  );
+  return new Tensor(values, geometry.outputShape);
 }
 
 /**

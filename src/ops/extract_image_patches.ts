@@ -16,6 +16,7 @@ export function extractImagePatches(images: Tensor, options: PatchesOptions): Te
   const g = patchesGeometry(op, x.shape, opts);
   const rowLength = g.outputShape[3];
   const out = new Float32Array(sizeOf(g.outputShape));
+  if (out.length === 0) return new Tensor(out, g.outputShape);
   fillPatchRows(g, x.data, 0, g.batch * g.outHeight * g.outWidth, out, rowLength);
   return new Tensor(out, g.outputShape);
 }

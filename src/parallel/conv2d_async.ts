@@ -6,12 +6,14 @@
  * threaded form, where there is one thread, or where workers or shared memory are missing, it computes
  * on the calling thread; if the pool breaks during a call (a worker died), it does too.
  */
-import { Tensor, toTensor } from '../tensor.js';
+import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, runConv2d } from '../plan/planner.js';
 import { checkThreads, planThreads } from '../plan/threads.js';
 import { CONV2D_OPTIONS, type Conv2dOptions } from '../ops/conv2d.js';
 import { checkOptionKeys } from '../ops/options.js';
+import { operands } from '../ops/conv2d.js';
+import { namingOp, refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
@@ -55,11 +57,15 @@ export async function conv2dAsync(
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
   const plan = planConv2d(g, opts.algorithm ?? 'auto', { precision: opts.precision });
+  if (sizeOf(g.outputShape) === 0) return new Tensor(new Float32Array(0), g.outputShape);
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {
-    const output = await igemmOnWorkers(g, x.data, w.data, threads);
+    const output = await igemmOnWorkers(g, x.data, w.data, threads).catch((error: unknown) => {
+      throw namingOp(op, operands(g), error);
+    });
     if (output) return new Tensor(output, g.outputShape);
   }
-  return new Tensor(runConv2d(plan, g, x.data, w.data), g.outputShape);
+  const values = refusingWasmMemory(op, operands(g), () => runConv2d(plan, g, x.data, w.data));
+  return new Tensor(values, g.outputShape);
 }

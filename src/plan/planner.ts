@@ -110,6 +110,20 @@ function isTransform(choice: Conv2dAlgorithm): boolean {
 }
 
 /**
+ * An output with no elements needs no algorithm, whatever was asked for: the ops return it before
+ * running anything, and no planning (an FFT tile search over a 2^31-row image) should happen for it.
+ */
+function emptyOutputPlan(g: ConvGeometry): Conv2dPlan | null {
+  if (g.outputShape.includes(0)) {
+    return {
+      algorithm: 'direct',
+      reason: `the output ${show(g.outputShape)} has no elements: nothing to compute`,
+    };
+  }
+  return null;
+}
+
+/**
  * The plan for g. It depends only on g, the choice, the precision and which WebAssembly engine this
  * machine has, never on the thread count: every thread count then runs the same algorithm and tile,
  * and threads change only how the same kernel calls are shared out (bit-identical results).
@@ -132,6 +146,8 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', options: P
         `direct sum does); use 'direct', 'im2col', 'igemm' or 'auto', or precision: 'auto'`,
     );
   }
+  const empty = emptyOutputPlan(g);
+  if (empty) return empty;
   if (choice === 'igemm') {
     const missing = igemmUnavailable(g);
     if (missing) {

@@ -16,6 +16,7 @@
  */
 
 import { replacedForm } from '../../plan/weights_cache.js';
+import { ResourceExhaustedError } from '../../errors.js';
 
 const PAGE_BYTES = 65536;
 const RESERVED_BYTES = 1024;
@@ -26,6 +27,33 @@ const RESERVED_BYTES = 1024;
 export const WEIGHT_ARENA_BYTES = 384 << 20;
 /** 2 GiB: wasm32 pointers stay positive as i32. */
 const MAXIMUM_PAGES = 32768;
+/** The most bytes a heap's memory may hold (MAXIMUM_PAGES). */
+export const WASM_MAX_BYTES = MAXIMUM_PAGES * PAGE_BYTES;
+
+/**
+ * The memory cannot hold what a call needs (past the maximum, or the engine could not grow it). The ops
+ * that run on the engine turn it into a ResourceExhaustedError that names them (see wasmMemoryRefusal).
+ */
+export class WasmMemoryError extends ResourceExhaustedError {}
+
+/**
+ * Runs an op's work on the engine; a WasmMemoryError from it becomes a ResourceExhaustedError that
+ * names the op and its operands (`what`), e.g. "conv2d: input [1,1,9000000,8], filter [1,1,8,8] needs
+ * ... bytes of WebAssembly memory, more than ...". Nothing partial escapes: the work's result is lost.
+ */
+export function refusingWasmMemory<T>(op: string, what: string, work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    throw namingOp(op, what, error);
+  }
+}
+
+/** `error`, or for a WasmMemoryError the ResourceExhaustedError of refusingWasmMemory. */
+export function namingOp(op: string, what: string, error: unknown): unknown {
+  if (!(error instanceof WasmMemoryError)) return error;
+  return new ResourceExhaustedError(`${op}: ${what} ${error.message}`);
+}
 
 export function align64(bytes: number): number {
   return Math.ceil(bytes / 64) * 64;
@@ -43,16 +71,18 @@ export class WasmHeap {
 
   /**
    * `shared`: back it with a SharedArrayBuffer, for the worker pool (src/parallel/). `arenaBytes`: the
-   * weight arena's budget.
+   * weight arena's budget. `maxBytes`: the most the memory may grow to (at most WASM_MAX_BYTES; tests
+   * lower it, also after construction, to exercise the refusals).
    */
   constructor(
     initialBytes = 4 << 20,
     shared = false,
     readonly arenaBytes = WEIGHT_ARENA_BYTES,
+    public maxBytes = WASM_MAX_BYTES,
   ) {
     this.memory = new WebAssembly.Memory({
       initial: Math.ceil(initialBytes / PAGE_BYTES),
-      maximum: MAXIMUM_PAGES,
+      maximum: Math.min(MAXIMUM_PAGES, Math.ceil(maxBytes / PAGE_BYTES)),
       shared,
     });
     this.f32View = new Float32Array(this.memory.buffer);
@@ -75,7 +105,8 @@ export class WasmHeap {
   }
 
   /**
-   * Grows the memory so that bytes [0, end) exist. Throws RangeError past the maximum. Algorithms call
+   * Grows the memory so that bytes [0, end) exist. Throws WasmMemoryError past the maximum, or where the
+   * engine cannot grow it, before anything is written. Algorithms call
    * it with the end of the scratch a call needs, so it also keeps the peak (see takeScratchPeak).
    */
   ensure(end: number): void {
@@ -95,10 +126,24 @@ export class WasmHeap {
 
   private grow(end: number): void {
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
-      this.refreshViews();
+    if (end <= have) return;
+    const limit = Math.min(this.maxBytes, WASM_MAX_BYTES);
+    if (end > limit) {
+      throw new WasmMemoryError(
+        `needs ${end} bytes of WebAssembly memory, more than the ${limit} bytes it can hold`,
+      );
     }
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+    } catch (error) {
+      // The engine's own limit (or the machine's memory) came first: same refusal, not a raw RangeError.
+      if (!(error instanceof RangeError)) throw error;
+      throw new WasmMemoryError(
+        `needs ${end} bytes of WebAssembly memory, which the JavaScript engine could not grow to ` +
+          `from ${have} (${error.message})`,
+      );
+    }
+    this.refreshViews();
   }
 
   /**
