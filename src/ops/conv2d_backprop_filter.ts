@@ -7,7 +7,6 @@ import {
   checkInt32Dims,
   checkOutputGradientShape,
   gradientGeometry,
-  type ConvOptions,
 } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
