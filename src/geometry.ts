@@ -37,6 +37,14 @@ export function checkInt32Dims(
   names: readonly string[],
 ): void {
   shape.forEach((d, i) => {
+    // A raw shape (convGeometry is public) can hold anything; a tensor's shape was checked already.
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      invalid(
+        op,
+        arg,
+        `of shape ${show(shape)} has ${names[i] ?? `dimension ${i}`} ${show(d)}; sizes are whole numbers >= 0`,
+      );
+    }
     if (d > INT32_MAX) {
       invalid(
         op,

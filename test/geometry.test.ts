@@ -309,3 +309,17 @@ test('a rank-3 input whose channels do not fit the filter: the message reads it 
     (e: Error) => !/3-number/.test(e.message),
   );
 });
+
+test('convGeometry: a raw shape entry that is not a whole number >= 0 is named, never a NaN geometry', () => {
+  for (const [input, filter, named] of [
+    [[1, NaN, 4, 1], [1, 1, 1, 1], /input of shape \[1,NaN,4,1\] has height NaN/],
+    [[1, 4, 2.5, 1], [1, 1, 1, 1], /input of shape \[1,4,2\.5,1\] has width 2\.5/],
+    [[1, 4, 4, 1], [3, -3, 1, 1], /filter of shape \[3,-3,1,1\] has filter_width -3/],
+  ] as const) {
+    assert.throws(
+      () => convGeometry('conv2d', [...input], [...filter], {}),
+      (e: Error) =>
+        e instanceof InvalidArgumentError && named.test(e.message) && /whole numbers >= 0/.test(e.message),
+    );
+  }
+});
