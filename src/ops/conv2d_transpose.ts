@@ -8,7 +8,7 @@ import type { ConvOptions } from '../geometry.js';
 import { checkOptionKeys } from './options.js';
 import { GRADIENT_OPTIONS, inputGradient, type InputGradientNames } from './conv2d_backprop_input.js';
 
-const TRANSPOSE_NAMES: InputGradientNames = {
+export const TRANSPOSE_NAMES: InputGradientNames = {
   op: 'conv2dTranspose',
   inputShape: 'outputShape',
   filter: 'filters',

@@ -1,0 +1,376 @@
+/// <reference types="@webgpu/types" />
+/**
+ * WebGPUBackend: conv2d and its family on GPU-resident tensors. Each op validates its arguments with
+ * the CPU op's own checks (src/geometry.ts and the validators in src/ops/, so shapes and error texts are
+ * the same), checks every buffer it needs against the device's limits, then encodes its kernels and
+ * returns the output GpuTensor without waiting for the GPU.
+ */
+import { invalid, show } from '../errors.js';
+import {
+  convGeometry,
+  depthwiseGeometry,
+  patchesGeometry,
+  type ConvGeometry,
+  type ConvOptions,
+  type PatchesOptions,
+} from '../geometry.js';
+import { Tensor, sizeOf } from '../tensor.js';
+import { checkOptionKeys } from '../ops/options.js';
+import {
+  BACKPROP_INPUT_NAMES,
+  GRADIENT_OPTIONS,
+  inputGradientGeometry,
+  type InputGradientNames,
+} from '../ops/conv2d_backprop_input.js';
+import { filterGradientGeometry } from '../ops/conv2d_backprop_filter.js';
+import { TRANSPOSE_NAMES } from '../ops/conv2d_transpose.js';
+import { checkBufferSize, createStorage, linearDispatch } from './buffers.js';
+import { GpuContext, type KernelCall } from './context.js';
+import { acquireDevice, type WebGPUOptions } from './device.js';
+import { GpuTensor, type DerivedBuffer } from './gpu_tensor.js';
+import {
+  checkGpuConv2dAlgorithm,
+  checkGpuDepthwiseAlgorithm,
+  planGpuConv2d,
+  planGpuDepthwise,
+  type GpuConv2dKernel,
+  type GpuConvPlan,
+  type GpuDepthwiseKernel,
+} from './planner.js';
+import { convParams } from './kernels/conv_params.js';
+import { DIRECT_WGSL } from './kernels/direct.js';
+import { DEPTHWISE_VEC4_WGSL } from './kernels/depthwise.js';
+import { IGEMM_KT, PACK_FILTER_WGSL, PACK_WORKGROUP, igemmWgsl } from './kernels/igemm.js';
+import {
+  BACKPROP_FILTER_REDUCE_WGSL,
+  BACKPROP_FILTER_WGSL,
+  BACKPROP_INPUT_WGSL,
+  BACKPROP_WORKGROUP,
+} from './kernels/backprop.js';
+import { PATCHES_WGSL, PATCHES_WORKGROUP } from './kernels/patches.js';
+
+export interface GpuConv2dOptions extends ConvOptions {
+  /** 'auto' (default: the GPU planner's choice), 'direct' or 'igemm'. All give the same values up to rounding. */
+  algorithm?: GpuConv2dKernel | 'auto';
+}
+
+export interface GpuDepthwiseConv2dOptions extends ConvOptions {
+  /** 'auto' (default), 'direct', or 'depthwise' (vec4 kernel; 'direct' where it does not apply). */
+  algorithm?: GpuDepthwiseKernel | 'auto';
+}
+
+const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+
+/** Filter-gradient work is split into slices of the batch x output rows until about this many invocations run. */
+const FILTER_GRADIENT_INVOCATIONS = 1 << 14;
+const MAX_FILTER_GRADIENT_SLICES = 64;
+
+export class WebGPUBackend {
+  readonly #context: GpuContext;
+
+  /** Internal: use webgpu(). */
+  constructor(context: GpuContext) {
+    this.#context = context;
+  }
+
+  /** The adapter's name (description, vendor, architecture, as the adapter reports them). */
+  get adapterName(): string {
+    return this.#context.adapterName;
+  }
+
+  /** The device's limits (maxStorageBufferBindingSize, maxBufferSize, ...). */
+  get limits(): GPUSupportedLimits {
+    return this.#context.device.limits;
+  }
+
+  /** The GPUDevice, for interoperating with other WebGPU code. */
+  get device(): GPUDevice {
+    return this.#context.device;
+  }
+
+  /** Whether the device was lost (or the backend disposed): then every op and read is an error. */
+  get lost(): boolean {
+    return this.#context.isLost;
+  }
+
+  /** Copies a Tensor's values into a new GPU buffer. */
+  upload(t: Tensor): GpuTensor {
+    const op = 'upload';
+    if (!(t instanceof Tensor)) invalid(op, 'tensor', `must be a Tensor, got ${show(t)}`);
+    const { device } = this.#context;
+    this.#context.checkAlive(op);
+    checkBufferSize(device, op, 'tensor', t.shape, t.size);
+    const buffer = createStorage(device, t.size, `upload ${show(t.shape)}`);
+    if (t.size > 0) device.queue.writeBuffer(buffer, 0, t.data as Float32Array<ArrayBuffer>);
+    return new GpuTensor(this.#context, buffer, t.shape, Promise.resolve());
+  }
+
+  /** conv2d on the GPU: conv2d's options, validation and errors; `algorithm` picks a GPU kernel. */
+  conv2d(input: GpuTensor, filter: GpuTensor, options?: GpuConv2dOptions): GpuTensor {
+    const op = 'conv2d';
+    const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+    const x = this.#argument(op, 'input', input);
+    const w = this.#argument(op, 'filter', filter);
+    const g = convGeometry(op, x.shape, w.shape, opts);
+    const plan = planGpuConv2d(g, checkGpuConv2dAlgorithm(op, opts.algorithm), this.limits);
+    return this.#convolve(op, g, plan, x, w);
+  }
+
+  /** The plan conv2d would run for these shapes and options on this device. */
+  planConv2d(
+    inputShape: readonly number[],
+    filterShape: readonly number[],
+    options?: GpuConv2dOptions,
+  ): GpuConvPlan {
+    const op = 'conv2d';
+    const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+    const g = convGeometry(op, inputShape, filterShape, opts);
+    return planGpuConv2d(g, checkGpuConv2dAlgorithm(op, opts.algorithm), this.limits);
+  }
+
+  /** depthwiseConv2d on the GPU: the CPU op's options, validation and errors. */
+  depthwiseConv2d(input: GpuTensor, filter: GpuTensor, options?: GpuDepthwiseConv2dOptions): GpuTensor {
+    const op = 'depthwiseConv2d';
+    const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+    const x = this.#argument(op, 'input', input);
+    const w = this.#argument(op, 'filter', filter);
+    const g = depthwiseGeometry(op, x.shape, w.shape, opts);
+    const plan = planGpuDepthwise(g, checkGpuDepthwiseAlgorithm(op, opts.algorithm), this.limits);
+    return this.#convolve(op, g, plan, x, w);
+  }
+
+  /** conv2dBackpropInput on the GPU (inputShape, filter, dy as the CPU op). */
+  conv2dBackpropInput(
+    inputShape: readonly number[],
+    filter: GpuTensor,
+    dy: GpuTensor,
+    options?: ConvOptions,
+  ): GpuTensor {
+    const names = BACKPROP_INPUT_NAMES;
+    const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+    const w = this.#argument(names.op, names.filter, filter);
+    const grad = this.#argument(names.op, names.dy, dy);
+    return this.#inputGradient(names, inputShape, w, grad, opts);
+  }
+
+  /** conv2dTranspose on the GPU (input, filters, outputShape as the CPU op; padding defaults to SAME). */
+  conv2dTranspose(
+    input: GpuTensor,
+    filters: GpuTensor,
+    outputShape: readonly number[],
+    options?: ConvOptions,
+  ): GpuTensor {
+    const names = TRANSPOSE_NAMES;
+    const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+    const x = this.#argument(names.op, names.dy, input);
+    const w = this.#argument(names.op, names.filter, filters);
+    return this.#inputGradient(names, outputShape, w, x, { ...opts, padding: opts.padding ?? 'SAME' });
+  }
+
+  /** conv2dBackpropFilter on the GPU (input, filterShape, dy as the CPU op). */
+  conv2dBackpropFilter(
+    input: GpuTensor,
+    filterShape: readonly number[],
+    dy: GpuTensor,
+    options?: ConvOptions,
+  ): GpuTensor {
+    const op = 'conv2dBackpropFilter';
+    const opts = checkOptionKeys(op, options, GRADIENT_OPTIONS);
+    const x = this.#argument(op, 'input', input);
+    const grad = this.#argument(op, 'dy', dy);
+    const { g, shape } = filterGradientGeometry(op, x.shape, filterShape, grad, opts);
+    const { device } = this.#context;
+    const size = sizeOf(shape);
+    checkBufferSize(device, op, 'filter gradient', shape, size);
+    if (g.flops === 0 || size === 0) return this.#zeros(op, shape);
+    const rows = g.batch * g.outHeight;
+    let slices = Math.min(rows, MAX_FILTER_GRADIENT_SLICES, Math.ceil(FILTER_GRADIENT_INVOCATIONS / size));
+    // Partial sums must fit one binding too; fewer slices need less.
+    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    slices = Math.max(1, Math.min(slices, Math.floor(limit / (4 * size))));
+    const xBuffer = x.bufferFor(op, 'input');
+    const dyBuffer = grad.bufferFor(op, 'dy');
+    const output = createStorage(device, size, op);
+    const calls: KernelCall[] = [];
+    const partial = slices > 1 ? createStorage(device, slices * size, `${op} partial sums`) : output;
+    calls.push({
+      label: 'conv2d_backprop_filter',
+      wgsl: BACKPROP_FILTER_WGSL,
+      storage: [xBuffer, dyBuffer, partial],
+      params: convParams(g, slices * size, slices),
+      workgroups: linearDispatch(device, slices * size, BACKPROP_WORKGROUP),
+    });
+    if (slices > 1) {
+      calls.push({
+        label: 'conv2d_backprop_filter_reduce',
+        wgsl: BACKPROP_FILTER_REDUCE_WGSL,
+        storage: [partial, output],
+        params: convParams(g, size, slices),
+        workgroups: linearDispatch(device, size, BACKPROP_WORKGROUP),
+      });
+    }
+    const done = this.#context.submit(op, calls);
+    if (partial !== output) void done.finally(() => partial.destroy()).catch(() => undefined);
+    return this.#output(output, shape, done, [x, grad]);
+  }
+
+  /** tf.image.extract_patches on the GPU: the CPU op's options, validation and errors. */
+  extractImagePatches(images: GpuTensor, options: PatchesOptions): GpuTensor {
+    const op = 'extractImagePatches';
+    const opts = checkOptionKeys(op, options, ['sizes', 'strides', 'rates', 'padding']);
+    const x = this.#argument(op, 'images', images);
+    const pg = patchesGeometry(op, x.shape, opts);
+    const { device } = this.#context;
+    const size = sizeOf(pg.outputShape);
+    checkBufferSize(device, op, 'output', pg.outputShape, size);
+    if (size === 0) return this.#zeros(op, pg.outputShape);
+    // The conv block's fields: output depth as outC, one group of all channels.
+    const asConv = { ...pg, outChannels: pg.outputShape[3], groups: 1, filterInChannels: pg.inChannels };
+    const output = createStorage(device, size, op);
+    const done = this.#context.submit(op, [
+      {
+        label: 'extract_patches',
+        wgsl: PATCHES_WGSL,
+        storage: [x.bufferFor(op, 'images'), output],
+        params: convParams(asConv as unknown as ConvGeometry, size),
+        workgroups: linearDispatch(device, size, PATCHES_WORKGROUP),
+      },
+    ]);
+    return this.#output(output, pg.outputShape, done, [x]);
+  }
+
+  /**
+   * Destroys the device: every GpuTensor of this backend becomes unusable, and reads still pending
+   * reject with WebGPUDeviceLostError.
+   */
+  dispose(): void {
+    this.#context.device.destroy();
+  }
+
+  #argument(op: string, arg: string, value: unknown): GpuTensor {
+    this.#context.checkAlive(op);
+    if (!(value instanceof GpuTensor)) {
+      const hint = value instanceof Tensor ? ' (upload it first: gpu.upload(tensor))' : '';
+      return invalid(op, arg, `must be a GpuTensor from this backend, got ${show(value)}${hint}`);
+    }
+    if (value.context !== this.#context) {
+      invalid(op, arg, `is a GpuTensor of another WebGPU backend (device); read it and upload it here`);
+    }
+    value.bufferFor(op, arg);
+    return value;
+  }
+
+  #zeros(op: string, shape: readonly number[]): GpuTensor {
+    // New buffers are zero-filled (WebGPU guarantees it).
+    return this.#output(createStorage(this.#context.device, sizeOf(shape), op), shape, Promise.resolve(), []);
+  }
+
+  #output(buffer: GPUBuffer, shape: readonly number[], done: Promise<void>, inputs: GpuTensor[]): GpuTensor {
+    const ready = Promise.all([done, ...inputs.map((t) => t.ready)]).then(() => undefined);
+    return new GpuTensor(this.#context, buffer, shape, ready);
+  }
+
+  #inputGradient(
+    names: InputGradientNames,
+    inputShape: unknown,
+    w: GpuTensor,
+    dy: GpuTensor,
+    opts: ConvOptions,
+  ): GpuTensor {
+    const { op } = names;
+    const g = inputGradientGeometry(names, inputShape, w, dy, opts);
+    const { device } = this.#context;
+    const size = sizeOf(g.inputShape);
+    checkBufferSize(device, op, 'result', g.inputShape, size);
+    if (g.flops === 0 || size === 0) return this.#zeros(op, g.inputShape);
+    const output = createStorage(device, size, op);
+    const done = this.#context.submit(op, [
+      {
+        label: 'conv2d_backprop_input',
+        wgsl: BACKPROP_INPUT_WGSL,
+        storage: [dy.bufferFor(op, names.dy), w.bufferFor(op, names.filter), output],
+        params: convParams(g, size),
+        workgroups: linearDispatch(device, size, BACKPROP_WORKGROUP),
+      },
+    ]);
+    return this.#output(output, g.inputShape, done, [w, dy]);
+  }
+
+  /** Runs a conv2d or depthwise plan. */
+  #convolve(op: string, g: ConvGeometry, plan: GpuConvPlan, x: GpuTensor, w: GpuTensor): GpuTensor {
+    const { device } = this.#context;
+    const size = sizeOf(g.outputShape);
+    checkBufferSize(device, op, 'output', g.outputShape, size);
+    if (size === 0) return this.#zeros(op, g.outputShape);
+    const xBuffer = x.bufferFor(op, 'input');
+    const wBuffer = w.bufferFor(op, 'filter');
+    if (plan.algorithm !== 'igemm') {
+      const output = createStorage(device, size, op);
+      const vec4 = plan.kernel === 'depthwise_vec4';
+      const items = vec4 ? size / 4 : size;
+      const done = this.#context.submit(op, [
+        {
+          label: plan.kernel,
+          wgsl: vec4 ? DEPTHWISE_VEC4_WGSL : DIRECT_WGSL,
+          storage: [xBuffer, wBuffer, output],
+          params: convParams(g, items),
+          workgroups: linearDispatch(device, items, plan.workgroupSize[0]),
+        },
+      ]);
+      return this.#output(output, g.outputShape, done, [x, w]);
+    }
+    const packed = this.#packedFilter(op, g, w);
+    const output = createStorage(device, size, op);
+    const variant = plan.variant!;
+    const wgsl = igemmWgsl(variant);
+    const [xGroups, yGroups, zGroups] = plan.dispatch;
+    const rowsPerPass = Math.ceil(yGroups / plan.passes);
+    const quads = Math.ceil(g.outChannels / g.groups / 4);
+    const calls: KernelCall[] = [];
+    for (let first = 0; first < yGroups; first += rowsPerPass) {
+      const count = Math.min(rowsPerPass, yGroups - first);
+      calls.push({
+        label: plan.kernel,
+        wgsl,
+        storage: [xBuffer, packed.buffer, output],
+        params: convParams(g, size, quads, first * plan.tile[0]),
+        workgroups: [xGroups, count, zGroups],
+      });
+    }
+    const done = Promise.all([packed.ready, this.#context.submit(op, calls)]).then(() => undefined);
+    return this.#output(output, g.outputShape, done, [x, w]);
+  }
+
+  /**
+   * The filter packed for igemm ([groups][K][out channels per group rounded up to 4]), made on the GPU
+   * once per filter tensor and layout, and kept with it (GpuTensors are immutable).
+   */
+  #packedFilter(op: string, g: ConvGeometry, w: GpuTensor): DerivedBuffer {
+    const quads = Math.ceil(g.outChannels / g.groups / 4);
+    const k = g.filterHeight * g.filterWidth * g.filterInChannels;
+    const size = g.groups * k * quads * 4;
+    const { device } = this.#context;
+    checkBufferSize(device, op, 'packed filter', [g.groups, k, quads * 4], size);
+    return w.derived(`igemm:${g.groups}:${quads}:${IGEMM_KT}`, () => {
+      const buffer = createStorage(device, size, `${op} packed filter`);
+      const ready = this.#context.submit(op, [
+        {
+          label: 'pack_filter',
+          wgsl: PACK_FILTER_WGSL,
+          storage: [w.bufferFor(op, 'filter'), buffer],
+          params: convParams(g, size, quads),
+          workgroups: linearDispatch(device, size, PACK_WORKGROUP),
+        },
+      ]);
+      return { buffer, ready: Promise.all([ready, w.ready]).then(() => undefined) };
+    });
+  }
+}
+
+/**
+ * The WebGPU backend: Node uses the `webgpu` package (Dawn), browsers navigator.gpu. Rejects with
+ * WebGPUUnavailableError saying what is missing (no navigator.gpu, no `webgpu` package, no adapter).
+ */
+export async function webgpu(options?: WebGPUOptions): Promise<WebGPUBackend> {
+  return new WebGPUBackend(new GpuContext(await acquireDevice(options)));
+}

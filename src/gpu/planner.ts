@@ -1,0 +1,183 @@
+/**
+ * The GPU planner: which WGSL kernel computes a conv2d (or depthwise) geometry on a device with given
+ * limits, with what workgroup, tile and dispatch, and why. Plain data: explainConv2d reports it.
+ */
+import type { ConvGeometry } from '../geometry.js';
+import { invalid, show } from '../errors.js';
+import { DIRECT_WORKGROUP } from './kernels/direct.js';
+import { DEPTHWISE_WORKGROUP } from './kernels/depthwise.js';
+import { igemmName, igemmWorkgroupBytes, type IgemmVariant } from './kernels/igemm.js';
+
+/** The device limits the planner reads (GPUSupportedLimits has them all). */
+export interface GpuPlanLimits {
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+/** WebGPU's guaranteed minimums: what every adapter offers (used when no device is at hand). */
+export const DEFAULT_GPU_LIMITS: GpuPlanLimits = {
+  maxComputeInvocationsPerWorkgroup: 256,
+  maxComputeWorkgroupStorageSize: 16384,
+  maxComputeWorkgroupsPerDimension: 65535,
+};
+
+export const GPU_CONV2D_KERNELS = ['direct', 'igemm'] as const;
+export type GpuConv2dKernel = (typeof GPU_CONV2D_KERNELS)[number];
+export const GPU_DEPTHWISE_KERNELS = ['direct', 'depthwise'] as const;
+export type GpuDepthwiseKernel = (typeof GPU_DEPTHWISE_KERNELS)[number];
+
+export interface GpuConvPlan {
+  /** The WGSL kernel, e.g. "conv2d_igemm_64x64_vec4" or "conv2d_direct". */
+  kernel: string;
+  algorithm: GpuConv2dKernel | GpuDepthwiseKernel;
+  /** Invocations per workgroup along x, y, z. */
+  workgroupSize: [number, number, number];
+  /** Outputs one invocation computes: [output pixels, output channels]. */
+  perInvocation: [number, number];
+  /** Outputs one workgroup computes: [output pixels, output channels]. */
+  tile: [number, number];
+  /** Workgroups dispatched along x, y, z (summed over the passes when M is split). */
+  dispatch: [number, number, number];
+  /** Passes (dispatches) the work is split into to respect maxComputeWorkgroupsPerDimension. */
+  passes: number;
+  reason: string;
+  /** Set for igemm. */
+  variant?: IgemmVariant;
+}
+
+/** Below this many FLOPs one invocation per output (no staging) is as fast as any tiling. */
+export const GPU_DIRECT_MAX_FLOPS = 1 << 17;
+
+function linearPlan(
+  kernel: string,
+  algorithm: GpuConvPlan['algorithm'],
+  outputs: number,
+  perInvocation: [number, number],
+  size: number,
+  limits: GpuPlanLimits,
+  reason: string,
+): GpuConvPlan {
+  const groups = Math.ceil(outputs / perInvocation[1] / size);
+  const x = Math.max(1, Math.min(groups, limits.maxComputeWorkgroupsPerDimension));
+  return {
+    kernel,
+    algorithm,
+    workgroupSize: [size, 1, 1],
+    perInvocation,
+    tile: [size * perInvocation[0], perInvocation[1]],
+    dispatch: [groups === 0 ? 0 : x, groups === 0 ? 0 : Math.ceil(groups / x), groups === 0 ? 0 : 1],
+    passes: 1,
+    reason,
+  };
+}
+
+function checkChoice<T extends string>(op: string, choice: unknown, known: readonly T[]): T | 'auto' {
+  if (choice === undefined || choice === 'auto') return 'auto';
+  if ((known as readonly unknown[]).includes(choice)) return choice as T;
+  return invalid(
+    op,
+    'algorithm',
+    `on the GPU must be one of 'auto', ${known.map((k) => `'${k}'`).join(', ')}; got ${show(choice)}`,
+  );
+}
+
+/** Validates an `algorithm` option for the GPU conv2d. */
+export function checkGpuConv2dAlgorithm(op: string, choice: unknown): GpuConv2dKernel | 'auto' {
+  return checkChoice(op, choice, GPU_CONV2D_KERNELS);
+}
+
+export function checkGpuDepthwiseAlgorithm(op: string, choice: unknown): GpuDepthwiseKernel | 'auto' {
+  return checkChoice(op, choice, GPU_DEPTHWISE_KERNELS);
+}
+
+function igemmVariant(g: ConvGeometry, limits: GpuPlanLimits): { variant: IgemmVariant; why: string } {
+  const outPerGroup = g.outChannels / g.groups;
+  const rows = g.batch * g.outHeight * g.outWidth;
+  const vec4A = g.dataFormat === 'NHWC' && g.filterInChannels % 4 === 0;
+  const fits = (v: IgemmVariant) =>
+    v.wx * v.wy <= limits.maxComputeInvocationsPerWorkgroup &&
+    igemmWorkgroupBytes(v) <= limits.maxComputeWorkgroupStorageSize;
+  const big: IgemmVariant = { wx: 16, wy: 16, vec4A };
+  const narrow: IgemmVariant = { wx: 4, wy: 16, vec4A };
+  const small: IgemmVariant = { wx: 8, wy: 8, vec4A };
+  if (outPerGroup <= 16) {
+    return { variant: narrow, why: `${outPerGroup} output channels per group fill a 16-channel tile` };
+  }
+  if (outPerGroup >= 64 && rows >= 4096 && fits(big)) {
+    return {
+      variant: big,
+      why: `${rows} output pixels x ${outPerGroup} channels fill 64x64 tiles (256 invocations)`,
+    };
+  }
+  return { variant: small, why: `${rows} output pixels x ${outPerGroup} channels: 32x32 tiles` };
+}
+
+/** Plans conv2d (or a depthwise geometry run as grouped conv2d) for the GPU. */
+export function planGpuConv2d(
+  g: ConvGeometry,
+  choice: GpuConv2dKernel | 'auto' = 'auto',
+  limits: GpuPlanLimits = DEFAULT_GPU_LIMITS,
+): GpuConvPlan {
+  const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  const direct = (reason: string) =>
+    linearPlan('conv2d_direct', 'direct', outputs, [1, 1], DIRECT_WORKGROUP, limits, reason);
+  if (choice === 'direct') return direct('forced by algorithm: "direct"');
+  const tooManyGroups = g.groups > limits.maxComputeWorkgroupsPerDimension;
+  if (choice === 'auto') {
+    if (g.flops < GPU_DIRECT_MAX_FLOPS) {
+      return direct(
+        `${g.flops} FLOPs: below ${GPU_DIRECT_MAX_FLOPS}, staging tiles costs more than it saves`,
+      );
+    }
+    if (tooManyGroups) return direct(`${g.groups} groups exceed the dispatch's z limit`);
+  }
+  if (tooManyGroups) return direct(`igemm cannot take ${g.groups} groups (dispatch z limit); direct instead`);
+  const { variant, why } = igemmVariant(g, limits);
+  const rows = g.batch * g.outHeight * g.outWidth;
+  const tileM = 4 * variant.wy;
+  const tileN = 4 * variant.wx;
+  const yGroups = Math.ceil(rows / tileM);
+  const passes = Math.max(1, Math.ceil(yGroups / limits.maxComputeWorkgroupsPerDimension));
+  const vecWhy = variant.vec4A
+    ? 'A loaded as vec4 (NHWC, input channels per group a multiple of 4)'
+    : `A loaded as scalars (${g.dataFormat === 'NCHW' ? 'NCHW' : `${g.filterInChannels} input channels per group`})`;
+  return {
+    kernel: igemmName(variant),
+    algorithm: 'igemm',
+    workgroupSize: [variant.wx, variant.wy, 1],
+    perInvocation: [4, 4],
+    tile: [tileM, tileN],
+    dispatch: [Math.ceil(Math.ceil(g.outChannels / g.groups / 4) / variant.wx), yGroups, g.groups],
+    passes,
+    reason: `${choice === 'igemm' ? 'forced by algorithm: "igemm"' : 'implicit GEMM'}: ${why}; ${vecWhy}`,
+    variant,
+  };
+}
+
+/** Plans depthwiseConv2d: depthwise_vec4 where it applies, else conv2d_direct on the grouped geometry. */
+export function planGpuDepthwise(
+  g: ConvGeometry & { channelMultiplier: number },
+  choice: GpuDepthwiseKernel | 'auto' = 'auto',
+  limits: GpuPlanLimits = DEFAULT_GPU_LIMITS,
+): GpuConvPlan {
+  const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  const vec4 = g.dataFormat === 'NHWC' && g.channelMultiplier === 1 && g.inChannels % 4 === 0;
+  if (choice !== 'direct' && vec4) {
+    return linearPlan(
+      'depthwise_vec4',
+      'depthwise',
+      outputs,
+      [1, 4],
+      DEPTHWISE_WORKGROUP,
+      limits,
+      'NHWC, channel multiplier 1, channels a multiple of 4: 4 channels per invocation with vec4 loads',
+    );
+  }
+  const why =
+    choice === 'direct'
+      ? 'forced by algorithm: "direct"'
+      : `depthwise_vec4 needs NHWC, multiplier 1 and channels a multiple of 4 (got ${g.dataFormat}, ` +
+        `multiplier ${g.channelMultiplier}, ${g.inChannels} channels); one invocation per output`;
+  return linearPlan('conv2d_direct', 'direct', outputs, [1, 1], DIRECT_WORKGROUP, limits, why);
+}
