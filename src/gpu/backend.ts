@@ -244,7 +244,7 @@ export class WebGPUBackend {
    * reject with WebGPUDeviceLostError.
    */
   dispose(): void {
-    this.#context.device.destroy();
+    this.#context.destroy();
   }
 
   #argument(op: string, arg: string, value: unknown): GpuTensor {

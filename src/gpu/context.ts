@@ -34,7 +34,7 @@ export class GpuContext {
     this.adapterName = adapterName;
     this.gpu = gpu;
     this.lost = device.lost.then((info) => {
-      this.#lostMessage = `${info.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${info.message}`;
+      this.#lostMessage ??= `${info.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${info.message}`;
       throw this.lostError('webgpu');
     });
     this.lost.catch(() => undefined); // observed by whoever races it; never an unhandled rejection
@@ -49,6 +49,23 @@ export class GpuContext {
       `${op}: the GPU device was ${this.#lostMessage ?? 'lost'}; its tensors are gone (upload the data to a new ` +
         `backend from webgpu())`,
     );
+  }
+
+  /** Destroys the device; from now on every op and read is a WebGPUDeviceLostError. */
+  destroy(): void {
+    this.#lostMessage ??= 'destroyed: the backend was disposed';
+    this.device.destroy();
+  }
+
+  /**
+   * After a GPU call failed: whether the device is lost. A loss is reported through device.lost, which
+   * may settle a moment after the failed call (a mapAsync aborted by the loss), so this waits briefly.
+   */
+  async lostAfterFailure(): Promise<boolean> {
+    if (!this.isLost) {
+      await Promise.race([this.lost.catch(() => undefined), new Promise((r) => setTimeout(r, 100))]);
+    }
+    return this.isLost;
   }
 
   checkAlive(op: string): void {

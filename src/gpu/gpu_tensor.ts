@@ -5,7 +5,7 @@
  * the host. Once uploaded a GpuTensor's values never change, so data derived from it (a packed filter)
  * is cached on the tensor itself and freed with it.
  */
-import { invalid, show } from '../errors.js';
+import { ConvkitError, invalid, show } from '../errors.js';
 import { Tensor, sizeOf } from '../tensor.js';
 import { MAP_READ, USAGE, bufferBytes } from './buffers.js';
 import type { GpuContext } from './context.js';
@@ -101,6 +101,8 @@ export class GpuTensor {
       staging.unmap();
       return new Tensor(data, this.shape);
     } catch (error) {
+      // The failed work's own error (ConvkitError), or a map aborted because the device went away.
+      if (!(error instanceof ConvkitError) && (await context.lostAfterFailure())) throw context.lostError(op);
       if (context.isLost) throw context.lostError(op);
       throw error;
     } finally {
