@@ -11,7 +11,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { conv2d, planGpuConv2d, convGeometry, tensor, type Tensor } from '../src/index.js';
+import {
+  InvalidArgumentError,
+  conv2d,
+  conv2dAsync,
+  planGpuConv2d,
+  convGeometry,
+  tensor,
+  type ConvOptions,
+  type Tensor,
+} from '../src/index.js';
 import { seededUniform, oneToN, sizeOfShape } from './helpers/layout.js';
 import {
   convCaseArb,
@@ -22,7 +31,8 @@ import {
   inputShapeOf,
   type GeometryLimits,
 } from './helpers/random_geometry.js';
-import { assertGpuMatches, sharedBackend } from './helpers/webgpu.js';
+import { GPU_TOLERANCE, assertGpuMatches, sharedBackend } from './helpers/webgpu.js';
+import { assertCloseToScale } from './helpers/assert_close.js';
 
 const gpu = await sharedBackend();
 
@@ -49,7 +59,7 @@ function random(shape: number[], seed: number): Tensor {
 async function checkConv(
   x: Tensor,
   w: Tensor,
-  options: Parameters<typeof conv2d>[2],
+  options: ConvOptions,
   algorithm: 'direct' | 'igemm' | 'auto',
   label: string,
 ): Promise<void> {
@@ -80,7 +90,7 @@ const IGEMM_CASES: {
   name: string;
   input: number[];
   filter: number[];
-  options: Parameters<typeof conv2d>[2];
+  options: ConvOptions;
   kernel: string;
 }[] = [
   {
@@ -250,5 +260,46 @@ test('webgpu conv2d: tensors stay on the GPU between ops; a filter packed once s
     gpu.conv2d(gpu.upload(x3), gw2, { algorithm: 'igemm' }),
     conv2d(x3, w2, { algorithm: 'direct' }),
     'the same filter as 2 groups (packed again for that layout)',
+  );
+});
+
+test("conv2dAsync(x, w, { backend: 'webgpu' }) uploads, computes and reads back conv2d", async () => {
+  const x = random([2, 9, 8, 6], 51);
+  const w = random([3, 3, 3, 10], 52);
+  const options = { padding: 'SAME' as const, strides: [2, 1], dilations: [1, 2] };
+  const expected = conv2d(x, w, { ...options, algorithm: 'direct' });
+  for (const algorithm of ['auto', 'direct', 'igemm'] as const) {
+    const y = await conv2dAsync(x, w, { ...options, algorithm, backend: 'webgpu' });
+    assert.deepEqual(y.shape, expected.shape, 'shape');
+    assertCloseToScale(y.data, expected.data, GPU_TOLERANCE, `conv2dAsync on webgpu (${algorithm})`);
+  }
+  // The filter's values may change between calls: nothing is cached on the host array.
+  const mutable = random([1, 1, 6, 2], 53);
+  const before = await conv2dAsync(x, mutable, { backend: 'webgpu' });
+  mutable.data[0] += 1;
+  const after = await conv2dAsync(x, mutable, { backend: 'webgpu' });
+  assertCloseToScale(
+    after.data,
+    conv2d(x, mutable, { algorithm: 'direct' }).data,
+    GPU_TOLERANCE,
+    'after a write',
+  );
+  assert.notDeepEqual(Array.from(after.data), Array.from(before.data), 'the new values were used');
+  await assert.rejects(
+    conv2dAsync(x, w, { backend: 'cuda' as 'webgpu' }),
+    (e: Error) =>
+      e instanceof InvalidArgumentError && /^conv2dAsync: backend must be 'wasm' or 'webgpu'/.test(e.message),
+    'unknown backend',
+  );
+  await assert.rejects(
+    conv2dAsync(x, w, { backend: 'webgpu', algorithm: 'winograd' }),
+    (e: Error) =>
+      e instanceof InvalidArgumentError && /^conv2dAsync: algorithm with backend 'webgpu'/.test(e.message),
+    'a CPU-only algorithm',
+  );
+  await assert.rejects(
+    conv2dAsync(x, random([3, 3, 4, 1], 54), { backend: 'webgpu' }),
+    (e: Error) => e instanceof InvalidArgumentError && /^conv2dAsync: input has 6 channels/.test(e.message),
+    'validated as conv2dAsync, before the GPU',
   );
 });

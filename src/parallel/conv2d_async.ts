@@ -15,11 +15,19 @@ import { checkOptionKeys } from '../ops/options.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
+import { checkBackend, conv2dOnWebGPU } from '../gpu/one_call.js';
 
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
-export type Conv2dAsyncOptions = Conv2dOptions;
+export interface Conv2dAsyncOptions extends Conv2dOptions {
+  /**
+   * 'wasm' (default): the CPU, on the worker pool. 'webgpu': upload, compute and read back on the
+   * GPU (a backend shared by these calls; `algorithm` is then 'auto', 'direct' or 'igemm', and
+   * `threads` has nothing to count).
+   */
+  backend?: 'wasm' | 'webgpu';
+}
 
-const OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads'] as const;
+const OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm', 'threads', 'backend'] as const;
 
 /** igemm on `threads` workers, or null if the pool broke during the call. */
 async function igemmOnWorkers(
@@ -56,6 +64,7 @@ export async function conv2dAsync(
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
+  if (checkBackend(op, opts.backend) === 'webgpu') return conv2dOnWebGPU(op, x, w, opts);
   const plan = planConv2d(g, opts.algorithm ?? 'auto', 1); // winograd runs on this thread here
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
