@@ -15,6 +15,7 @@ import {
   InvalidArgumentError,
   conv2d,
   conv2dAsync,
+  explainConv2d,
   planGpuConv2d,
   convGeometry,
   tensor,
@@ -164,6 +165,13 @@ test('webgpu planner: tiny problems run conv2d_direct, larger ones igemm, and ev
     },
   );
   assert.equal(split.passes, 4, 'ceil(32 row tiles / 10)');
+  // explainConv2d reports the GPU plan on request.
+  const explained = explainConv2d([1, 32, 32, 16], [3, 3, 16, 32], { padding: 'SAME', backend: 'webgpu' });
+  assert.equal(explained.gpu?.kernel, 'conv2d_igemm_32x32_vec4', 'explain names the kernel');
+  assert.deepEqual(explained.gpu?.workgroupSize, [8, 8, 1], 'and its workgroup');
+  assert.deepEqual(explained.gpu?.tile, [32, 32], 'and its tile');
+  assert.match(explained.gpu?.reason ?? '', /vec4/, 'and why');
+  assert.equal(explainConv2d([1, 3, 3, 1], [1, 1, 1, 1]).gpu, undefined, 'no GPU plan unless asked');
 });
 
 // TensorFlow's literal cases: inputs and filters hold 1..N (conv_ops_test.py, Conv2DTest).

@@ -11,6 +11,7 @@ import { checkOptionKeys } from '../ops/options.js';
 import { planConv2d } from '../plan/planner.js';
 import { planMemory } from '../plan/memory.js';
 import { plannedThreads } from '../parallel/conv2d_threaded.js';
+import { checkBackend, planGpuConv2d } from '../gpu/planner.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
 import { outputSizes, paddingExplanation } from './sizes.js';
@@ -19,7 +20,15 @@ import { im2colSteps } from './im2col_steps.js';
 import { allOutputIndexes, breakdownAt } from './breakdown.js';
 
 const OP = 'explainConv2d';
-const EXPLAIN_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'at', 'maxBreakdowns'] as const;
+const EXPLAIN_OPTIONS = [
+  'strides',
+  'padding',
+  'dataFormat',
+  'dilations',
+  'at',
+  'maxBreakdowns',
+  'backend',
+] as const;
 
 /** Break down every output when there are at most this many. */
 export const DEFAULT_MAX_BREAKDOWNS = 64;
@@ -112,6 +121,11 @@ export function explainConv2d(
     im2col: im2colSteps(g),
     plan: { algorithm: plan.algorithm, reason: plan.reason, ...planMemory(g, plan.algorithm) },
   };
+  if (checkBackend(OP, opts.backend) === 'webgpu') {
+    const gpu = planGpuConv2d(g);
+    delete gpu.variant; // the kernel's name says it; the explanation stays plain data
+    explanation.gpu = gpu;
+  }
   if (input instanceof Tensor && filter instanceof Tensor) {
     explanation.values = explainValues(g, input, filter, opts, at, maxBreakdowns);
   }

@@ -3,6 +3,7 @@
  * the values, when given). Renderers (the CLI's text, the web page) only read it; they compute nothing.
  * Everything is JSON-serialisable (no Tensor objects, no functions).
  */
+import type { GpuConvPlan } from '../gpu/planner.js';
 import type { ConvGeometry, DataFormat, PaddingMode } from '../geometry.js';
 
 /** One axis of a tensor: its name in TensorFlow's docs, its size, and what it means here. */
@@ -118,6 +119,11 @@ export interface Conv2dExplanation {
    * (one call's working memory) and the filter's prepared form (packed once, kept between calls).
    */
   plan: { algorithm: string; reason: string; scratchBytes: number; preparedFilterBytes: number };
+  /**
+   * With `backend: 'webgpu'`: the WGSL kernel the GPU planner picks (for an adapter with WebGPU's
+   * default limits), its workgroup size, output tile, dispatch size and why.
+   */
+  gpu?: GpuConvPlan;
   /** Present when input and filter values were given. */
   values?: {
     /** The whole output, flat, in the output's layout. */
@@ -141,4 +147,6 @@ export interface ExplainOptions {
   at?: number[];
   /** Break down every output when there are at most this many (default 64). */
   maxBreakdowns?: number;
+  /** 'webgpu' adds `gpu`: the WebGPU backend's plan (default 'wasm': the CPU plan only). */
+  backend?: 'wasm' | 'webgpu';
 }

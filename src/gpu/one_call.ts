@@ -10,13 +10,6 @@ import type { Conv2dOptions } from '../ops/conv2d.js';
 import { webgpu, type WebGPUBackend } from './backend.js';
 import { GPU_CONV2D_KERNELS, type GpuConv2dKernel } from './planner.js';
 
-export type ComputeBackend = 'wasm' | 'webgpu';
-
-export function checkBackend(op: string, value: unknown): ComputeBackend {
-  if (value === undefined || value === 'wasm' || value === 'webgpu') return value ?? 'wasm';
-  return invalid(op, 'backend', `must be 'wasm' or 'webgpu', got ${show(value)}`);
-}
-
 let shared: Promise<WebGPUBackend> | undefined;
 
 /** The backend conv2dAsync's GPU calls share. */

@@ -181,3 +181,11 @@ export function planGpuDepthwise(
         `multiplier ${g.channelMultiplier}, ${g.inChannels} channels); one invocation per output`;
   return linearPlan('conv2d_direct', 'direct', outputs, [1, 1], DIRECT_WORKGROUP, limits, why);
 }
+
+/** Where conv2dAsync and explainConv2d compute: the CPU ('wasm', default) or the GPU. */
+export type ComputeBackend = 'wasm' | 'webgpu';
+
+export function checkBackend(op: string, value: unknown): ComputeBackend {
+  if (value === undefined || value === 'wasm' || value === 'webgpu') return value ?? 'wasm';
+  return invalid(op, 'backend', `must be 'wasm' or 'webgpu', got ${show(value)}`);
+}

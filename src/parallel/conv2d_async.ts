@@ -15,7 +15,8 @@ import { checkOptionKeys } from '../ops/options.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
-import { checkBackend, conv2dOnWebGPU } from '../gpu/one_call.js';
+import { conv2dOnWebGPU } from '../gpu/one_call.js';
+import { checkBackend } from '../gpu/planner.js';
 
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
 export interface Conv2dAsyncOptions extends Conv2dOptions {
