@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * WebGPUBackend: conv2d and its family on GPU-resident tensors. Each op validates its arguments with
  * the CPU op's own checks (src/geometry.ts and the validators in src/ops/, so shapes and error texts are

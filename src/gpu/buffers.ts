@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Buffers and their limits. Every buffer an op needs is sized and checked against the device's
  * maxBufferSize and maxStorageBufferBindingSize before anything is created or dispatched, so an op that

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * One device's state: compiled pipelines (one per WGSL source, compiled on first use), whether the
  * device is lost, and `submit`, the one way work reaches the queue. Each submission runs inside

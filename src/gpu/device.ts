@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * Finding a WebGPU device: navigator.gpu in browsers (and wherever a host has set it), the `webgpu`
  * package (Dawn) in Node. The package is loaded lazily through a computed specifier, so no bundler

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 /**
  * GpuTensor: float32 values in a GPU storage buffer, row-major like Tensor, with an immutable shape.
  * Ops take GpuTensors and return new ones without waiting for the GPU; `read()` is the only way back to
