@@ -86,6 +86,57 @@ for (const algorithm of ['direct', 'igemm'] as const) {
   });
 }
 
+test('webgpu conv2d winograd F(2x2, 3x3) agrees with the CPU direct loop within 1e-4 on random 3x3 layers', async () => {
+  const winogradCase = convCaseArb({
+    ...LIMITS,
+    maxFilter: 3,
+    maxStride: 1,
+    maxDilation: 1,
+    maxGroups: 1,
+    maxSpatial: 11,
+  }).map((c) => ({ ...c, filterHeight: 3, filterWidth: 3 }));
+  await fc.assert(
+    fc.asyncProperty(winogradCase.filter(hasOutputShape), async (c) => {
+      const x = random(inputShapeOf(c), c.seed);
+      const w = random(filterShapeOf(c), c.seed + 1);
+      const options = convkitOptionsOf(c);
+      const plan = planGpuConv2d(
+        convGeometry('conv2d', inputShapeOf(c), filterShapeOf(c), options),
+        'winograd',
+      );
+      assert.equal(plan.algorithm, 'winograd', `${describeCase(c)}: ${plan.reason}`);
+      const expected = conv2d(x, w, { ...options, algorithm: 'direct' });
+      const y = gpu.conv2d(gpu.upload(x), gpu.upload(w), { ...options, algorithm: 'winograd' });
+      await assertGpuMatches(y, expected, `${describeCase(c)} (winograd)`, 1e-4);
+    }),
+    { numRuns: 30, seed: 1303 },
+  );
+});
+
+test('webgpu conv2d winograd: auto picks it from 32 channels; forced where it cannot run, igemm says why', async () => {
+  const input = [2, 10, 9, 32];
+  const filter = [3, 3, 32, 36];
+  const plan = gpu.planConv2d(input, filter, { padding: 'SAME' });
+  assert.equal(plan.kernel, 'conv2d_winograd_f2x2_3x3', plan.reason);
+  assert.deepEqual(plan.dispatch, [2, 2, 16], 'ceil(9 / 8) x ceil(2 * 5 * 5 / 32) x 16 points');
+  const x = random(input, 61);
+  const w = random(filter, 62);
+  const expected = conv2d(x, w, { padding: 'SAME', algorithm: 'direct' });
+  const gw = gpu.upload(w);
+  await assertGpuMatches(gpu.conv2d(gpu.upload(x), gw, { padding: 'SAME' }), expected, 'auto winograd', 1e-4);
+  // The transformed filter is kept with the filter tensor: a second input reuses it.
+  const x2 = random([1, 4, 4, 32], 63);
+  await assertGpuMatches(
+    gpu.conv2d(gpu.upload(x2), gw, { algorithm: 'winograd' }),
+    conv2d(x2, w, { algorithm: 'direct' }),
+    'winograd, transformed filter reused',
+    1e-4,
+  );
+  const strided = gpu.planConv2d(input, filter, { strides: 2, algorithm: 'winograd' });
+  assert.equal(strided.algorithm, 'igemm', 'a stride-2 layer falls back');
+  assert.match(strided.reason, /^winograd cannot run it \(strides > 1\): igemm instead/, strided.reason);
+});
+
 /** Geometries that make the planner pick each implicit-GEMM variant. */
 const IGEMM_CASES: {
   name: string;
@@ -159,6 +210,7 @@ test('webgpu planner: tiny problems run conv2d_direct, larger ones igemm, and ev
     convGeometry('conv2d', [1, 32, 32, 16], [3, 3, 16, 32], { padding: 'SAME' }),
     'auto',
     {
+      maxStorageBufferBindingSize: 1 << 27,
       maxComputeInvocationsPerWorkgroup: 256,
       maxComputeWorkgroupStorageSize: 16384,
       maxComputeWorkgroupsPerDimension: 10,
@@ -300,7 +352,7 @@ test("conv2dAsync(x, w, { backend: 'webgpu' }) uploads, computes and reads back 
     'unknown backend',
   );
   await assert.rejects(
-    conv2dAsync(x, w, { backend: 'webgpu', algorithm: 'winograd' }),
+    conv2dAsync(x, w, { backend: 'webgpu', algorithm: 'fft' }),
     (e: Error) =>
       e instanceof InvalidArgumentError && /^conv2dAsync: algorithm with backend 'webgpu'/.test(e.message),
     'a CPU-only algorithm',

@@ -33,6 +33,7 @@ import {
   checkGpuDepthwiseAlgorithm,
   planGpuConv2d,
   planGpuDepthwise,
+  winogradScratch,
   type GpuConv2dKernel,
   type GpuConvPlan,
   type GpuDepthwiseKernel,
@@ -48,9 +49,20 @@ import {
   BACKPROP_WORKGROUP,
 } from './kernels/backprop.js';
 import { PATCHES_WGSL, PATCHES_WORKGROUP } from './kernels/patches.js';
+import {
+  WINOGRAD_FILTER_WGSL,
+  WINOGRAD_GEMM_WGSL,
+  WINOGRAD_INPUT_WGSL,
+  WINOGRAD_OUTPUT_WGSL,
+  WINOGRAD_WORKGROUP,
+  winogradTiles,
+} from './kernels/winograd.js';
 
 export interface GpuConv2dOptions extends ConvOptions {
-  /** 'auto' (default: the GPU planner's choice), 'direct' or 'igemm'. All give the same values up to rounding. */
+  /**
+   * 'auto' (default: the GPU planner's choice), 'direct', 'igemm' or 'winograd' (3x3, stride 1, one group;
+   * igemm where it does not apply). All give the same values up to rounding.
+   */
   algorithm?: GpuConv2dKernel | 'auto';
 }
 
@@ -304,6 +316,7 @@ export class WebGPUBackend {
     if (size === 0) return this.#zeros(op, g.outputShape);
     const xBuffer = x.bufferFor(op, 'input');
     const wBuffer = w.bufferFor(op, 'filter');
+    if (plan.algorithm === 'winograd') return this.#winograd(op, g, plan, x, w);
     if (plan.algorithm !== 'igemm') {
       const output = createStorage(device, size, op);
       const vec4 = plan.kernel === 'depthwise_vec4';
@@ -338,6 +351,71 @@ export class WebGPUBackend {
       });
     }
     const done = Promise.all([packed.ready, this.#context.submit(op, calls)]).then(() => undefined);
+    return this.#output(output, g.outputShape, done, [x, w]);
+  }
+
+  /** conv2d by Winograd F(2x2, 3x3): four passes in one submission (src/gpu/kernels/winograd.ts). */
+  #winograd(op: string, g: ConvGeometry, plan: GpuConvPlan, x: GpuTensor, w: GpuTensor): GpuTensor {
+    const { device } = this.#context;
+    const scratch = winogradScratch(g);
+    const tiles = winogradTiles(g.outHeight, g.outWidth, g.batch);
+    const padded = Math.ceil(g.outChannels / 4) * 4;
+    checkBufferSize(device, op, 'Winograd filter transform', [16, g.inChannels, padded], scratch.filter);
+    checkBufferSize(device, op, 'Winograd input transform', [16, tiles, g.inChannels], scratch.input);
+    checkBufferSize(device, op, 'Winograd products', [16, tiles, padded], scratch.product);
+    const size = sizeOf(g.outputShape);
+    const transformed = w.derived(`winograd-f2x2-3x3:${padded}`, () => {
+      const buffer = createStorage(device, scratch.filter, `${op} Winograd filter`);
+      const items = g.inChannels * padded;
+      const ready = this.#context.submit(op, [
+        {
+          label: 'winograd_filter',
+          wgsl: WINOGRAD_FILTER_WGSL,
+          storage: [w.bufferFor(op, 'filter'), buffer],
+          params: convParams(g, items, padded),
+          workgroups: linearDispatch(device, items, WINOGRAD_WORKGROUP),
+        },
+      ]);
+      return { buffer, ready: Promise.all([ready, w.ready]).then(() => undefined) };
+    });
+    const input = createStorage(device, scratch.input, `${op} Winograd input`);
+    const product = createStorage(device, scratch.product, `${op} Winograd products`);
+    const output = createStorage(device, size, op);
+    const calls: KernelCall[] = [
+      {
+        label: 'winograd_input',
+        wgsl: WINOGRAD_INPUT_WGSL,
+        storage: [x.bufferFor(op, 'input'), input],
+        params: convParams(g, tiles * g.inChannels, padded),
+        workgroups: linearDispatch(device, tiles * g.inChannels, WINOGRAD_WORKGROUP),
+      },
+    ];
+    const [xGroups, yGroups] = plan.dispatch;
+    const rowsPerPass = Math.ceil(yGroups / plan.passes);
+    for (let first = 0; first < yGroups; first += rowsPerPass) {
+      calls.push({
+        label: 'winograd_gemm',
+        wgsl: WINOGRAD_GEMM_WGSL,
+        storage: [input, transformed.buffer, product],
+        params: convParams(g, tiles, padded, first * plan.tile[0]),
+        workgroups: [xGroups, Math.min(rowsPerPass, yGroups - first), 16],
+      });
+    }
+    calls.push({
+      label: 'winograd_output',
+      wgsl: WINOGRAD_OUTPUT_WGSL,
+      storage: [product, output],
+      params: convParams(g, tiles * g.outChannels, padded),
+      workgroups: linearDispatch(device, tiles * g.outChannels, WINOGRAD_WORKGROUP),
+    });
+    const submitted = this.#context.submit(op, calls);
+    void submitted
+      .finally(() => {
+        input.destroy();
+        product.destroy();
+      })
+      .catch(() => undefined);
+    const done = Promise.all([transformed.ready, submitted]).then(() => undefined);
     return this.#output(output, g.outputShape, done, [x, w]);
   }
 

@@ -7,9 +7,11 @@ import { invalid, show } from '../errors.js';
 import { DIRECT_WORKGROUP } from './kernels/direct.js';
 import { DEPTHWISE_WORKGROUP } from './kernels/depthwise.js';
 import { igemmName, igemmWorkgroupBytes, type IgemmVariant } from './kernels/igemm.js';
+import { WINOGRAD_GEMM_WX, WINOGRAD_GEMM_WY, winogradTiles } from './kernels/winograd.js';
 
 /** The device limits the planner reads (GPUSupportedLimits has them all). */
 export interface GpuPlanLimits {
+  maxStorageBufferBindingSize: number;
   maxComputeInvocationsPerWorkgroup: number;
   maxComputeWorkgroupStorageSize: number;
   maxComputeWorkgroupsPerDimension: number;
@@ -17,12 +19,13 @@ export interface GpuPlanLimits {
 
 /** WebGPU's guaranteed minimums: what every adapter offers (used when no device is at hand). */
 export const DEFAULT_GPU_LIMITS: GpuPlanLimits = {
+  maxStorageBufferBindingSize: 134217728,
   maxComputeInvocationsPerWorkgroup: 256,
   maxComputeWorkgroupStorageSize: 16384,
   maxComputeWorkgroupsPerDimension: 65535,
 };
 
-export const GPU_CONV2D_KERNELS = ['direct', 'igemm'] as const;
+export const GPU_CONV2D_KERNELS = ['direct', 'igemm', 'winograd'] as const;
 export type GpuConv2dKernel = (typeof GPU_CONV2D_KERNELS)[number];
 export const GPU_DEPTHWISE_KERNELS = ['direct', 'depthwise'] as const;
 export type GpuDepthwiseKernel = (typeof GPU_DEPTHWISE_KERNELS)[number];
@@ -133,6 +136,12 @@ export function planGpuConv2d(
     if (tooManyGroups) return direct(`${g.groups} groups exceed the dispatch's z limit`);
   }
   if (tooManyGroups) return direct(`igemm cannot take ${g.groups} groups (dispatch z limit); direct instead`);
+  let winogradWhy = '';
+  if (choice === 'winograd' || (choice === 'auto' && winogradCandidate(g))) {
+    const refusal = winogradRefusal(g, limits);
+    if (refusal === undefined) return winogradPlan(g, choice, limits);
+    if (choice === 'winograd') winogradWhy = `winograd cannot run it (${refusal}): igemm instead; `;
+  }
   const { variant, why } = igemmVariant(g, limits);
   const rows = g.batch * g.outHeight * g.outWidth;
   const tileM = 4 * variant.wy;
@@ -150,8 +159,67 @@ export function planGpuConv2d(
     tile: [tileM, tileN],
     dispatch: [Math.ceil(Math.ceil(g.outChannels / g.groups / 4) / variant.wx), yGroups, g.groups],
     passes,
-    reason: `${choice === 'igemm' ? 'forced by algorithm: "igemm"' : 'implicit GEMM'}: ${why}; ${vecWhy}`,
+    reason: `${winogradWhy}${choice === 'igemm' ? 'forced by algorithm: "igemm"' : 'implicit GEMM'}: ${why}; ${vecWhy}`,
     variant,
+  };
+}
+
+/** Channels in and out from which 'auto' takes Winograd for a 3x3 stride-1 layer. */
+export const GPU_WINOGRAD_MIN_CHANNELS = 32;
+
+function winogradCandidate(g: ConvGeometry): boolean {
+  return (
+    g.filterHeight === 3 &&
+    g.filterWidth === 3 &&
+    g.filterInChannels >= GPU_WINOGRAD_MIN_CHANNELS &&
+    g.outChannels >= GPU_WINOGRAD_MIN_CHANNELS
+  );
+}
+
+/** Scratch of F(2x2, 3x3) in float32 values: transformed filter, input and GEMM output. */
+export function winogradScratch(g: ConvGeometry): { filter: number; input: number; product: number } {
+  const tiles = winogradTiles(g.outHeight, g.outWidth, g.batch);
+  const padded = Math.ceil(g.outChannels / 4) * 4;
+  return {
+    filter: 16 * g.inChannels * padded,
+    input: 16 * tiles * g.inChannels,
+    product: 16 * tiles * padded,
+  };
+}
+
+/** Why F(2x2, 3x3) cannot take the geometry, or undefined if it can. */
+function winogradRefusal(g: ConvGeometry, limits: GpuPlanLimits): string | undefined {
+  if (g.filterHeight !== 3 || g.filterWidth !== 3)
+    return `a ${g.filterHeight}x${g.filterWidth} filter, not 3x3`;
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) return 'strides > 1';
+  if (g.dilationHeight !== 1 || g.dilationWidth !== 1) return 'dilations > 1';
+  if (g.groups !== 1) return `${g.groups} groups`;
+  const largest = Math.max(...Object.values(winogradScratch(g)));
+  if (largest * 4 > limits.maxStorageBufferBindingSize) {
+    return `its transformed data needs ${largest * 4} bytes, more than one ${limits.maxStorageBufferBindingSize}-byte binding`;
+  }
+  return undefined;
+}
+
+function winogradPlan(g: ConvGeometry, choice: string, limits: GpuPlanLimits): GpuConvPlan {
+  const tiles = winogradTiles(g.outHeight, g.outWidth, g.batch);
+  const tileM = 4 * WINOGRAD_GEMM_WY;
+  const yGroups = Math.ceil(tiles / tileM);
+  const why =
+    choice === 'winograd'
+      ? 'forced by algorithm: "winograd"'
+      : `3x3, stride 1, ${g.filterInChannels} -> ${g.outChannels} channels (>= ${GPU_WINOGRAD_MIN_CHANNELS})`;
+  return {
+    kernel: 'conv2d_winograd_f2x2_3x3',
+    algorithm: 'winograd',
+    workgroupSize: [WINOGRAD_GEMM_WX, WINOGRAD_GEMM_WY, 1],
+    perInvocation: [4, 4],
+    tile: [tileM, 4 * WINOGRAD_GEMM_WX],
+    dispatch: [Math.ceil(Math.ceil(g.outChannels / 4) / WINOGRAD_GEMM_WX), yGroups, 16],
+    passes: Math.max(1, Math.ceil(yGroups / limits.maxComputeWorkgroupsPerDimension)),
+    reason:
+      `${why}: Winograd F(2x2, 3x3), 16 multiplications per 2x2 outputs instead of 36; ${tiles} tiles, ` +
+      `16 GEMMs of ${tiles} x ${g.inChannels} x ${g.outChannels} (32x32 tiles), then the output transform`,
   };
 }
 

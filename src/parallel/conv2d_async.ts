@@ -22,7 +22,7 @@ import { checkBackend } from '../gpu/planner.js';
 export interface Conv2dAsyncOptions extends Conv2dOptions {
   /**
    * 'wasm' (default): the CPU, on the worker pool. 'webgpu': upload, compute and read back on the
-   * GPU (a backend shared by these calls; `algorithm` is then 'auto', 'direct' or 'igemm', and
+   * GPU (a backend shared by these calls; `algorithm` is then 'auto', 'direct', 'igemm' or 'winograd', and
    * `threads` has nothing to count).
    */
   backend?: 'wasm' | 'webgpu';
