@@ -16,6 +16,7 @@ import {
   conv2d,
   conv2dAsync,
   explainConv2d,
+  webgpu,
   planGpuConv2d,
   convGeometry,
   tensor,
@@ -197,6 +198,35 @@ for (const c of IGEMM_CASES) {
     await checkConv(random(c.input, 7), random(c.filter, 8), c.options, 'auto', c.name);
   });
 }
+
+test('webgpu ops split work that passes maxComputeWorkgroupsPerDimension into passes and 2-D grids', async () => {
+  // A backend planning as if the device allowed 16 workgroups per dimension: igemm and Winograd GEMMs run
+  // in several passes, the one-invocation-per-value kernels fold their workgroups into two dimensions.
+  const small = await webgpu({ limits: { maxComputeWorkgroupsPerDimension: 16 } });
+  assert.equal(small.limits.maxComputeWorkgroupsPerDimension, 16, 'the lowered limit');
+  const cases = [
+    // 12000 outputs: 188 workgroups of 64 in a 16 x 12 grid; igemm: 600 rows, 19 tiles of 32 in 2 passes.
+    { algorithm: 'direct', input: [2, 20, 15, 32], filter: [3, 3, 32, 20], passes: 1 },
+    { algorithm: 'igemm', input: [2, 20, 15, 32], filter: [3, 3, 32, 20], passes: 2 },
+    // 544 tiles of 2x2: 17 GEMM row tiles in 2 passes.
+    { algorithm: 'winograd', input: [2, 34, 32, 16], filter: [3, 3, 16, 20], passes: 2 },
+  ] as const;
+  for (const c of cases) {
+    const x = random([...c.input], 81);
+    const w = random([...c.filter], 82);
+    const options = { padding: 'SAME' as const, algorithm: c.algorithm };
+    const plan = small.planConv2d(x.shape, w.shape, options);
+    assert.equal(plan.algorithm, c.algorithm, plan.reason);
+    assert.equal(plan.passes, c.passes, `${c.algorithm}: passes`);
+    await assertGpuMatches(
+      small.conv2d(small.upload(x), small.upload(w), options),
+      conv2d(x, w, { padding: 'SAME', algorithm: 'direct' }),
+      `${c.algorithm} under the lowered limit`,
+      c.algorithm === 'winograd' ? 1e-4 : undefined,
+    );
+  }
+  small.dispose();
+});
 
 test('webgpu planner: tiny problems run conv2d_direct, larger ones igemm, and every plan says why', () => {
   const tiny = planGpuConv2d(convGeometry('conv2d', [1, 3, 3, 1], [2, 2, 1, 1]));

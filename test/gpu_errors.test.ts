@@ -108,7 +108,7 @@ test('webgpu ops name GPU-only mistakes: host tensors, unknown kernels, unknown 
     'a host Tensor',
   );
   assert.throws(
-    () => gpu.conv2d(up(x), up(w), { algorithm: 'winograd' as 'direct' }),
+    () => gpu.conv2d(up(x), up(w), { algorithm: 'fft' as 'direct' }),
     (e: Error) =>
       e instanceof InvalidArgumentError && /algorithm on the GPU must be one of .*'igemm'/.test(e.message),
     'a CPU-only algorithm',
@@ -164,6 +164,48 @@ test('buffers over the device limit are refused with ResourceExhaustedError befo
   // The device is unharmed.
   const y = await gpu.conv2d(up(tensor([1, 2, 3, 4], [1, 2, 2, 1])), up(tensor([2], [1, 1, 1, 1]))).read();
   assert.deepEqual(Array.from(y.data), [2, 4, 6, 8], 'later work still runs');
+});
+
+test('webgpu({ limits }) plans and refuses as a smaller device would', async () => {
+  const tiny = await webgpu({ limits: { maxStorageBufferBindingSize: 1024 } });
+  assert.equal(tiny.limits.maxStorageBufferBindingSize, 1024, 'lowered');
+  assert.throws(
+    () => tiny.upload(zeros([300])),
+    (e: Error) =>
+      e instanceof ResourceExhaustedError &&
+      e.message ===
+        "upload: tensor of shape [300] needs 1200 bytes on the GPU, more than this device's " +
+          'maxStorageBufferBindingSize (1024 bytes); split the batch or use the CPU ops',
+    'an upload over the lowered limit',
+  );
+  // Winograd's transformed input would not fit one binding: igemm runs instead, and says why.
+  const plan = tiny.planConv2d([1, 6, 6, 4], [3, 3, 4, 4], { padding: 'SAME', algorithm: 'winograd' });
+  assert.equal(plan.algorithm, 'igemm', plan.reason);
+  assert.match(plan.reason, /transformed data needs \d+ bytes, more than one 1024-byte binding/, plan.reason);
+  // The filter gradient's partial sums are cut to the slices that fit: 4 (of the 10 rows) of 54 values.
+  const x = tensor(
+    Array.from({ length: 2 * 9 * 6 * 2 }, (_, i) => Math.sin(i)),
+    [2, 9, 6, 2],
+  );
+  const dy = tensor(
+    Array.from({ length: 2 * 5 * 3 * 3 }, (_, i) => Math.cos(i)),
+    [2, 5, 3, 3],
+  );
+  const options = { strides: 2, padding: 'SAME' as const };
+  const got = await tiny.conv2dBackpropFilter(tiny.upload(x), [3, 3, 2, 3], tiny.upload(dy), options).read();
+  const want = conv2dBackpropFilter(x, [3, 3, 2, 3], dy, options);
+  for (let i = 0; i < want.size; i++) {
+    assert.ok(
+      Math.abs(got.data[i] - want.data[i]) <= 1e-5 * 8,
+      `filter gradient ${i}: ${got.data[i]} vs ${want.data[i]}`,
+    );
+  }
+  await assert.rejects(
+    webgpu({ limits: { maxWorkgroups: 4 } as never }),
+    (e: Error) => e instanceof InvalidArgumentError && /unknown limit "maxWorkgroups"/.test(e.message),
+    'an unknown limit',
+  );
+  tiny.dispose();
 });
 
 test('device loss rejects pending reads with WebGPUDeviceLostError, and later ops too', async () => {

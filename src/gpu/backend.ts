@@ -24,7 +24,7 @@ import {
 } from '../ops/conv2d_backprop_input.js';
 import { filterGradientGeometry } from '../ops/conv2d_backprop_filter.js';
 import { TRANSPOSE_NAMES } from '../ops/conv2d_transpose.js';
-import { checkBufferSize, createStorage, linearDispatch } from './buffers.js';
+import { checkBufferSize, createStorage, linearDispatch, storageLimit, type GpuLimits } from './buffers.js';
 import { GpuContext, type KernelCall } from './context.js';
 import { acquireDevice, type WebGPUOptions } from './device.js';
 import { GpuTensor, type DerivedBuffer } from './gpu_tensor.js';
@@ -90,9 +90,9 @@ export class WebGPUBackend {
     return this.#context.adapterName;
   }
 
-  /** The device's limits (maxStorageBufferBindingSize, maxBufferSize, ...). */
-  get limits(): GPUSupportedLimits {
-    return this.#context.device.limits;
+  /** The limits ops plan and check buffers against (the device's, or lower ones from webgpu(options)). */
+  get limits(): GpuLimits {
+    return this.#context.limits;
   }
 
   /** The GPUDevice, for interoperating with other WebGPU code. */
@@ -111,7 +111,7 @@ export class WebGPUBackend {
     if (!(t instanceof Tensor)) invalid(op, 'tensor', `must be a Tensor, got ${show(t)}`);
     const { device } = this.#context;
     this.#context.checkAlive(op);
-    checkBufferSize(device, op, 'tensor', t.shape, t.size);
+    checkBufferSize(this.#context.limits, op, 'tensor', t.shape, t.size);
     const buffer = createStorage(device, t.size, `upload ${show(t.shape)}`);
     if (t.size > 0) device.queue.writeBuffer(buffer, 0, t.data as Float32Array<ArrayBuffer>);
     return new GpuTensor(this.#context, buffer, t.shape, Promise.resolve());
@@ -193,12 +193,12 @@ export class WebGPUBackend {
     const { g, shape } = filterGradientGeometry(op, x.shape, filterShape, grad, opts);
     const { device } = this.#context;
     const size = sizeOf(shape);
-    checkBufferSize(device, op, 'filter gradient', shape, size);
+    checkBufferSize(this.#context.limits, op, 'filter gradient', shape, size);
     if (g.flops === 0 || size === 0) return this.#zeros(op, shape);
     const rows = g.batch * g.outHeight;
     let slices = Math.min(rows, MAX_FILTER_GRADIENT_SLICES, Math.ceil(FILTER_GRADIENT_INVOCATIONS / size));
     // Partial sums must fit one binding too; fewer slices need less.
-    const limit = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    const limit = storageLimit(this.#context.limits);
     slices = Math.max(1, Math.min(slices, Math.floor(limit / (4 * size))));
     const xBuffer = x.bufferFor(op, 'input');
     const dyBuffer = grad.bufferFor(op, 'dy');
@@ -210,7 +210,7 @@ export class WebGPUBackend {
       wgsl: BACKPROP_FILTER_WGSL,
       storage: [xBuffer, dyBuffer, partial],
       params: convParams(g, slices * size, slices),
-      workgroups: linearDispatch(device, slices * size, BACKPROP_WORKGROUP),
+      workgroups: linearDispatch(this.#context.limits, slices * size, BACKPROP_WORKGROUP),
     });
     if (slices > 1) {
       calls.push({
@@ -218,7 +218,7 @@ export class WebGPUBackend {
         wgsl: BACKPROP_FILTER_REDUCE_WGSL,
         storage: [partial, output],
         params: convParams(g, size, slices),
-        workgroups: linearDispatch(device, size, BACKPROP_WORKGROUP),
+        workgroups: linearDispatch(this.#context.limits, size, BACKPROP_WORKGROUP),
       });
     }
     const done = this.#context.submit(op, calls);
@@ -234,7 +234,7 @@ export class WebGPUBackend {
     const pg = patchesGeometry(op, x.shape, opts);
     const { device } = this.#context;
     const size = sizeOf(pg.outputShape);
-    checkBufferSize(device, op, 'output', pg.outputShape, size);
+    checkBufferSize(this.#context.limits, op, 'output', pg.outputShape, size);
     if (size === 0) return this.#zeros(op, pg.outputShape);
     // The conv block's fields: output depth as outC, one group of all channels.
     const asConv = { ...pg, outChannels: pg.outputShape[3], groups: 1, filterInChannels: pg.inChannels };
@@ -245,7 +245,7 @@ export class WebGPUBackend {
         wgsl: PATCHES_WGSL,
         storage: [x.bufferFor(op, 'images'), output],
         params: convParams(asConv as unknown as ConvGeometry, size),
-        workgroups: linearDispatch(device, size, PATCHES_WORKGROUP),
+        workgroups: linearDispatch(this.#context.limits, size, PATCHES_WORKGROUP),
       },
     ]);
     return this.#output(output, pg.outputShape, done, [x]);
@@ -293,7 +293,7 @@ export class WebGPUBackend {
     const g = inputGradientGeometry(names, inputShape, w, dy, opts);
     const { device } = this.#context;
     const size = sizeOf(g.inputShape);
-    checkBufferSize(device, op, 'result', g.inputShape, size);
+    checkBufferSize(this.#context.limits, op, 'result', g.inputShape, size);
     if (g.flops === 0 || size === 0) return this.#zeros(op, g.inputShape);
     const output = createStorage(device, size, op);
     const done = this.#context.submit(op, [
@@ -302,7 +302,7 @@ export class WebGPUBackend {
         wgsl: BACKPROP_INPUT_WGSL,
         storage: [dy.bufferFor(op, names.dy), w.bufferFor(op, names.filter), output],
         params: convParams(g, size),
-        workgroups: linearDispatch(device, size, BACKPROP_WORKGROUP),
+        workgroups: linearDispatch(this.#context.limits, size, BACKPROP_WORKGROUP),
       },
     ]);
     return this.#output(output, g.inputShape, done, [w, dy]);
@@ -312,7 +312,7 @@ export class WebGPUBackend {
   #convolve(op: string, g: ConvGeometry, plan: GpuConvPlan, x: GpuTensor, w: GpuTensor): GpuTensor {
     const { device } = this.#context;
     const size = sizeOf(g.outputShape);
-    checkBufferSize(device, op, 'output', g.outputShape, size);
+    checkBufferSize(this.#context.limits, op, 'output', g.outputShape, size);
     if (size === 0) return this.#zeros(op, g.outputShape);
     const xBuffer = x.bufferFor(op, 'input');
     const wBuffer = w.bufferFor(op, 'filter');
@@ -327,7 +327,7 @@ export class WebGPUBackend {
           wgsl: vec4 ? DEPTHWISE_VEC4_WGSL : DIRECT_WGSL,
           storage: [xBuffer, wBuffer, output],
           params: convParams(g, items),
-          workgroups: linearDispatch(device, items, plan.workgroupSize[0]),
+          workgroups: linearDispatch(this.#context.limits, items, plan.workgroupSize[0]),
         },
       ]);
       return this.#output(output, g.outputShape, done, [x, w]);
@@ -360,9 +360,21 @@ export class WebGPUBackend {
     const scratch = winogradScratch(g);
     const tiles = winogradTiles(g.outHeight, g.outWidth, g.batch);
     const padded = Math.ceil(g.outChannels / 4) * 4;
-    checkBufferSize(device, op, 'Winograd filter transform', [16, g.inChannels, padded], scratch.filter);
-    checkBufferSize(device, op, 'Winograd input transform', [16, tiles, g.inChannels], scratch.input);
-    checkBufferSize(device, op, 'Winograd products', [16, tiles, padded], scratch.product);
+    checkBufferSize(
+      this.#context.limits,
+      op,
+      'Winograd filter transform',
+      [16, g.inChannels, padded],
+      scratch.filter,
+    );
+    checkBufferSize(
+      this.#context.limits,
+      op,
+      'Winograd input transform',
+      [16, tiles, g.inChannels],
+      scratch.input,
+    );
+    checkBufferSize(this.#context.limits, op, 'Winograd products', [16, tiles, padded], scratch.product);
     const size = sizeOf(g.outputShape);
     const transformed = w.derived(`winograd-f2x2-3x3:${padded}`, () => {
       const buffer = createStorage(device, scratch.filter, `${op} Winograd filter`);
@@ -373,7 +385,7 @@ export class WebGPUBackend {
           wgsl: WINOGRAD_FILTER_WGSL,
           storage: [w.bufferFor(op, 'filter'), buffer],
           params: convParams(g, items, padded),
-          workgroups: linearDispatch(device, items, WINOGRAD_WORKGROUP),
+          workgroups: linearDispatch(this.#context.limits, items, WINOGRAD_WORKGROUP),
         },
       ]);
       return { buffer, ready: Promise.all([ready, w.ready]).then(() => undefined) };
@@ -387,7 +399,7 @@ export class WebGPUBackend {
         wgsl: WINOGRAD_INPUT_WGSL,
         storage: [x.bufferFor(op, 'input'), input],
         params: convParams(g, tiles * g.inChannels, padded),
-        workgroups: linearDispatch(device, tiles * g.inChannels, WINOGRAD_WORKGROUP),
+        workgroups: linearDispatch(this.#context.limits, tiles * g.inChannels, WINOGRAD_WORKGROUP),
       },
     ];
     const [xGroups, yGroups] = plan.dispatch;
@@ -406,7 +418,7 @@ export class WebGPUBackend {
       wgsl: WINOGRAD_OUTPUT_WGSL,
       storage: [product, output],
       params: convParams(g, tiles * g.outChannels, padded),
-      workgroups: linearDispatch(device, tiles * g.outChannels, WINOGRAD_WORKGROUP),
+      workgroups: linearDispatch(this.#context.limits, tiles * g.outChannels, WINOGRAD_WORKGROUP),
     });
     const submitted = this.#context.submit(op, calls);
     void submitted
@@ -428,7 +440,7 @@ export class WebGPUBackend {
     const k = g.filterHeight * g.filterWidth * g.filterInChannels;
     const size = g.groups * k * quads * 4;
     const { device } = this.#context;
-    checkBufferSize(device, op, 'packed filter', [g.groups, k, quads * 4], size);
+    checkBufferSize(this.#context.limits, op, 'packed filter', [g.groups, k, quads * 4], size);
     return w.derived(`igemm:${g.groups}:${quads}:${IGEMM_KT}`, () => {
       const buffer = createStorage(device, size, `${op} packed filter`);
       const ready = this.#context.submit(op, [
@@ -437,7 +449,7 @@ export class WebGPUBackend {
           wgsl: PACK_FILTER_WGSL,
           storage: [w.bufferFor(op, 'filter'), buffer],
           params: convParams(g, size, quads),
-          workgroups: linearDispatch(device, size, PACK_WORKGROUP),
+          workgroups: linearDispatch(this.#context.limits, size, PACK_WORKGROUP),
         },
       ]);
       return { buffer, ready: Promise.all([ready, w.ready]).then(() => undefined) };

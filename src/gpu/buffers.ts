@@ -16,14 +16,31 @@ export const USAGE = {
 } as const;
 export const MAP_READ = 0x1;
 
+/** The device limits the backend reads: the device's own, or lower ones asked for in webgpu(options). */
+export interface GpuLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupStorageSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+}
+
+export const GPU_LIMIT_NAMES: readonly (keyof GpuLimits)[] = [
+  'maxStorageBufferBindingSize',
+  'maxBufferSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeWorkgroupsPerDimension',
+];
+
 /** Bytes of float32 data for `elements` values; a buffer is never smaller than 16 bytes (a vec4). */
 export function bufferBytes(elements: number): number {
   return Math.max(16, Math.ceil((elements * 4) / 16) * 16);
 }
 
 /** The byte limit one storage binding (and so one tensor) may have on this device. */
-export function storageLimit(device: GPUDevice): number {
-  return Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+export function storageLimit(limits: GpuLimits): number {
+  return Math.min(limits.maxStorageBufferBindingSize, limits.maxBufferSize);
 }
 
 /**
@@ -31,17 +48,17 @@ export function storageLimit(device: GPUDevice): number {
  * cannot bind: ResourceExhaustedError naming the op, the size and the limit.
  */
 export function checkBufferSize(
-  device: GPUDevice,
+  limits: GpuLimits,
   op: string,
   what: string,
   shape: readonly number[],
   elements: number,
 ): void {
   const bytes = elements * 4;
-  const limit = storageLimit(device);
+  const limit = storageLimit(limits);
   if (bytes > limit) {
     const which =
-      device.limits.maxStorageBufferBindingSize <= device.limits.maxBufferSize
+      limits.maxStorageBufferBindingSize <= limits.maxBufferSize
         ? 'maxStorageBufferBindingSize'
         : 'maxBufferSize';
     throw new ResourceExhaustedError(
@@ -90,15 +107,16 @@ export function uniformBuffer(device: GPUDevice, data: Int32Array<ArrayBuffer>):
 /**
  * Workgroup counts for `invocations` one-dimensional work items in workgroups of `size`, folded into
  * two dimensions when one would pass maxComputeWorkgroupsPerDimension. Kernels rebuild the linear
- * index as gid.x + gid.y * num_workgroups.x * size (see LINEAR_INDEX).
+ * index as gid.x + gid.y * num_workgroups.x * size (see linearIndex).
  */
 export function linearDispatch(
-  device: GPUDevice,
+  limits: GpuLimits,
   invocations: number,
   size: number,
 ): [number, number, number] {
   const groups = Math.ceil(invocations / size);
-  const perDim = device.limits.maxComputeWorkgroupsPerDimension;
+  if (groups === 0) return [0, 1, 1];
+  const perDim = limits.maxComputeWorkgroupsPerDimension;
   const x = Math.min(groups, perDim);
   const y = Math.ceil(groups / x);
   if (y > perDim) {

@@ -6,7 +6,7 @@
  * work, and the output tensors wait on it before they can be read.
  */
 import { ConvkitError, ResourceExhaustedError, WebGPUDeviceLostError } from '../errors.js';
-import { uniformBuffer } from './buffers.js';
+import { uniformBuffer, type GpuLimits } from './buffers.js';
 import type { AcquiredDevice } from './device.js';
 
 /** One compute pass: a kernel, its storage buffers (bindings 0..n-1) and uniform block (binding n). */
@@ -21,6 +21,8 @@ export interface KernelCall {
 
 export class GpuContext {
   readonly device: GPUDevice;
+  /** What plans and buffer checks read (see AcquiredDevice.limits). */
+  readonly limits: GpuLimits;
   readonly adapterName: string;
   /** Referenced for the device's lifetime (see AcquiredDevice.gpu). */
   readonly gpu: GPU;
@@ -29,8 +31,9 @@ export class GpuContext {
   readonly lost: Promise<never>;
   readonly #pipelines = new Map<string, GPUComputePipeline>();
 
-  constructor({ device, adapterName, gpu }: AcquiredDevice) {
+  constructor({ device, limits, adapterName, gpu }: AcquiredDevice) {
     this.device = device;
+    this.limits = limits;
     this.adapterName = adapterName;
     this.gpu = gpu;
     this.lost = device.lost.then((info) => {

@@ -5,16 +5,25 @@
  * pulls it into a browser build. A failure is a WebGPUUnavailableError that says what is missing.
  */
 import { WebGPUUnavailableError, invalid, show } from '../errors.js';
+import { GPU_LIMIT_NAMES, type GpuLimits } from './buffers.js';
 
 export interface WebGPUOptions {
   /** Passed to requestAdapter. */
   powerPreference?: 'low-power' | 'high-performance';
   /** A GPU object to use instead of navigator.gpu or the `webgpu` package. */
   gpu?: GPU;
+  /**
+   * Lower limits to plan and check buffers against than the device's own (to reproduce a smaller
+   * device's plans and refusals): maxStorageBufferBindingSize, maxBufferSize,
+   * maxComputeInvocationsPerWorkgroup, maxComputeWorkgroupStorageSize, maxComputeWorkgroupsPerDimension.
+   */
+  limits?: Partial<GpuLimits>;
 }
 
 export interface AcquiredDevice {
   device: GPUDevice;
+  /** The device's limits, lowered where options.limits asked. */
+  limits: GpuLimits;
   adapterName: string;
   /** Kept referenced for the device's lifetime: Dawn aborts if its GPU object is collected first. */
   gpu: GPU;
@@ -70,12 +79,25 @@ const RAISED_LIMITS = [
 function checkOptions(options: unknown): WebGPUOptions {
   if (options === undefined) return {};
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    invalid(OP, 'options', `must be an object { powerPreference?, gpu? }, got ${show(options)}`);
+    invalid(OP, 'options', `must be an object { powerPreference?, gpu?, limits? }, got ${show(options)}`);
   }
   const opts = options as WebGPUOptions;
   for (const key of Object.keys(opts)) {
-    if (key !== 'powerPreference' && key !== 'gpu') {
-      invalid(OP, 'options', `has unknown option ${show(key)}; known options: powerPreference, gpu`);
+    if (key !== 'powerPreference' && key !== 'gpu' && key !== 'limits') {
+      invalid(OP, 'options', `has unknown option ${show(key)}; known options: powerPreference, gpu, limits`);
+    }
+  }
+  if (opts.limits !== undefined) {
+    if (opts.limits === null || typeof opts.limits !== 'object') {
+      invalid(OP, 'limits', `must be an object of limits, got ${show(opts.limits)}`);
+    }
+    for (const [name, value] of Object.entries(opts.limits)) {
+      if (!(GPU_LIMIT_NAMES as readonly string[]).includes(name)) {
+        invalid(OP, 'limits', `has unknown limit ${show(name)}; known limits: ${GPU_LIMIT_NAMES.join(', ')}`);
+      }
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+        invalid(OP, 'limits', `${name} must be an integer >= 1, got ${show(value)}`);
+      }
     }
   }
   const pref = opts.powerPreference;
@@ -118,5 +140,8 @@ export async function acquireDevice(options?: WebGPUOptions): Promise<AcquiredDe
       `${OP}: the adapter "${adapterNameOf(adapter)}" refused a device (${(error as Error).message})`,
     );
   }
-  return { device, adapterName: adapterNameOf(adapter), gpu };
+  const limits = {} as GpuLimits;
+  for (const name of GPU_LIMIT_NAMES)
+    limits[name] = Math.min(device.limits[name], opts.limits?.[name] ?? Infinity);
+  return { device, limits: Object.freeze(limits), adapterName: adapterNameOf(adapter), gpu };
 }
