@@ -2,7 +2,7 @@
  * convkit's WebGPU backend in a browser: a small page (test/web/webgpu_page/, built with Vite from the
  * sources) served on 127.0.0.1 (a secure context, which navigator.gpu needs) and driven in Debian's
  * Chromium with --enable-unsafe-webgpu (SwiftShader without a GPU). Checks that the backend finds
- * navigator.gpu, that every GPU op agrees with the CPU op, and that the bundle holds nothing of the
+ * navigator.gpu, that every GPU op agrees with the CPU op and TensorFlow's literal case, and that the bundle holds nothing of the
  * Node-only `webgpu` package.
  */
 import { after, before, test } from 'node:test';
@@ -56,7 +56,7 @@ after(async () => {
   if (outDir) rmSync(outDir, { recursive: true, force: true });
 });
 
-test('the WebGPU backend runs on navigator.gpu in Chromium, every op agreeing with the CPU op', () => {
+test("the WebGPU backend runs on navigator.gpu in Chromium: every op agrees with the CPU op, and TF's literal case", () => {
   assert.equal(checks.hasNavigatorGpu, true, 'navigator.gpu');
   assert.match(checks.adapterName, /swiftshader|google|\w/i, `adapter: ${checks.adapterName}`);
   const names = Object.keys(checks.errors);
@@ -64,6 +64,10 @@ test('the WebGPU backend runs on navigator.gpu in Chromium, every op agreeing wi
   for (const [name, error] of Object.entries(checks.errors)) {
     assert.ok(error <= 1e-5, `${name}: relative error ${error}`);
   }
+  for (const [kernel, values] of Object.entries(checks.tfLiteral)) {
+    assert.deepEqual(values, [2271, 2367, 2463, 2901, 3033, 3165], `TF's testConv2D2x2Filter on ${kernel}`);
+  }
+  assert.deepEqual(Object.keys(checks.tfLiteral), ['direct', 'igemm'], 'both kernels ran the literal case');
   assert.deepEqual(problems, [], 'no page errors');
 });
 

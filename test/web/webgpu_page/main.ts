@@ -9,6 +9,7 @@ import {
   conv2dBackpropInput,
   depthwiseConv2d,
   randomNormal,
+  tensor,
   webgpu,
 } from '../../../src/index.js';
 
@@ -17,6 +18,8 @@ export interface WebGPUChecks {
   adapterName: string;
   /** Relative error (max |gpu - cpu| / max |cpu|) of each op, by name. */
   errors: Record<string, number>;
+  /** TensorFlow's Conv2DTest.testConv2D2x2Filter (inputs 1..N) on the GPU, by kernel. */
+  tfLiteral: Record<string, number[]>;
 }
 
 function relativeError(a: Float32Array, b: Float32Array): number {
@@ -56,10 +59,17 @@ async function runWebGPUChecks(): Promise<WebGPUChecks> {
     dw2.data,
     conv2dBackpropFilter(x, w.shape as number[], dy, options).data,
   );
+  const tfLiteral: Record<string, number[]> = {};
+  const oneToN = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+  const tfX = gpu.upload(tensor(oneToN(18), [1, 2, 3, 3]));
+  const tfW = gpu.upload(tensor(oneToN(36), [2, 2, 3, 3]));
+  for (const algorithm of ['direct', 'igemm'] as const) {
+    tfLiteral[algorithm] = Array.from((await gpu.conv2d(tfX, tfW, { algorithm }).read()).data);
+  }
   const viaAsync = await conv2dAsync(x, w, { ...options, backend: 'webgpu' });
   errors["conv2dAsync backend 'webgpu'"] = relativeError(viaAsync.data, reference.data);
   gpu.dispose();
-  return { hasNavigatorGpu: 'gpu' in navigator, adapterName: gpu.adapterName, errors };
+  return { hasNavigatorGpu: 'gpu' in navigator, adapterName: gpu.adapterName, errors, tfLiteral };
 }
 
 (window as unknown as { runWebGPUChecks: typeof runWebGPUChecks }).runWebGPUChecks = runWebGPUChecks;
