@@ -128,7 +128,7 @@ export async function acquireDevice(options?: WebGPUOptions): Promise<AcquiredDe
       ? ' (Node with Dawn needs a Vulkan, Metal or D3D12 driver; without a GPU, SwiftShader: start node ' +
         'with LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json)'
       : ' (the browser has WebGPU but found no usable GPU; it may be blocklisted)';
-    throw new WebGPUUnavailableError(`${OP}: navigator.gpu.requestAdapter() found no adapter${hint}`);
+    throw new WebGPUUnavailableError(`${OP}: requestAdapter() found no adapter${hint}`);
   }
   const requiredLimits: Record<string, number> = {};
   for (const name of RAISED_LIMITS) requiredLimits[name] = adapter.limits[name];
