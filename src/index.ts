@@ -48,6 +48,7 @@ export {
   WebGPUBackend,
   type GpuConv2dOptions,
   type GpuDepthwiseConv2dOptions,
+  type GpuGradientOptions,
 } from './gpu/backend.js';
 export { GpuTensor } from './gpu/gpu_tensor.js';
 export type { WebGPUOptions } from './gpu/device.js';

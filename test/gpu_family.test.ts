@@ -14,9 +14,11 @@ import {
   conv2dTranspose,
   depthwiseConv2d,
   extractImagePatches,
+  convGeometry,
   tensor,
   type Tensor,
 } from '../src/index.js';
+import { planGpuInputGradient } from '../src/gpu/planner.js';
 import { oneToN, seededUniform, sizeOfShape } from './helpers/layout.js';
 import {
   convCaseArb,
@@ -86,28 +88,52 @@ const GRADIENT_LIMITS: GeometryLimits = {
 
 const gradientCase = convCaseArb(GRADIENT_LIMITS).filter(hasOutputShape);
 
-test('webgpu conv2dBackpropInput and conv2dTranspose agree with the CPU ops on random geometries', async () => {
-  await fc.assert(
-    fc.asyncProperty(gradientCase, async (c) => {
-      const inputShape = inputShapeOf(c);
-      const w = random(filterShapeOf(c), c.seed);
-      const dy = random(tfOutputShapeOf(c), c.seed + 1);
-      const options = convkitOptionsOf(c);
-      const gw = gpu.upload(w);
-      const gdy = gpu.upload(dy);
-      await assertGpuMatches(
-        gpu.conv2dBackpropInput(inputShape, gw, gdy, options),
-        conv2dBackpropInput(inputShape, w, dy, options),
-        `conv2dBackpropInput ${describeCase(c)}`,
-      );
-      await assertGpuMatches(
-        gpu.conv2dTranspose(gdy, gw, inputShape, options),
-        conv2dTranspose(dy, w, inputShape, options),
-        `conv2dTranspose ${describeCase(c)}`,
-      );
-    }),
-    { numRuns: 40, seed: 1402 },
+for (const algorithm of ['direct', 'igemm'] as const) {
+  test(`webgpu conv2dBackpropInput and conv2dTranspose (${algorithm}) agree with the CPU ops on random geometries`, async () => {
+    await fc.assert(
+      fc.asyncProperty(gradientCase, async (c) => {
+        const inputShape = inputShapeOf(c);
+        const w = random(filterShapeOf(c), c.seed);
+        const dy = random(tfOutputShapeOf(c), c.seed + 1);
+        const options = convkitOptionsOf(c);
+        const gw = gpu.upload(w);
+        const gdy = gpu.upload(dy);
+        await assertGpuMatches(
+          gpu.conv2dBackpropInput(inputShape, gw, gdy, { ...options, algorithm }),
+          conv2dBackpropInput(inputShape, w, dy, options),
+          `conv2dBackpropInput ${describeCase(c)} (${algorithm})`,
+        );
+        await assertGpuMatches(
+          gpu.conv2dTranspose(gdy, gw, inputShape, { ...options, algorithm }),
+          conv2dTranspose(dy, w, inputShape, options),
+          `conv2dTranspose ${describeCase(c)} (${algorithm})`,
+        );
+      }),
+      // Stride 1 about half the time: the cases igemm takes.
+      { numRuns: 40, seed: algorithm === 'direct' ? 1402 : 1405 },
+    );
+  });
+}
+
+test('webgpu conv2dBackpropInput: stride-1 layers run as igemm on the flipped filter (auto from 128 kFLOP)', async () => {
+  const x = [2, 12, 10, 16];
+  const f = [3, 3, 8, 12]; // 2 groups
+  const options = { padding: 'SAME' as const, dilations: [1, 2] };
+  const g = convGeometry('conv2dBackpropInput', x, f, options);
+  const { plan, asConv } = planGpuInputGradient(g, 'auto', gpu.limits);
+  assert.equal(plan.algorithm, 'igemm', plan.reason);
+  assert.deepEqual(asConv?.outputShape, x, 'the transposed convolution gives the input shape');
+  assert.match(plan.reason, /flipped filter/, plan.reason);
+  const w = random(f, 91);
+  const dy = random([...g.outputShape], 92);
+  await assertGpuMatches(
+    gpu.conv2dBackpropInput(x, gpu.upload(w), gpu.upload(dy), options),
+    conv2dBackpropInput(x, w, dy, options),
+    'auto igemm input gradient',
   );
+  const strided = planGpuInputGradient(convGeometry('conv2dBackpropInput', x, f, { strides: 2 }), 'igemm');
+  assert.equal(strided.plan.algorithm, 'direct', 'strides > 1 stay direct');
+  assert.match(strided.plan.reason, /^igemm cannot run it/, strided.plan.reason);
 });
 
 test('webgpu conv2dBackpropFilter agrees with the CPU op on random geometries', async () => {

@@ -33,7 +33,10 @@ import {
   checkGpuDepthwiseAlgorithm,
   planGpuConv2d,
   planGpuDepthwise,
+  planGpuInputGradient,
+  checkGpuInputGradientAlgorithm,
   winogradScratch,
+  type GpuInputGradientKernel,
   type GpuConv2dKernel,
   type GpuConvPlan,
   type GpuDepthwiseKernel,
@@ -41,7 +44,7 @@ import {
 import { convParams } from './kernels/conv_params.js';
 import { DIRECT_WGSL } from './kernels/direct.js';
 import { DEPTHWISE_VEC4_WGSL } from './kernels/depthwise.js';
-import { IGEMM_KT, PACK_FILTER_WGSL, PACK_WORKGROUP, igemmWgsl } from './kernels/igemm.js';
+import { IGEMM_KT, PACK_WORKGROUP, igemmWgsl, packFilterWgsl } from './kernels/igemm.js';
 import {
   BACKPROP_FILTER_REDUCE_WGSL,
   BACKPROP_FILTER_WGSL,
@@ -72,6 +75,15 @@ export interface GpuDepthwiseConv2dOptions extends ConvOptions {
 }
 
 const CONV2D_OPTIONS = ['strides', 'padding', 'dataFormat', 'dilations', 'algorithm'] as const;
+const INPUT_GRADIENT_OPTIONS = [...GRADIENT_OPTIONS, 'algorithm'] as const;
+
+export interface GpuGradientOptions extends ConvOptions {
+  /**
+   * 'auto' (default), 'direct' (one invocation per input value) or 'igemm' (stride 1: the gradient as a
+   * conv2d of dy with the flipped filter; 'direct' where that form does not exist).
+   */
+  algorithm?: GpuInputGradientKernel | 'auto';
+}
 
 /** Filter-gradient work is split into slices of the batch x output rows until about this many invocations run. */
 const FILTER_GRADIENT_INVOCATIONS = 1 << 14;
@@ -156,10 +168,10 @@ export class WebGPUBackend {
     inputShape: readonly number[],
     filter: GpuTensor,
     dy: GpuTensor,
-    options?: ConvOptions,
+    options?: GpuGradientOptions,
   ): GpuTensor {
     const names = BACKPROP_INPUT_NAMES;
-    const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+    const opts = checkOptionKeys(names.op, options, INPUT_GRADIENT_OPTIONS);
     const w = this.#argument(names.op, names.filter, filter);
     const grad = this.#argument(names.op, names.dy, dy);
     return this.#inputGradient(names, inputShape, w, grad, opts);
@@ -170,10 +182,10 @@ export class WebGPUBackend {
     input: GpuTensor,
     filters: GpuTensor,
     outputShape: readonly number[],
-    options?: ConvOptions,
+    options?: GpuGradientOptions,
   ): GpuTensor {
     const names = TRANSPOSE_NAMES;
-    const opts = checkOptionKeys(names.op, options, GRADIENT_OPTIONS);
+    const opts = checkOptionKeys(names.op, options, INPUT_GRADIENT_OPTIONS);
     const x = this.#argument(names.op, names.dy, input);
     const w = this.#argument(names.op, names.filter, filters);
     return this.#inputGradient(names, outputShape, w, x, { ...opts, padding: opts.padding ?? 'SAME' });
@@ -287,14 +299,21 @@ export class WebGPUBackend {
     inputShape: unknown,
     w: GpuTensor,
     dy: GpuTensor,
-    opts: ConvOptions,
+    opts: GpuGradientOptions,
   ): GpuTensor {
     const { op } = names;
-    const g = inputGradientGeometry(names, inputShape, w, dy, opts);
-    const { device } = this.#context;
+    const { algorithm, ...options } = opts;
+    const choice = checkGpuInputGradientAlgorithm(op, algorithm);
+    const g = inputGradientGeometry(names, inputShape, w, dy, options);
+    const { device, limits } = this.#context;
     const size = sizeOf(g.inputShape);
-    checkBufferSize(this.#context.limits, op, 'result', g.inputShape, size);
+    checkBufferSize(limits, op, 'result', g.inputShape, size);
     if (g.flops === 0 || size === 0) return this.#zeros(op, g.inputShape);
+    const { plan, asConv } = planGpuInputGradient(g, choice, limits);
+    if (asConv) {
+      const packed = this.#packedFilter(op, asConv, w, true);
+      return this.#igemm(op, asConv, plan, dy, w, packed, g.inputShape);
+    }
     const output = createStorage(device, size, op);
     const done = this.#context.submit(op, [
       {
@@ -302,7 +321,7 @@ export class WebGPUBackend {
         wgsl: BACKPROP_INPUT_WGSL,
         storage: [dy.bufferFor(op, names.dy), w.bufferFor(op, names.filter), output],
         params: convParams(g, size),
-        workgroups: linearDispatch(this.#context.limits, size, BACKPROP_WORKGROUP),
+        workgroups: linearDispatch(limits, size, BACKPROP_WORKGROUP),
       },
     ]);
     return this.#output(output, g.inputShape, done, [w, dy]);
@@ -332,13 +351,29 @@ export class WebGPUBackend {
       ]);
       return this.#output(output, g.outputShape, done, [x, w]);
     }
-    const packed = this.#packedFilter(op, g, w);
-    const output = createStorage(device, size, op);
-    const variant = plan.variant!;
-    const wgsl = igemmWgsl(variant);
+    return this.#igemm(op, g, plan, x, w, this.#packedFilter(op, g, w, false), g.outputShape);
+  }
+
+  /**
+   * Runs an igemm plan for geometry `g` (input x, packed filter), writing a tensor of `shape` (g's output
+   * shape, or the input gradient's, which is the transposed convolution's output).
+   */
+  #igemm(
+    op: string,
+    g: ConvGeometry,
+    plan: GpuConvPlan,
+    x: GpuTensor,
+    w: GpuTensor,
+    packed: DerivedBuffer,
+    shape: readonly number[],
+  ): GpuTensor {
+    const size = sizeOf(g.outputShape);
+    const output = createStorage(this.#context.device, size, op);
+    const wgsl = igemmWgsl(plan.variant!);
     const [xGroups, yGroups, zGroups] = plan.dispatch;
     const rowsPerPass = Math.ceil(yGroups / plan.passes);
     const quads = Math.ceil(g.outChannels / g.groups / 4);
+    const xBuffer = x.bufferFor(op, 'input');
     const calls: KernelCall[] = [];
     for (let first = 0; first < yGroups; first += rowsPerPass) {
       const count = Math.min(rowsPerPass, yGroups - first);
@@ -351,7 +386,7 @@ export class WebGPUBackend {
       });
     }
     const done = Promise.all([packed.ready, this.#context.submit(op, calls)]).then(() => undefined);
-    return this.#output(output, g.outputShape, done, [x, w]);
+    return this.#output(output, shape, done, [x, w]);
   }
 
   /** conv2d by Winograd F(2x2, 3x3): four passes in one submission (src/gpu/kernels/winograd.ts). */
@@ -435,18 +470,18 @@ export class WebGPUBackend {
    * The filter packed for igemm ([groups][K][out channels per group rounded up to 4]), made on the GPU
    * once per filter tensor and layout, and kept with it (GpuTensors are immutable).
    */
-  #packedFilter(op: string, g: ConvGeometry, w: GpuTensor): DerivedBuffer {
+  #packedFilter(op: string, g: ConvGeometry, w: GpuTensor, flipped: boolean): DerivedBuffer {
     const quads = Math.ceil(g.outChannels / g.groups / 4);
     const k = g.filterHeight * g.filterWidth * g.filterInChannels;
     const size = g.groups * k * quads * 4;
     const { device } = this.#context;
     checkBufferSize(this.#context.limits, op, 'packed filter', [g.groups, k, quads * 4], size);
-    return w.derived(`igemm:${g.groups}:${quads}:${IGEMM_KT}`, () => {
+    return w.derived(`igemm${flipped ? '-flipped' : ''}:${g.groups}:${quads}:${IGEMM_KT}`, () => {
       const buffer = createStorage(device, size, `${op} packed filter`);
       const ready = this.#context.submit(op, [
         {
-          label: 'pack_filter',
-          wgsl: PACK_FILTER_WGSL,
+          label: flipped ? 'pack_filter_flipped' : 'pack_filter',
+          wgsl: packFilterWgsl(flipped),
           storage: [w.bufferFor(op, 'filter'), buffer],
           params: convParams(g, size, quads),
           workgroups: linearDispatch(this.#context.limits, size, PACK_WORKGROUP),

@@ -2,7 +2,7 @@
  * The GPU planner: which WGSL kernel computes a conv2d (or depthwise) geometry on a device with given
  * limits, with what workgroup, tile and dispatch, and why. Plain data: explainConv2d reports it.
  */
-import type { ConvGeometry } from '../geometry.js';
+import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { invalid, show } from '../errors.js';
 import { DIRECT_WORKGROUP } from './kernels/direct.js';
 import { DEPTHWISE_WORKGROUP } from './kernels/depthwise.js';
@@ -256,4 +256,69 @@ export type ComputeBackend = 'wasm' | 'webgpu';
 export function checkBackend(op: string, value: unknown): ComputeBackend {
   if (value === undefined || value === 'wasm' || value === 'webgpu') return value ?? 'wasm';
   return invalid(op, 'backend', `must be 'wasm' or 'webgpu', got ${show(value)}`);
+}
+
+export const GPU_INPUT_GRADIENT_KERNELS = ['direct', 'igemm'] as const;
+export type GpuInputGradientKernel = (typeof GPU_INPUT_GRADIENT_KERNELS)[number];
+
+export function checkGpuInputGradientAlgorithm(op: string, choice: unknown): GpuInputGradientKernel | 'auto' {
+  return checkChoice(op, choice, GPU_INPUT_GRADIENT_KERNELS);
+}
+
+/**
+ * The input gradient of a stride-1 conv2d as a conv2d of dy: filter flipped in both spatial axes with
+ * in and out channels swapped ([kh, kw, out_per_group, in_channels], same groups and dilations), padded
+ * by effective_k - 1 - pad on each side. Computed by convGeometry from those arguments; undefined where
+ * that form does not exist (strides > 1, or a pad larger than effective_k - 1, which would need negative
+ * padding) or does not give the input's shape.
+ */
+export function inputGradientAsConv(g: ConvGeometry): ConvGeometry | undefined {
+  if (g.strideHeight !== 1 || g.strideWidth !== 1) return undefined;
+  const [eh, ew] = [g.effectiveFilterHeight - 1, g.effectiveFilterWidth - 1];
+  if (g.padTop > eh || g.padBottom > eh || g.padLeft > ew || g.padRight > ew) return undefined;
+  const t = convGeometry(
+    g.op,
+    g.outputShape,
+    [g.filterHeight, g.filterWidth, g.outChannels / g.groups, g.inChannels],
+    {
+      dataFormat: g.dataFormat,
+      dilations: [g.dilationHeight, g.dilationWidth],
+      padding: [
+        [eh - g.padTop, eh - g.padBottom],
+        [ew - g.padLeft, ew - g.padRight],
+      ],
+    },
+  );
+  const same =
+    t.outputShape.length === g.inputShape.length && t.outputShape.every((d, i) => d === g.inputShape[i]);
+  return same && t.groups === g.groups ? t : undefined;
+}
+
+/** Plans an input gradient: igemm on the transposed convolution where it exists and pays, else direct. */
+export function planGpuInputGradient(
+  g: ConvGeometry,
+  choice: GpuInputGradientKernel | 'auto' = 'auto',
+  limits: GpuPlanLimits = DEFAULT_GPU_LIMITS,
+): { plan: GpuConvPlan; asConv?: ConvGeometry } {
+  const inputs = g.batch * g.inHeight * g.inWidth * g.inChannels;
+  const direct = (reason: string) => ({
+    plan: linearPlan('conv2d_backprop_input', 'direct', inputs, [1, 1], DIRECT_WORKGROUP, limits, reason),
+  });
+  if (choice === 'direct') return direct('forced by algorithm: "direct"');
+  if (choice === 'auto' && g.flops < GPU_DIRECT_MAX_FLOPS) {
+    return direct(`${g.flops} FLOPs: below ${GPU_DIRECT_MAX_FLOPS}, one invocation per input value`);
+  }
+  const asConv = inputGradientAsConv(g);
+  if (!asConv) {
+    return direct(
+      `${choice === 'igemm' ? 'igemm cannot run it: ' : ''}strides > 1 or a pad wider than the filter ` +
+        'has no transposed-convolution form; one invocation per input value',
+    );
+  }
+  const plan = planGpuConv2d(asConv, 'igemm', limits);
+  if (plan.algorithm !== 'igemm') return direct(plan.reason);
+  return {
+    plan: { ...plan, reason: `the input gradient as conv2d of dy with the flipped filter: ${plan.reason}` },
+    asConv,
+  };
 }

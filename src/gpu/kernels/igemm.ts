@@ -146,9 +146,23 @@ export const PACK_WORKGROUP = 64;
 
 /**
  * pack_filter: HWIO filter -> [groups][K][NP4 * 4] (p.extra = NP4), zero past each group's channels.
- * p.total = groups * K * NP4 * 4.
+ * p.total = groups * K * NP4 * 4. `flipped` (pack_filter_flipped) packs the filter of the input
+ * gradient as a convolution of dy: p is then that convolution's geometry (input dy, filter
+ * [kh, kw, out_per_group, in_channels]), and tap (ky, kx) reads the original filter at
+ * (kh - 1 - ky, kw - 1 - kx) with its in and out channels swapped.
  */
-export const PACK_FILTER_WGSL = /* wgsl */ `
+export function packFilterWgsl(flipped: boolean): string {
+  const read = flipped
+    ? `
+    let ic = k % p.cinPG;
+    let tap = k / p.cinPG;
+    let kx = tap % p.kw;
+    let ky = tap / p.kw;
+    let src = ((p.kh - 1 - ky) * p.kw + (p.kw - 1 - kx)) * p.coutPG + n;
+    v = w[src * p.inC + grp * p.cinPG + ic];`
+    : `
+    v = w[k * p.outC + grp * p.coutPG + n];`;
+  return /* wgsl */ `
 ${CONV_WGSL_COMMON}
 @group(0) @binding(0) var<storage, read> w: array<f32>;
 @group(0) @binding(1) var<storage, read_write> wp: array<f32>;
@@ -165,7 +179,9 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let k = r % K;
   let grp = r / K;
   var v = 0.0;
-  if (n < p.coutPG) { v = w[k * p.outC + grp * p.coutPG + n]; }
+  if (n < p.coutPG) {${read}
+  }
   wp[idx] = v;
 }
 `;
+}
