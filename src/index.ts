@@ -49,6 +49,7 @@ export {
   type GpuConv2dOptions,
   type GpuDepthwiseConv2dOptions,
   type GpuGradientOptions,
+  type GpuFilterGradientOptions,
 } from './gpu/backend.js';
 export { GpuTensor } from './gpu/gpu_tensor.js';
 export type { WebGPUOptions } from './gpu/device.js';

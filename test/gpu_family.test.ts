@@ -18,7 +18,7 @@ import {
   tensor,
   type Tensor,
 } from '../src/index.js';
-import { planGpuInputGradient } from '../src/gpu/planner.js';
+import { planGpuFilterGradient, planGpuInputGradient } from '../src/gpu/planner.js';
 import { oneToN, seededUniform, sizeOfShape } from './helpers/layout.js';
 import {
   convCaseArb,
@@ -136,20 +136,39 @@ test('webgpu conv2dBackpropInput: stride-1 layers run as igemm on the flipped fi
   assert.match(strided.plan.reason, /^igemm cannot run it/, strided.plan.reason);
 });
 
-test('webgpu conv2dBackpropFilter agrees with the CPU op on random geometries', async () => {
-  await fc.assert(
-    fc.asyncProperty(gradientCase, async (c) => {
-      const x = random(inputShapeOf(c), c.seed);
-      const dy = random(tfOutputShapeOf(c), c.seed + 1);
-      const filterShape = filterShapeOf(c);
-      const options = convkitOptionsOf(c);
-      await assertGpuMatches(
-        gpu.conv2dBackpropFilter(gpu.upload(x), filterShape, gpu.upload(dy), options),
-        conv2dBackpropFilter(x, filterShape, dy, options),
-        `conv2dBackpropFilter ${describeCase(c)}`,
-      );
-    }),
-    { numRuns: 40, seed: 1403 },
+for (const algorithm of ['direct', 'igemm'] as const) {
+  test(`webgpu conv2dBackpropFilter (${algorithm}) agrees with the CPU op on random geometries`, async () => {
+    await fc.assert(
+      fc.asyncProperty(gradientCase, async (c) => {
+        const x = random(inputShapeOf(c), c.seed);
+        const dy = random(tfOutputShapeOf(c), c.seed + 1);
+        const filterShape = filterShapeOf(c);
+        const options = convkitOptionsOf(c);
+        await assertGpuMatches(
+          gpu.conv2dBackpropFilter(gpu.upload(x), filterShape, gpu.upload(dy), { ...options, algorithm }),
+          conv2dBackpropFilter(x, filterShape, dy, options),
+          `conv2dBackpropFilter ${describeCase(c)} (${algorithm})`,
+        );
+      }),
+      { numRuns: 40, seed: algorithm === 'direct' ? 1403 : 1406 },
+    );
+  });
+}
+
+test('webgpu conv2dBackpropFilter: the tiled GEMM splits its reduction into slices (2 groups, NCHW)', async () => {
+  const input = [2, 8, 20, 18];
+  const filterShape = [3, 3, 4, 12];
+  const options = { padding: 'SAME' as const, dataFormat: 'NCHW' as const };
+  const g = convGeometry('conv2dBackpropFilter', input, filterShape, options);
+  const plan = planGpuFilterGradient(g, 'auto', gpu.limits);
+  assert.equal(plan.kernel, 'conv2d_backprop_filter_gemm_32x32', plan.reason);
+  assert.equal(plan.slices, 2, `720 rows: 2 slices of at least 256 (${plan.reason})`);
+  const x = random(input, 93);
+  const dy = random([...g.outputShape], 94);
+  await assertGpuMatches(
+    gpu.conv2dBackpropFilter(gpu.upload(x), filterShape, gpu.upload(dy), options),
+    conv2dBackpropFilter(x, filterShape, dy, options),
+    'GEMM filter gradient in 2 slices',
   );
 });
 

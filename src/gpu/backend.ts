@@ -24,7 +24,7 @@ import {
 } from '../ops/conv2d_backprop_input.js';
 import { filterGradientGeometry } from '../ops/conv2d_backprop_filter.js';
 import { TRANSPOSE_NAMES } from '../ops/conv2d_transpose.js';
-import { checkBufferSize, createStorage, linearDispatch, storageLimit, type GpuLimits } from './buffers.js';
+import { checkBufferSize, createStorage, linearDispatch, type GpuLimits } from './buffers.js';
 import { GpuContext, type KernelCall } from './context.js';
 import { acquireDevice, type WebGPUOptions } from './device.js';
 import { GpuTensor, type DerivedBuffer } from './gpu_tensor.js';
@@ -34,7 +34,10 @@ import {
   planGpuConv2d,
   planGpuDepthwise,
   planGpuInputGradient,
+  planGpuFilterGradient,
   checkGpuInputGradientAlgorithm,
+  checkGpuFilterGradientAlgorithm,
+  type GpuFilterGradientKernel,
   winogradScratch,
   type GpuInputGradientKernel,
   type GpuConv2dKernel,
@@ -46,6 +49,7 @@ import { DIRECT_WGSL } from './kernels/direct.js';
 import { DEPTHWISE_VEC4_WGSL } from './kernels/depthwise.js';
 import { IGEMM_KT, PACK_WORKGROUP, igemmWgsl, packFilterWgsl } from './kernels/igemm.js';
 import {
+  BACKPROP_FILTER_GEMM_WGSL,
   BACKPROP_FILTER_REDUCE_WGSL,
   BACKPROP_FILTER_WGSL,
   BACKPROP_INPUT_WGSL,
@@ -85,9 +89,10 @@ export interface GpuGradientOptions extends ConvOptions {
   algorithm?: GpuInputGradientKernel | 'auto';
 }
 
-/** Filter-gradient work is split into slices of the batch x output rows until about this many invocations run. */
-const FILTER_GRADIENT_INVOCATIONS = 1 << 14;
-const MAX_FILTER_GRADIENT_SLICES = 64;
+export interface GpuFilterGradientOptions extends ConvOptions {
+  /** 'auto' (default), 'direct' (one invocation per filter value and slice) or 'igemm' (a tiled GEMM). */
+  algorithm?: GpuFilterGradientKernel | 'auto';
+}
 
 export class WebGPUBackend {
   readonly #context: GpuContext;
@@ -196,41 +201,48 @@ export class WebGPUBackend {
     input: GpuTensor,
     filterShape: readonly number[],
     dy: GpuTensor,
-    options?: ConvOptions,
+    options?: GpuFilterGradientOptions,
   ): GpuTensor {
     const op = 'conv2dBackpropFilter';
-    const opts = checkOptionKeys(op, options, GRADIENT_OPTIONS);
+    const opts = checkOptionKeys(op, options, INPUT_GRADIENT_OPTIONS);
     const x = this.#argument(op, 'input', input);
     const grad = this.#argument(op, 'dy', dy);
-    const { g, shape } = filterGradientGeometry(op, x.shape, filterShape, grad, opts);
-    const { device } = this.#context;
+    const { algorithm, ...convOptions } = opts;
+    const choice = checkGpuFilterGradientAlgorithm(op, algorithm);
+    const { g, shape } = filterGradientGeometry(op, x.shape, filterShape, grad, convOptions);
+    const { device, limits } = this.#context;
     const size = sizeOf(shape);
-    checkBufferSize(this.#context.limits, op, 'filter gradient', shape, size);
+    checkBufferSize(limits, op, 'filter gradient', shape, size);
     if (g.flops === 0 || size === 0) return this.#zeros(op, shape);
-    const rows = g.batch * g.outHeight;
-    let slices = Math.min(rows, MAX_FILTER_GRADIENT_SLICES, Math.ceil(FILTER_GRADIENT_INVOCATIONS / size));
-    // Partial sums must fit one binding too; fewer slices need less.
-    const limit = storageLimit(this.#context.limits);
-    slices = Math.max(1, Math.min(slices, Math.floor(limit / (4 * size))));
-    const xBuffer = x.bufferFor(op, 'input');
-    const dyBuffer = grad.bufferFor(op, 'dy');
+    const plan = planGpuFilterGradient(g, choice, limits);
+    const { slices } = plan;
     const output = createStorage(device, size, op);
-    const calls: KernelCall[] = [];
     const partial = slices > 1 ? createStorage(device, slices * size, `${op} partial sums`) : output;
-    calls.push({
-      label: 'conv2d_backprop_filter',
-      wgsl: BACKPROP_FILTER_WGSL,
-      storage: [xBuffer, dyBuffer, partial],
-      params: convParams(g, slices * size, slices),
-      workgroups: linearDispatch(this.#context.limits, slices * size, BACKPROP_WORKGROUP),
-    });
+    const storage = [x.bufferFor(op, 'input'), grad.bufferFor(op, 'dy'), partial];
+    const calls: KernelCall[] = [
+      plan.algorithm === 'igemm'
+        ? {
+            label: plan.kernel,
+            wgsl: BACKPROP_FILTER_GEMM_WGSL,
+            storage,
+            params: convParams(g, slices * size, slices),
+            workgroups: plan.dispatch,
+          }
+        : {
+            label: plan.kernel,
+            wgsl: BACKPROP_FILTER_WGSL,
+            storage,
+            params: convParams(g, slices * size, slices),
+            workgroups: linearDispatch(limits, slices * size, BACKPROP_WORKGROUP),
+          },
+    ];
     if (slices > 1) {
       calls.push({
         label: 'conv2d_backprop_filter_reduce',
         wgsl: BACKPROP_FILTER_REDUCE_WGSL,
         storage: [partial, output],
         params: convParams(g, size, slices),
-        workgroups: linearDispatch(this.#context.limits, size, BACKPROP_WORKGROUP),
+        workgroups: linearDispatch(limits, size, BACKPROP_WORKGROUP),
       });
     }
     const done = this.#context.submit(op, calls);

@@ -322,3 +322,86 @@ export function planGpuInputGradient(
     asConv,
   };
 }
+
+export const GPU_FILTER_GRADIENT_KERNELS = ['direct', 'igemm'] as const;
+export type GpuFilterGradientKernel = (typeof GPU_FILTER_GRADIENT_KERNELS)[number];
+
+export function checkGpuFilterGradientAlgorithm(
+  op: string,
+  choice: unknown,
+): GpuFilterGradientKernel | 'auto' {
+  return checkChoice(op, choice, GPU_FILTER_GRADIENT_KERNELS);
+}
+
+/** Filter-gradient work is split into slices of its reduction until about this many invocations run. */
+const FILTER_GRADIENT_INVOCATIONS = 1 << 14;
+const MAX_FILTER_GRADIENT_SLICES = 64;
+/** The GEMM's slices each reduce at least this many rows (batch x output pixels). */
+const MIN_ROWS_PER_SLICE = 256;
+
+/**
+ * Plans conv2dBackpropFilter: backprop_filter_gemm (tiled, the reduction over batch x output pixels split
+ * into slices) from 128 kFLOP, else backprop_filter (one invocation per filter value and slice of batch x
+ * output rows). Either way the partial sums of `slices` slices are added by backprop_filter_reduce; the
+ * slices are cut so that the partial sums fit one storage binding.
+ */
+export function planGpuFilterGradient(
+  g: ConvGeometry,
+  choice: GpuFilterGradientKernel | 'auto' = 'auto',
+  limits: GpuPlanLimits = DEFAULT_GPU_LIMITS,
+): GpuConvPlan & { slices: number } {
+  const filterSize = g.filterHeight * g.filterWidth * g.filterInChannels * g.outChannels;
+  const fit = (slices: number) =>
+    Math.max(1, Math.min(slices, Math.floor(limits.maxStorageBufferBindingSize / (4 * filterSize))));
+  const gemm = choice === 'igemm' || (choice === 'auto' && g.flops >= GPU_DIRECT_MAX_FLOPS);
+  const zLimit = Math.floor(limits.maxComputeWorkgroupsPerDimension / g.groups);
+  if (!gemm || zLimit < 1) {
+    const rows = g.batch * g.outHeight;
+    const slices = fit(
+      Math.min(rows, MAX_FILTER_GRADIENT_SLICES, Math.ceil(FILTER_GRADIENT_INVOCATIONS / filterSize)),
+    );
+    const why =
+      choice === 'direct'
+        ? 'forced by algorithm: "direct"'
+        : zLimit < 1
+          ? `${g.groups} groups exceed the dispatch's z limit`
+          : `${g.flops} FLOPs: below ${GPU_DIRECT_MAX_FLOPS}`;
+    return {
+      ...linearPlan(
+        'conv2d_backprop_filter',
+        'direct',
+        slices * filterSize,
+        [1, 1],
+        DIRECT_WORKGROUP,
+        limits,
+        why,
+      ),
+      slices,
+    };
+  }
+  const pixels = g.batch * g.outHeight * g.outWidth;
+  const k = g.filterHeight * g.filterWidth * g.filterInChannels;
+  const outPerGroup = g.outChannels / g.groups;
+  const tiles = Math.ceil(k / 32) * Math.ceil(outPerGroup / 32) * g.groups;
+  // Enough slices to give the GPU some hundreds of workgroups, each reducing a useful number of rows.
+  const wanted = Math.ceil(256 / tiles);
+  const slices = fit(
+    Math.max(
+      1,
+      Math.min(wanted, MAX_FILTER_GRADIENT_SLICES, Math.floor(pixels / MIN_ROWS_PER_SLICE), zLimit),
+    ),
+  );
+  return {
+    kernel: 'conv2d_backprop_filter_gemm_32x32',
+    algorithm: 'igemm',
+    workgroupSize: [8, 8, 1],
+    perInvocation: [4, 4],
+    tile: [32, 32],
+    dispatch: [Math.ceil(outPerGroup / 32), Math.ceil(k / 32), g.groups * slices],
+    passes: 1,
+    reason:
+      `${choice === 'igemm' ? 'forced by algorithm: "igemm"' : 'tiled GEMM'}: ${k} filter rows x ${outPerGroup} ` +
+      `channels per group in 32x32 tiles, the ${pixels} rows of the reduction in ${slices} slice${slices === 1 ? '' : 's'}`,
+    slices,
+  };
+}
