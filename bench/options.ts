@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench`. */
 import { Command, Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
 
-export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed'] as const;
+export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed', 'webgpu'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -125,7 +125,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 
 /**
  * --sections, or all of them, less: relaxed under --no-relaxed, or under --quick unless named; train
- * (it has no shapes) when --shapes picks shapes and --sections does not name it.
+ * (it has no shapes) when --shapes picks shapes and --sections does not name it; webgpu unless named
+ * (it needs a GPU, or minutes on an emulator).
  */
 function chooseSections(o: {
   sections?: SectionName[];
@@ -137,6 +138,7 @@ function chooseSections(o: {
   return (o.sections ?? [...SECTIONS]).filter((s) => {
     if (s === 'relaxed') return o.relaxed && (named || !o.quick);
     if (s === 'train') return named || o.shapes === undefined;
+    if (s === 'webgpu') return named;
     return true;
   });
 }

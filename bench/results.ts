@@ -170,4 +170,6 @@ export interface BenchResults extends ShapeSectionResults {
   grouped?: SectionResults;
   trainStep?: TrainStepResults;
   relaxedSimd?: RelaxedSimdResults;
+  /** conv2d on WebGPU, and the adapter it ran on. */
+  webgpu?: SectionResults & { adapter: string };
 }

@@ -2,6 +2,7 @@
  * The shape sections of `npm run bench`: what each one runs and checks against.
  *   conv:      conv2d on bench/shapes.json;
  *   depthwise: depthwiseConv2d on the MobileNet layers of bench/shapes_depthwise.json;
+ *   webgpu:    conv2d on bench/shapes.json on the GPU: convkit's WebGPU backend vs tfjs-backend-webgpu;
  *   grouped:   conv2d with groups = in_channels / filter in_channels (TensorFlow's rule) on
  *              bench/shapes_grouped.json (tfjs has no grouped conv2d: 'unsupported').
  */
@@ -11,6 +12,7 @@ import { engineSelected, type BenchOptions, type SectionName } from './options.j
 import { convkitDepthwiseEngines, convkitEngines } from './peers/convkit.js';
 import { onnxEngine } from './peers/onnx.js';
 import { tfjsDepthwiseEngine, tfjsEngine } from './peers/tfjs.js';
+import { convkitWebGPUEngine, tfjsWebGPUEngine } from './peers/webgpu.js';
 import { TOLERANCE_PER_TERM, type ShapeSectionSpec } from './section.js';
 import {
   DEPTHWISE_SHAPES_FILE,
@@ -22,8 +24,8 @@ import {
   type ShapeSpec,
 } from './shapes.js';
 
-export type ShapeSectionName = Extract<SectionName, 'conv' | 'depthwise' | 'grouped'>;
-export const SHAPE_SECTIONS: readonly ShapeSectionName[] = ['conv', 'depthwise', 'grouped'];
+export type ShapeSectionName = Extract<SectionName, 'conv' | 'depthwise' | 'grouped' | 'webgpu'>;
+export const SHAPE_SECTIONS: readonly ShapeSectionName[] = ['conv', 'depthwise', 'grouped', 'webgpu'];
 const ONNX_THREADS = [1, 2];
 
 /** conv2d's reference: the direct algorithm (float64 sums) where affordable, im2col above that. */
@@ -59,6 +61,7 @@ export function sectionSpec(name: ShapeSectionName, options: BenchOptions): Shap
     tolerance: `max|diff| <= ${TOLERANCE_PER_TERM} * filterHeight * filterWidth * filterInChannels`,
   };
   if (name === 'conv') return conv;
+  if (name === 'webgpu') return { ...conv, title: 'conv2d on WebGPU' };
   if (name === 'grouped') return { ...conv, title: 'grouped conv2d' };
   return {
     title: 'depthwiseConv2d',
@@ -70,12 +73,20 @@ export function sectionSpec(name: ShapeSectionName, options: BenchOptions): Shap
 }
 
 export function sectionShapes(name: ShapeSectionName): ShapeSpec[] {
-  const file = { conv: SHAPES_FILE, depthwise: DEPTHWISE_SHAPES_FILE, grouped: GROUPED_SHAPES_FILE }[name];
+  const file = {
+    conv: SHAPES_FILE,
+    depthwise: DEPTHWISE_SHAPES_FILE,
+    grouped: GROUPED_SHAPES_FILE,
+    webgpu: SHAPES_FILE,
+  }[name];
   return loadShapes(file);
 }
 
 /** The section's engines that --engines selects (all of them without it). */
 export function sectionEngines(name: ShapeSectionName, options: BenchOptions): Engine[] {
+  if (name === 'webgpu') {
+    return [convkitWebGPUEngine(), tfjsWebGPUEngine()].filter((e) => engineSelected(e.name, options.engines));
+  }
   const peers = ONNX_THREADS.map(onnxEngine);
   const engines =
     name === 'depthwise'

@@ -6,6 +6,7 @@
  *   grouped    grouped conv2d, bench/shapes_grouped.json      -> grouped
  *   train      one LeNet training step (bench/train_step.ts)  -> trainStep
  *   relaxed    conv2d again in a child node with the other kernel module (relaxed or plain SIMD) -> relaxedSimd
+ *   webgpu     conv2d on the GPU (only when named)             -> webgpu
  */
 import { loadavg } from 'node:os';
 import { depthwiseTarget, formatDepthwiseTarget } from './depthwise_target.js';
@@ -26,10 +27,12 @@ import {
 } from './sections.js';
 import { selectShapes } from './shapes.js';
 import { benchTrainStep, formatTrainStep } from './train_step.js';
+import { webgpuAdapterName } from './peers/webgpu.js';
 
 const HEADINGS: Record<ShapeSectionName, string> = {
   conv: 'conv2d (bench/shapes.json)',
   depthwise: 'depthwiseConv2d (bench/shapes_depthwise.json; onnxruntime: Conv with group = channels)',
+  webgpu: 'conv2d on WebGPU (bench/shapes.json; each time includes reading the result back; adapter below)',
   grouped:
     'grouped conv2d (bench/shapes_grouped.json; groups = in_channels / filter in_channels; onnxruntime: Conv group)',
 };
@@ -114,6 +117,11 @@ export async function runSuite(options: BenchOptions): Promise<BenchResults> {
       results.geomeanBestSpeedup = section.geomeanBestSpeedup;
     }
     if (name === 'grouped') results.grouped = section;
+    if (name === 'webgpu') {
+      const adapter = await webgpuAdapterName();
+      results.webgpu = { ...section, adapter };
+      print(`WebGPU adapter: ${adapter}`);
+    }
     if (name === 'depthwise') {
       const target = depthwiseTarget(section.shapes);
       results.depthwise = { ...section, target };

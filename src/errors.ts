@@ -16,6 +16,22 @@ export class ResourceExhaustedError extends ConvkitError {
   override name = 'ResourceExhaustedError';
 }
 
+/**
+ * WebGPU cannot be used here: no navigator.gpu (browser), no `webgpu` package (Node), or no adapter.
+ * The message says which, and what to do about it.
+ */
+export class WebGPUUnavailableError extends ConvkitError {
+  override name = 'WebGPUUnavailableError';
+}
+
+/**
+ * The GPU device was lost (driver reset, device destroyed, backend disposed): pending reads reject
+ * with this, and nothing computed on that device can be read any more.
+ */
+export class WebGPUDeviceLostError extends ConvkitError {
+  override name = 'WebGPUDeviceLostError';
+}
+
 /** Shows a value in an error message the way a person would type it: arrays in brackets, strings quoted. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

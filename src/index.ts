@@ -1,6 +1,12 @@
 /** convkit: TensorFlow's tf.nn.conv2d in TypeScript. Public API (names fixed by DESIGN.md). */
 export { Tensor, tensor, zeros, randomNormal, MAX_TENSOR_ELEMENTS, type NestedArray } from './tensor.js';
-export { ConvkitError, InvalidArgumentError, ResourceExhaustedError } from './errors.js';
+export {
+  ConvkitError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  WebGPUUnavailableError,
+  WebGPUDeviceLostError,
+} from './errors.js';
 export {
   convGeometry,
   patchesGeometry,
@@ -38,6 +44,24 @@ export { conv2dBackpropInput, type GradientOptions } from './ops/conv2d_backprop
 export { conv2dBackpropFilter } from './ops/conv2d_backprop_filter.js';
 export { conv2dTranspose } from './ops/conv2d_transpose.js';
 export { explainConv2d } from './explain/explain.js';
+// The WebGPU backend (the `webgpu` package is loaded lazily, in Node only).
+export {
+  webgpu,
+  WebGPUBackend,
+  type GpuConv2dOptions,
+  type GpuDepthwiseConv2dOptions,
+  type GpuGradientOptions,
+  type GpuFilterGradientOptions,
+} from './gpu/backend.js';
+export { GpuTensor } from './gpu/gpu_tensor.js';
+export type { WebGPUOptions } from './gpu/device.js';
+export {
+  planGpuConv2d,
+  GPU_CONV2D_KERNELS,
+  type GpuConvPlan,
+  type GpuConv2dKernel,
+  type GpuDepthwiseKernel,
+} from './gpu/planner.js';
 export type {
   Conv2dExplanation,
   ExplainOptions,

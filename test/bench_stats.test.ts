@@ -153,8 +153,13 @@ test('parseBenchOptions: --quick picks the quick shapes and a short budget; flag
   assert.throws(() => parseBenchOptions(['--budget', '-3']));
 });
 
-test('parseBenchOptions: sections, and which of them --quick, --shapes and --no-relaxed leave out', () => {
-  assert.deepEqual(parseBenchOptions([]).sections, [...SECTIONS]);
+test('parseBenchOptions: sections, and which of them --quick, --shapes, --no-relaxed and no --sections leave out', () => {
+  // webgpu runs only when named (it needs a GPU, or minutes on an emulator).
+  assert.deepEqual(
+    parseBenchOptions([]).sections,
+    SECTIONS.filter((s) => s !== 'webgpu'),
+  );
+  assert.deepEqual(parseBenchOptions(['--sections', 'webgpu']).sections, ['webgpu']);
   assert.deepEqual(parseBenchOptions(['--no-relaxed']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick', '--sections', 'relaxed,conv']).sections, [

@@ -11,6 +11,7 @@ import { checkOptionKeys } from '../ops/options.js';
 import { planConv2d } from '../plan/planner.js';
 import { planMemory } from '../plan/memory.js';
 import { accuracyOf, checkPrecision } from '../plan/accuracy.js';
+import { checkBackend, planGpuConv2d } from '../gpu/planner.js';
 import type { Conv2dExplanation, ExplainOptions, OutputBreakdown } from './types.js';
 import { filterAxes, inputAxes, outputAxes } from './axes.js';
 import { emptyOutputWarnings, outputSizes, paddingExplanation } from './sizes.js';
@@ -27,6 +28,7 @@ const EXPLAIN_OPTIONS = [
   'precision',
   'at',
   'maxBreakdowns',
+  'backend',
 ] as const;
 
 /** Break down every output when there are at most this many. */
@@ -179,6 +181,11 @@ export function explainConv2d(
     },
     warnings: emptyOutputWarnings(g),
   };
+  if (checkBackend(OP, opts.backend) === 'webgpu') {
+    const gpu = planGpuConv2d(g, 'auto', undefined, precision);
+    delete gpu.variant; // the kernel's name says it; the explanation stays plain data
+    explanation.gpu = gpu;
+  }
   if (input instanceof Tensor && filter instanceof Tensor) {
     explanation.values = explainValues(g, input, filter, opts, at, maxBreakdowns);
   }

@@ -3,6 +3,7 @@
  * the values, when given). Renderers (the CLI's text, the web page) only read it; they compute nothing.
  * Everything is JSON-serialisable (no Tensor objects, no functions).
  */
+import type { GpuConvPlan } from '../gpu/planner.js';
 import type { ConvGeometry, DataFormat, PaddingMode } from '../geometry.js';
 
 /** One axis of a tensor: its name in TensorFlow's docs, its size, and what it means here. */
@@ -143,6 +144,11 @@ export interface Conv2dExplanation {
   };
   /** Things a reader should not miss, one sentence each: today, why the output is empty when it is. */
   warnings: string[];
+  /**
+   * With `backend: 'webgpu'`: the WGSL kernel the GPU planner picks (for an adapter with WebGPU's
+   * default limits), its workgroup size, output tile, dispatch size and why.
+   */
+  gpu?: GpuConvPlan;
   /** Present when input and filter values were given. */
   values?: {
     /**
@@ -175,4 +181,6 @@ export interface ExplainOptions {
   at?: number[];
   /** Break down every output when there are at most this many (default 64). */
   maxBreakdowns?: number;
+  /** 'webgpu' adds `gpu`: the WebGPU backend's plan (default 'wasm': the CPU plan only). */
+  backend?: 'wasm' | 'webgpu';
 }

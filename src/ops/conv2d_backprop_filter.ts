@@ -7,6 +7,8 @@ import {
   checkInt32Dims,
   checkOutputGradientShape,
   gradientGeometry,
+  type ConvGeometry,
+  type ConvOptions,
 } from '../geometry.js';
 import { conv2dBackpropFilterDirect } from '../algorithms/backprop_direct.js';
 import { conv2dBackpropFilterWasm } from '../algorithms/backprop_wasm.js';
@@ -19,6 +21,7 @@ import {
   type GradientOptions,
   channelAxisOf,
   checkSizeList,
+  type ShapedArgument,
 } from './conv2d_backprop_input.js';
 
 /**
@@ -38,6 +41,28 @@ export function conv2dBackpropFilter(
   checkPrecision(op, opts.precision);
   const x = toTensor(op, 'input', input);
   const grad = toTensor(op, 'dy', dy);
+  const { g, shape } = filterGradientGeometry(op, x.shape, filterShape, grad, opts);
+  // No output pixel (empty batch, zero-size output) or no output channel: every filter tap gets 0.
+  if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(shape)), shape);
+  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filterShape ${show(shape)}`, () =>
+    g.flops <= GRADIENT_DIRECT_MAX_FLOPS
+      ? conv2dBackpropFilterDirect(g, x.data, grad.data)
+      : conv2dBackpropFilterWasm(g, x.data, grad.data),
+  );
+  return new Tensor(values, shape);
+}
+
+/**
+ * Validates the arguments of a filter gradient (conv2dBackpropFilter, on the CPU or the GPU) and returns
+ * its geometry and the filter shape.
+ */
+export function filterGradientGeometry(
+  op: string,
+  inputShape: readonly number[],
+  filterShape: unknown,
+  dy: ShapedArgument,
+  opts: ConvOptions,
+): { g: ConvGeometry; shape: number[] } {
   const shape = checkSizeList(op, 'filterShape', filterShape);
   if (shape.length !== 4) {
     invalid(
@@ -49,12 +74,12 @@ export function conv2dBackpropFilter(
   checkInt32Dims(op, 'filterShape', shape, FILTER_DIM_NAMES);
   checkAllocatable(op, 'filterShape', shape);
   const dataFormat = checkDataFormat(op, opts.dataFormat);
-  if (grad.rank !== 3 && grad.rank !== 4) {
+  if (dy.rank !== 3 && dy.rank !== 4) {
     const layout =
       dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
-    invalid(op, 'dy', `must be rank 4 ${layout} or rank 3 (one image), got shape ${show(grad.shape)}`);
+    invalid(op, 'dy', `must be rank 4 ${layout} or rank 3 (one image), got shape ${show(dy.shape)}`);
   }
-  const dyChannels = grad.shape[channelAxisOf(dataFormat, grad.rank)];
+  const dyChannels = dy.shape[channelAxisOf(dataFormat, dy.rank)];
   if (dyChannels !== shape[3]) {
     invalid(
       op,
@@ -63,14 +88,7 @@ export function conv2dBackpropFilter(
         `(filterShape is [filter_height, filter_width, in_channels, out_channels])`,
     );
   }
-  const g = gradientGeometry(op, x.shape, shape, opts);
-  checkOutputGradientShape(g, 'dy', grad.shape, 'input', 'a filter of shape');
-  // No output pixel (empty batch, zero-size output) or no output channel: every filter tap gets 0.
-  if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(shape)), shape);
-  const values = refusingWasmMemory(op, `input ${show(x.shape)}, filterShape ${show(shape)}`, () =>
-    g.flops <= GRADIENT_DIRECT_MAX_FLOPS
-      ? conv2dBackpropFilterDirect(g, x.data, grad.data)
-      : conv2dBackpropFilterWasm(g, x.data, grad.data),
-  );
-  return new Tensor(values, shape);
+  const g = gradientGeometry(op, inputShape, shape, opts);
+  checkOutputGradientShape(g, 'dy', dy.shape, 'input', 'a filter of shape');
+  return { g, shape };
 }

@@ -51,7 +51,7 @@ export interface InputGradientNames {
   dy: string;
 }
 
-const BACKPROP_INPUT_NAMES: InputGradientNames = {
+export const BACKPROP_INPUT_NAMES: InputGradientNames = {
   op: 'conv2dBackpropInput',
   inputShape: 'inputShape',
   filter: 'filter',
@@ -66,11 +66,22 @@ export function channelAxisOf(dataFormat: DataFormat, rank: number): number {
   return axesOf(dataFormat).c - (rank === 3 ? 1 : 0);
 }
 
+/** What the gradients' validation reads of a tensor argument: a Tensor or a GpuTensor. */
+export interface ShapedArgument {
+  readonly shape: readonly number[];
+  readonly rank: number;
+}
+
 /**
  * TensorFlow also takes inputShape as just [height, width]: the batch then comes from dy and the
  * channels from the filter's dimension 2.
  */
-function fullInputShape(shape: number[], dataFormat: DataFormat, filter: Tensor, dy: Tensor): number[] {
+function fullInputShape(
+  shape: number[],
+  dataFormat: DataFormat,
+  filter: ShapedArgument,
+  dy: ShapedArgument,
+): number[] {
   if (shape.length !== 2) return shape;
   const [height, width] = shape;
   const channels = filter.shape[2];
@@ -89,12 +100,12 @@ export function checkSizeList(op: string, arg: string, value: unknown): number[]
   return [...(value as number[])];
 }
 
-/** Validates the arguments of an input gradient and returns its geometry. */
-function inputGradientGeometry(
+/** Validates the arguments of an input gradient and returns its geometry (the GPU backend's too). */
+export function inputGradientGeometry(
   names: InputGradientNames,
   inputShape: unknown,
-  filter: Tensor,
-  dy: Tensor,
+  filter: ShapedArgument,
+  dy: ShapedArgument,
   options: ConvOptions,
 ): ConvGeometry {
   const { op } = names;

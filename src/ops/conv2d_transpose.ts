@@ -13,7 +13,7 @@ import {
 } from './conv2d_backprop_input.js';
 import { checkPrecision } from '../plan/accuracy.js';
 
-const TRANSPOSE_NAMES: InputGradientNames = {
+export const TRANSPOSE_NAMES: InputGradientNames = {
   op: 'conv2dTranspose',
   inputShape: 'outputShape',
   filter: 'filters',

@@ -17,9 +17,18 @@ import { namingOp, refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
+import { conv2dOnWebGPU } from '../gpu/one_call.js';
+import { checkBackend } from '../gpu/planner.js';
 
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
-export type Conv2dAsyncOptions = Conv2dOptions;
+export interface Conv2dAsyncOptions extends Conv2dOptions {
+  /**
+   * 'wasm' (default): the CPU, on the worker pool. 'webgpu': upload, compute and read back on the
+   * GPU (a backend shared by these calls; `algorithm` is then 'auto', 'direct', 'igemm' or 'winograd', and
+   * `threads` has nothing to count).
+   */
+  backend?: 'wasm' | 'webgpu';
+}
 
 /** igemm on `threads` workers, or null if the pool broke during the call. */
 async function igemmOnWorkers(
@@ -51,13 +60,14 @@ export async function conv2dAsync(
   options?: Conv2dAsyncOptions,
 ): Promise<Tensor> {
   const op = 'conv2dAsync';
-  const opts = checkOptionKeys(op, options, CONV2D_OPTIONS);
+  const opts = checkOptionKeys(op, options, [...CONV2D_OPTIONS, 'backend'] as const);
   const requestedThreads = checkThreads(op, opts.threads);
   const x = toTensor(op, 'input', input);
   const w = toTensor(op, 'filter', filter);
   const g = convGeometry(op, x.shape, w.shape, opts);
   const plan = planConv2d(g, opts.algorithm ?? 'auto', { precision: opts.precision });
   if (sizeOf(g.outputShape) === 0) return new Tensor(new Float32Array(0), g.outputShape);
+  if (checkBackend(op, opts.backend) === 'webgpu') return conv2dOnWebGPU(op, x, w, opts);
   const threads = planThreads(g, plan.algorithm, requestedThreads);
   if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
   if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {

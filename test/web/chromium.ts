@@ -4,8 +4,11 @@ import { chromium, type Browser } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-/** Starts headless Chromium; throws a clear Error when it is not installed. */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Starts headless Chromium; throws a clear Error when it is not installed. `webgpu`: with WebGPU
+ * (--enable-unsafe-webgpu, which gives a SwiftShader adapter where there is no GPU).
+ */
+export async function launchChromium({ webgpu = false }: { webgpu?: boolean } = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium is missing at ${CHROMIUM}: the browser tests need it (apt-get install chromium). CI installs it.`,
@@ -16,7 +19,7 @@ export async function launchChromium(): Promise<Browser> {
     args: [
       '--headless',
       '--no-sandbox',
-      '--disable-gpu',
+      ...(webgpu ? ['--enable-unsafe-webgpu'] : ['--disable-gpu']),
       '--disable-background-networking',
       '--disable-component-update',
       '--no-first-run',
