@@ -1,6 +1,11 @@
 /** convkit: TensorFlow's tf.nn.conv2d in TypeScript. Public API (names fixed by DESIGN.md). */
 export { Tensor, tensor, zeros, randomNormal, MAX_TENSOR_ELEMENTS, type NestedArray } from './tensor.js';
-export { ConvkitError, InvalidArgumentError, ResourceExhaustedError } from './errors.js';
+export {
+  ConvkitError,
+  InvalidArgumentError,
+  ResourceExhaustedError,
+  UnsupportedModelError,
+} from './errors.js';
 export {
   convGeometry,
   patchesGeometry,
@@ -53,9 +58,13 @@ export { Sequential, type SequentialOptions } from './layers/sequential.js';
 export { SGD, Adam, type Optimizer } from './train/optimizers.js';
 export { fit, evaluate, type FitOptions, type FitResult } from './train/fit.js';
 export type { LabeledData } from './train/dataset.js';
+export { toTfjsArtifacts, fromTfjsArtifacts, type LayersModelArtifacts } from './io/tfjs_layers.js';
+// Whole networks: TF.js Layers models (Sequential and functional) on convkit's ops.
 export {
-  toTfjsArtifacts,
-  fromTfjsArtifacts,
-  UnsupportedModelError,
-  type LayersModelArtifacts,
-} from './io/tfjs_layers.js';
+  loadLayersModel,
+  LayersModel,
+  type LoadLayersModelOptions,
+  type PredictOptions,
+  type StepTime,
+  type SymbolicShape,
+} from './runtime/index.js';

@@ -24,6 +24,7 @@ import {
   globalPool,
   pool2d,
   scaleShift,
+  softmaxAxis,
   zeroPad,
 } from './kernels.js';
 
@@ -169,6 +170,14 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
         applyPointwise(d.op, out, width);
         return out;
       };
+      break;
+    }
+    case 'softmax': {
+      const axis = d.axis < 0 ? d.axis + x.length : d.axis;
+      const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = x.slice(axis + 1).reduce((a, b) => a * b, 1);
+      flops = 3 * outSize;
+      compute = ([a]) => softmaxAxis(a, outer, x[axis], inner);
       break;
     }
     case 'batchnorm': {

@@ -136,6 +136,12 @@ export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32A
         op.residual = other;
       } else if (nd.kind === 'pointwise' && op.activation === null) {
         op.activation = nd.op;
+      } else if (
+        nd.kind === 'softmax' &&
+        op.activation === null &&
+        (nd.axis === -1 || nd.axis === graph.shapes[op.output].length)
+      ) {
+        op.activation = { fn: 'softmax' };
       } else if (nd.kind === 'identity') {
         // Dropout at inference: nothing to do.
       } else break;

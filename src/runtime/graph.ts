@@ -236,13 +236,19 @@ class GraphBuilder {
     // Every reference must name an existing layer's existing node before anything runs.
     const nodeCount = (name: string) => {
       const e = byName.get(name);
-      return e === undefined ? -1 : e.layer.class_name === 'InputLayer' ? 1 : e.nodes.length;
+      return e === undefined
+        ? -1
+        : e.layer.class_name === 'InputLayer'
+          ? 1
+          : e.nodes.length + ownNodes(e.layer);
     };
     const checkRef = ([name, node, tensor]: [string, number, number], user: string) => {
       const count = nodeCount(name);
       if (count < 0)
         graphError(`${user} refers to layer '${name}', which the model does not have (dangling reference)`);
-      if (!(node >= 0 && node < count))
+      const first =
+        byName.get(name)!.layer.class_name === 'InputLayer' ? 0 : ownNodes(byName.get(name)!.layer);
+      if (!(node >= first && node < count))
         graphError(
           `${user} refers to node ${node} of layer '${name}', which has ${count} (dangling reference)`,
         );
@@ -254,7 +260,7 @@ class GraphBuilder {
       if (layer.class_name === 'InputLayer') continue;
       nodes.forEach((refs, index) => {
         refs.forEach((r) => checkRef(r, `layer '${name}'`));
-        pending.push({ name, index, refs });
+        pending.push({ name, index: index + ownNodes(layer), refs });
       });
     }
     const outputRefs = refList(config.output_layers, 'output_layers');
@@ -274,6 +280,22 @@ class GraphBuilder {
     const outputs = outputRefs.map(([n, i]) => produced.get(`${n}:${i}`)![0]);
     return { inputs: modelInputs, outputs };
   }
+}
+
+/**
+ * Nodes a nested model has of its own (from its input layer to its outputs), which Keras and TF.js
+ * count but do not save: references to the model's first saved application say node 1, not 0.
+ */
+function ownNodes(layer: KerasLayer): number {
+  if (!MODEL_CLASSES.has(layer.class_name)) return 0;
+  if (layer.class_name !== 'Sequential') return 1;
+  const config = layer.config as Record<string, unknown> | unknown[];
+  const list = Array.isArray(config) ? config : config.layers;
+  const first = Array.isArray(list) ? (list[0] as KerasLayer | undefined) : undefined;
+  if (!first || !isRecord(first.config)) return 0;
+  return first.class_name === 'InputLayer' || first.config.batch_input_shape || first.config.batch_shape
+    ? 1
+    : 0;
 }
 
 /** The topology's model config (unwrapping the converter's {model_config}). */

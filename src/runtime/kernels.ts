@@ -62,6 +62,26 @@ export function applyPointwise(p: Pointwise, data: Float32Array, width: number):
   }
 }
 
+/** Softmax along the middle axis of [outer, n, inner] (a fresh array). */
+export function softmaxAxis(x: Float32Array, outer: number, n: number, inner: number): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * n * inner + i;
+      let max = -Infinity;
+      for (let k = 0; k < n; k++) max = Math.max(max, x[base + k * inner]);
+      let sum = 0;
+      for (let k = 0; k < n; k++) {
+        const e = Math.exp(x[base + k * inner] - max);
+        out[base + k * inner] = e;
+        sum += e;
+      }
+      for (let k = 0; k < n; k++) out[base + k * inner] /= sum;
+    }
+  }
+  return out;
+}
+
 /** out[i] += bias[i % bias.length] (+ residual[i]), one pass: the conv epilogue before the activation. */
 export function addBiasResidual(
   out: Float32Array,

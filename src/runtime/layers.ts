@@ -76,6 +76,7 @@ export type LayerDef = Base &
     | { kind: 'dense'; units: number; activation: Activation; useBias: boolean }
     | { kind: 'batchnorm'; epsilon: number; center: boolean; scale: boolean }
     | { kind: 'pointwise'; op: Pointwise }
+    | { kind: 'softmax'; axis: number }
     | { kind: 'add' | 'multiply' }
     | { kind: 'concat'; axis: number }
     | { kind: 'pad'; pads: [Pair, Pair] }
@@ -364,11 +365,13 @@ export function readLayer(className: string, config: Record<string, unknown>): L
     case 'LeakyReLU':
       return reluOptions(r, r.has('negative_slope') ? 'negative_slope' : 'alpha', 0.3, false);
     case 'Softmax': {
-      const axis = config.axis ?? -1;
-      if (!(axis === -1 || (Array.isArray(axis) && axis.length === 1 && axis[0] === -1))) {
-        r.fail('axis', `is ${show(axis)}; convkit's Softmax runs over the last axis only`);
+      // Keras' default axis is -1; TF.js' Softmax layer defaults to (and saves) axis 1.
+      const raw = config.axis ?? -1;
+      const axis = Array.isArray(raw) && raw.length === 1 ? raw[0] : raw;
+      if (!Number.isSafeInteger(axis) || axis === 0) {
+        r.fail('axis', `is ${show(raw)}; convkit's Softmax takes one axis other than the batch axis`);
       }
-      return { ...b, kind: 'pointwise', op: { fn: 'softmax' } };
+      return { ...b, kind: 'softmax', axis: axis as number };
     }
     case 'Add':
       return { ...b, kind: 'add' };
@@ -428,7 +431,10 @@ export function readLayer(className: string, config: Record<string, unknown>): L
       r.channelsLast();
       return { ...b, kind: 'reshape', target: null };
     case 'Reshape': {
-      const t = config.target_shape;
+      // Keras writes the free size as -1; TF.js writes it as null.
+      const t = Array.isArray(config.target_shape)
+        ? config.target_shape.map((d) => (d === null ? -1 : (d as unknown)))
+        : config.target_shape;
       if (!Array.isArray(t) || !t.every((d) => Number.isSafeInteger(d) && (d === -1 || (d as number) >= 1))) {
         r.fail('target_shape', `must list positive sizes (at most one -1), got ${show(t)}`);
       }
@@ -550,6 +556,13 @@ export function outputShape(def: LayerDef, inputs: readonly (readonly number[])[
     case 'dense':
       if (x.length < 1) shapeFail(def, `needs an input of rank >= 1 per example, got ${show(x)}`);
       return [...x.slice(0, -1), def.units];
+    case 'softmax': {
+      const rank = x.length + 1;
+      const axis = def.axis < 0 ? def.axis + rank : def.axis;
+      if (axis < 1 || axis >= rank)
+        shapeFail(def, `has axis ${def.axis}, outside its input's ${rank} axes (or the batch axis)`);
+      return [...x];
+    }
     case 'batchnorm':
     case 'pointwise':
     case 'identity':

@@ -197,9 +197,10 @@ export class LayersModel {
     let params = 0;
     let flops = 0;
     graph.inputs.forEach((t, i) => {
-      producer.set(t, `input_${i}`);
+      const name = graph.inputNames[i] ?? `input_${i}`;
+      producer.set(t, name);
       rows.push([
-        `input_${i} (InputLayer)`,
+        `${name} (InputLayer)`,
         show([null, ...graph.shapes[t]]),
         '0',
         '',
