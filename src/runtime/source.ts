@@ -145,16 +145,19 @@ async function fromUrl(url: URL): Promise<ModelSource> {
 
 function fromArtifacts(artifacts: LayersModelArtifacts): ModelSource {
   const specs = checkSpecs('artifacts', artifacts.weightSpecs ?? []);
-  const data = artifacts.weightData ?? new ArrayBuffer(0);
-  const buffers = Array.isArray(data) ? data : [data];
-  if (!buffers.every((b) => b instanceof ArrayBuffer)) {
-    invalid(op, 'artifacts.weightData', `must be an ArrayBuffer or a list of them, got ${show(data)}`);
-  }
   return {
     where: 'artifacts',
     topology: artifacts.modelTopology,
     groups: [{ weights: specs, paths: [] }],
-    readShards: () => Promise.resolve([concat(buffers)]),
+    // weightData is touched only here, after the model has been validated.
+    readShards: () => {
+      const data = artifacts.weightData ?? new ArrayBuffer(0);
+      const buffers = Array.isArray(data) ? data : [data];
+      if (!buffers.every((b) => b instanceof ArrayBuffer)) {
+        invalid(op, 'artifacts.weightData', `must be an ArrayBuffer or a list of them, got ${show(data)}`);
+      }
+      return Promise.resolve([concat(buffers)]);
+    },
   };
 }
 
