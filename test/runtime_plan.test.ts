@@ -1,0 +1,182 @@
+/**
+ * The compiled plan: the arena planner never lets two live tensors overlap (random DAGs), and the
+ * fused plan (BatchNorm folded, bias + residual + activation in the convolution's epilogue) agrees
+ * with the unfused reference and with tfjs-layers on random small networks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { planArena, type Lifetime } from '../src/runtime/arena.js';
+import { loadLayersModel } from '../src/runtime/index.js';
+import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
+
+/** A random DAG: node i reads 1-3 earlier nodes; its tensor lives from i to its last reader (or the end). */
+const dagLifetimes = fc
+  .array(
+    fc.record({
+      size: fc.integer({ min: 1, max: 5000 }),
+      reads: fc.array(fc.nat(), { minLength: 1, maxLength: 3 }),
+      output: fc.boolean(),
+    }),
+    {
+      minLength: 1,
+      maxLength: 40,
+    },
+  )
+  .map((nodes) => {
+    const lifetimes: Lifetime[] = nodes.map((n, i) => ({ size: n.size, start: i, end: i }));
+    nodes.forEach((n, i) => {
+      if (i === 0) return;
+      for (const r of n.reads) lifetimes[r % i].end = Math.max(lifetimes[r % i].end, i);
+    });
+    nodes.forEach((n, i) => {
+      if (n.output || i === nodes.length - 1) lifetimes[i].end = nodes.length;
+    });
+    return lifetimes;
+  });
+
+test('arena: tensors alive at the same step never share bytes; the arena is at least the peak', () => {
+  fc.assert(
+    fc.property(dagLifetimes, (lifetimes) => {
+      const plan = planArena(lifetimes, 16);
+      for (let a = 0; a < lifetimes.length; a++) {
+        assert.ok(plan.offsets[a] % 16 === 0, `offset ${plan.offsets[a]} aligned`);
+        assert.ok(plan.offsets[a] + lifetimes[a].size <= plan.size, `tensor ${a} inside the arena`);
+        for (let b = a + 1; b < lifetimes.length; b++) {
+          const live = lifetimes[a].start <= lifetimes[b].end && lifetimes[b].start <= lifetimes[a].end;
+          const apart =
+            plan.offsets[a] + lifetimes[a].size <= plan.offsets[b] ||
+            plan.offsets[b] + lifetimes[b].size <= plan.offsets[a];
+          assert.ok(
+            !live || apart,
+            `live tensors ${a} and ${b} overlap: ${JSON.stringify({ lifetimes, plan })}`,
+          );
+        }
+      }
+      const total = lifetimes.reduce((s, t) => s + Math.ceil(t.size / 16) * 16, 0);
+      assert.ok(
+        plan.size >= plan.peak && plan.size <= total,
+        `peak ${plan.peak} <= size ${plan.size} <= ${total}`,
+      );
+    }),
+    { numRuns: 300, seed: 11 },
+  );
+});
+
+type Sym = tfl.SymbolicTensor;
+const C = 4;
+const STEPS = ['conv3', 'conv1', 'bn', 'relu', 'relu6', 'add', 'dw', 'concat', 'sep', 'dense'] as const;
+
+/** A random functional network over [5, 5, C] images from a list of step kinds and earlier-tensor picks. */
+function randomNetwork(
+  steps: { kind: (typeof STEPS)[number]; pick: number; bias: boolean }[],
+): tfl.LayersModel {
+  const input = tfl.input({ shape: [5, 5, C] });
+  const tensors: Sym[] = [input];
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
+  for (const { kind, pick, bias } of steps) {
+    const last = tensors[tensors.length - 1];
+    // Never the same tensor twice in one Add / Concatenate: tfjs' cpu backend fails on that.
+    const other = tensors.length > 1 ? tensors[pick % (tensors.length - 1)] : last;
+    if (other === last && (kind === 'add' || kind === 'concat')) {
+      tensors.push(ap(L.conv2d({ filters: C, kernelSize: 1 }), last));
+      continue;
+    }
+    let y: Sym;
+    switch (kind) {
+      case 'conv3':
+        y = ap(L.conv2d({ filters: C, kernelSize: 3, padding: 'same', useBias: bias }), last);
+        break;
+      case 'conv1':
+        y = ap(
+          L.conv2d({ filters: C, kernelSize: 1, useBias: bias, activation: bias ? 'linear' : 'relu' }),
+          last,
+        );
+        break;
+      case 'bn':
+        y = ap(L.batchNormalization(), last);
+        break;
+      case 'relu':
+        y = ap(L.reLU(), last);
+        break;
+      case 'relu6':
+        y = ap(L.reLU({ maxValue: 6 }), last);
+        break;
+      case 'add':
+        y = ap(L.add(), [last, other]);
+        break;
+      case 'dw':
+        y = ap(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: bias }), last);
+        break;
+      case 'concat':
+        y = ap(L.conv2d({ filters: C, kernelSize: 1 }), ap(L.concatenate(), [last, other]));
+        break;
+      case 'sep':
+        y = ap(L.separableConv2d({ filters: C, kernelSize: 3, padding: 'same', useBias: bias }), last);
+        break;
+      case 'dense':
+        y = ap(L.dense({ units: C, useBias: bias }), last);
+        break;
+    }
+    tensors.push(y);
+  }
+  return tfl.model({ inputs: input, outputs: tensors[tensors.length - 1] });
+}
+
+test('fused plan = unfused reference = tfjs-layers on random networks (batch 1 and 3)', async () => {
+  await tf.setBackend('cpu');
+  const step = fc.record({ kind: fc.constantFrom(...STEPS), pick: fc.nat(), bias: fc.boolean() });
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 9 }), fc.nat(1000), async (steps, seed) => {
+      const model = randomNetwork(steps);
+      seedWeights(model, seed, 0.4);
+      const artifacts = await artifactsOf(model);
+      const fused = await loadLayersModel(artifacts);
+      const unfused = await loadLayersModel(artifacts, { fuse: false });
+      for (const batch of [1, 3]) {
+        const x = randomInput([batch, 5, 5, C], seed + batch);
+        const want = tfjsPredict(model, x)[0];
+        const a = fused.predict(x).data;
+        const b = unfused.predict(x).data;
+        const label = `${steps.map((s) => s.kind).join(',')} batch ${batch}`;
+        assert.ok(relativeError(a, b) < 1e-5, `fused vs unfused: ${label}`);
+        assert.ok(relativeError(a, want) < 1e-5, `fused vs tfjs: ${label}`);
+      }
+      model.dispose();
+    }),
+    { numRuns: 25, seed: 3 },
+  );
+});
+
+test('the fused plan folds BatchNormalization and fuses residual Add and ReLU into the convolution', async () => {
+  await tf.setBackend('cpu');
+  const input = tfl.input({ shape: [6, 6, C] });
+  const L = tfl.layers;
+  const conv = L.conv2d({ filters: C, kernelSize: 3, padding: 'same', useBias: false, name: 'c' }).apply(
+    input,
+  ) as Sym;
+  const bn = L.batchNormalization({ name: 'bn' }).apply(conv) as Sym;
+  const add = L.add({ name: 'add' }).apply([input, bn]) as Sym;
+  const relu = L.reLU({ name: 'relu' }).apply(add) as Sym;
+  const model = tfl.model({ inputs: input, outputs: relu });
+  seedWeights(model, 2);
+  const artifacts = await artifactsOf(model);
+  const fused = await loadLayersModel(artifacts);
+  const unfused = await loadLayersModel(artifacts, { fuse: false });
+  assert.deepEqual(
+    fused.steps(1).map((s) => s.name),
+    ['c+bn+add+relu'],
+    'one fused step',
+  );
+  assert.deepEqual(
+    unfused.steps(1).map((s) => s.name),
+    ['c', 'bn', 'add', 'relu'],
+    'four reference steps',
+  );
+  const x = randomInput([2, 6, 6, C], 1);
+  assert.ok(relativeError(fused.predict(x).data, tfjsPredict(model, x)[0]) < 1e-5, 'fused values');
+});
