@@ -59,7 +59,12 @@ function untouchable(a: LayersModelArtifacts, topology: Topology): LayersModelAr
   };
 }
 
-async function rejects(promise: Promise<unknown>, type: typeof Error, pattern: RegExp, what: string) {
+async function rejects(
+  promise: Promise<unknown>,
+  type: new (message: string) => Error,
+  pattern: RegExp,
+  what: string,
+) {
   await assert.rejects(promise, (e: Error) => e instanceof type && pattern.test(e.message), what);
 }
 
