@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench`. */
 import { Command, Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
 
-export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed'] as const;
+export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed', 'models'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -125,7 +125,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 
 /**
  * --sections, or all of them, less: relaxed under --no-relaxed, or under --quick unless named; train
- * (it has no shapes) when --shapes picks shapes and --sections does not name it.
+ * (it has no shapes) when --shapes picks shapes and --sections does not name it; models unless named.
  */
 function chooseSections(o: {
   sections?: SectionName[];
@@ -137,6 +137,8 @@ function chooseSections(o: {
   return (o.sections ?? [...SECTIONS]).filter((s) => {
     if (s === 'relaxed') return o.relaxed && (named || !o.quick);
     if (s === 'train') return named || o.shapes === undefined;
+    // Whole networks take minutes (ResNet-50 in tfjs-wasm is ~0.4 s a call): only when named.
+    if (s === 'models') return named;
     return true;
   });
 }

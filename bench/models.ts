@@ -1,0 +1,241 @@
+/**
+ * The 'models' section of `npm run bench`: whole networks (bench/model_nets.ts: MobileNetV2 1.0-224,
+ * ResNet-50, MobileNetV1 1.0-224 in Keras applications' layouts, seeded weights), batch 1, one thread.
+ * The same TF.js Layers artifacts run in convkit (loadLayersModel, predict with threads: 1) and in
+ * tfjs-layers on tfjs-backend-wasm (single-threaded in Node); their logits are compared (largest
+ * |difference| relative to the largest |logit|, which must be <= 1e-4) before the two are timed
+ * interleaved (bench/measure.ts). For MobileNetV2 the depthwise layers are also profiled one by one:
+ * convkit's per-step times (predict's profile) next to tfjs' own per-kernel times (tf.profile).
+ *
+ * onnxruntime peers are not in this section: bench/onnx_model.ts writes ONNX for single convolutions
+ * only, and exporting whole Keras graphs (BatchNorm, padding layers, residual adds) is not done yet.
+ *
+ *   node --import tsx bench/models.ts [--models mobilenet_v2,resnet50,mobilenet_v1] [--budget ms]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModelArtifacts } from '../src/io/tfjs_layers.js';
+import { createRng } from '../src/layers/random.js';
+import { loadLayersModel } from '../src/runtime/index.js';
+import { Tensor } from '../src/tensor.js';
+import type { PreparedRun } from './engine.js';
+import { measureInterleaved, warmUp, type TimingSettings } from './measure.js';
+import { NETWORKS, seedNetwork, type NetworkName } from './model_nets.js';
+import { useTfjsBackend } from './peers/tfjs.js';
+import type { TimedSteps } from './results.js';
+import { summarize } from './stats.js';
+
+tf.env().set('PROD', true);
+
+export const MODEL_NAMES = Object.keys(NETWORKS) as NetworkName[];
+const LOGITS_TOLERANCE = 1e-4;
+
+export interface DepthwiseLayerTime {
+  layer: string;
+  convkitMs: number;
+  tfjsWasmMs: number | null;
+}
+
+export interface ModelBenchResult {
+  model: string;
+  batch: number;
+  threads: number;
+  params: number;
+  convkit: TimedSteps;
+  tfjsWasm: TimedSteps;
+  /** tfjs-wasm median / convkit median (above 1: convkit is faster). */
+  speedup: number;
+  /** Largest |logit difference| / largest |logit| (tfjs-wasm's). */
+  logitsRelativeDifference: number;
+  logitsAgree: boolean;
+  /** convkit's plan: the planned activation arena and the peak of live activations, bytes. */
+  arenaBytes: number;
+  peakLiveBytes: number;
+  /** Fused steps convkit runs, and layers in the graph. */
+  steps: number;
+  layers: number;
+  depthwise?: DepthwiseLayerTime[];
+}
+
+async function artifactsOf(model: tfl.LayersModel): Promise<LayersModelArtifacts> {
+  let captured: tf.io.ModelArtifacts | undefined;
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      captured = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const a = captured!;
+  return {
+    modelTopology: a.modelTopology,
+    weightSpecs: a.weightSpecs as LayersModelArtifacts['weightSpecs'],
+    weightData: a.weightData as ArrayBuffer,
+  };
+}
+
+function timed(samplesMs: number[], callsPerSample: number): TimedSteps {
+  return { callsPerSample, samplesMs, ms: summarize(samplesMs) };
+}
+
+/** One network: build and seed it in tfjs, cross-check both engines, time them, profile depthwise layers. */
+export async function benchModel(
+  name: NetworkName,
+  timing: TimingSettings,
+  seed = 1,
+): Promise<ModelBenchResult> {
+  await useTfjsBackend('cpu');
+  const built = NETWORKS[name]();
+  seedNetwork(built, seed);
+  const params = built.countParams();
+  const artifacts = await artifactsOf(built);
+  built.dispose();
+
+  const rng = createRng(seed + 1);
+  const shape = [1, 224, 224, 3];
+  const x = new Tensor(
+    Float32Array.from({ length: 224 * 224 * 3 }, () => 2 * rng.next() - 1),
+    shape,
+  );
+  const ours = await loadLayersModel(artifacts);
+  const convkitOut = ours.predict(x, { threads: 1 }).data;
+
+  await useTfjsBackend('wasm');
+  const theirs = await tfl.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: artifacts.modelTopology as object,
+      weightSpecs: artifacts.weightSpecs as tf.io.WeightsManifestEntry[],
+      weightData: artifacts.weightData as ArrayBuffer,
+    }),
+  );
+  const tx = tf.tensor(x.data, shape);
+  const tfjsPredict = () => tf.tidy(() => (theirs.predict(tx) as tf.Tensor).dataSync() as Float32Array);
+  const tfjsOut = tfjsPredict();
+  let worst = 0;
+  let scale = 0;
+  for (let i = 0; i < tfjsOut.length; i++) {
+    worst = Math.max(worst, Math.abs(convkitOut[i] - tfjsOut[i]));
+    scale = Math.max(scale, Math.abs(tfjsOut[i]));
+  }
+  const logitsRelativeDifference = worst / Math.max(scale, 1e-30);
+
+  const runs: PreparedRun[] = [
+    {
+      run: () => void ours.predict(x, { threads: 1 }),
+      output: () => Promise.resolve(ours.predict(x, { threads: 1 }).data),
+      dispose: () => ours.dispose(),
+    },
+    {
+      activate: () => useTfjsBackend('wasm'),
+      run: () => void tfjsPredict(),
+      output: () => Promise.resolve(tfjsPredict()),
+      dispose: () => void theirs.dispose(),
+    },
+  ];
+  const calls: number[] = [];
+  for (const r of runs) calls.push(await warmUp(r, timing));
+  const [c, t] = await measureInterleaved(runs, calls, timing);
+
+  let depthwise: DepthwiseLayerTime[] | undefined;
+  if (name === 'mobilenet_v2') {
+    ours.predict(x, { threads: 1, profile: true });
+    const mine = (ours.lastProfile ?? []).filter((s) => s.className === 'DepthwiseConv2D');
+    await useTfjsBackend('wasm');
+    const info = await tf.profile(() => theirs.predict(tx) as tf.Tensor);
+    const kernels = info.kernels.filter((k) => k.name === 'DepthwiseConv2dNative');
+    depthwise = mine.map((s, i) => {
+      const ms = kernels[i]?.kernelTimeMs;
+      return { layer: s.name, convkitMs: s.ms, tfjsWasmMs: typeof ms === 'number' ? ms : null };
+    });
+  }
+  const arena = ours.arena(1);
+  const result: ModelBenchResult = {
+    model: theirs.name,
+    batch: 1,
+    threads: 1,
+    params,
+    convkit: timed(c.samplesMs, c.callsPerSample),
+    tfjsWasm: timed(t.samplesMs, t.callsPerSample),
+    speedup: 0,
+    logitsRelativeDifference,
+    logitsAgree: logitsRelativeDifference <= LOGITS_TOLERANCE,
+    arenaBytes: arena.size,
+    peakLiveBytes: arena.peak,
+    steps: ours.steps(1).length,
+    layers: theirs.layers.length,
+    depthwise,
+  };
+  result.speedup = result.tfjsWasm.ms.median / result.convkit.ms.median;
+  tx.dispose();
+  for (const r of runs) await r.dispose();
+  return result;
+}
+
+export async function benchModels(
+  names: readonly NetworkName[],
+  timing: TimingSettings,
+): Promise<ModelBenchResult[]> {
+  const out: ModelBenchResult[] = [];
+  for (const name of names) {
+    console.error(`bench: model ${name}...`);
+    out.push(await benchModel(name, timing));
+  }
+  return out;
+}
+
+export function formatModels(results: readonly ModelBenchResult[]): string {
+  const lines = [
+    'model                  params      convkit ms (q1-q3)      tfjs-wasm ms (q1-q3)    speed-up  logits diff  steps/layers  arena / peak live',
+  ];
+  const range = (s: TimedSteps) => `${s.ms.median.toFixed(1)} (${s.ms.q1.toFixed(1)}-${s.ms.q3.toFixed(1)})`;
+  for (const r of results) {
+    lines.push(
+      [
+        r.model.padEnd(22),
+        String(r.params).padStart(9),
+        range(r.convkit).padStart(22),
+        range(r.tfjsWasm).padStart(24),
+        `${r.speedup.toFixed(2)}x`.padStart(9),
+        `${r.logitsRelativeDifference.toExponential(1)}${r.logitsAgree ? '' : ' (!)'}`.padStart(12),
+        `${r.steps}/${r.layers}`.padStart(13),
+        `${(r.arenaBytes / 2 ** 20).toFixed(1)} / ${(r.peakLiveBytes / 2 ** 20).toFixed(1)} MiB`.padStart(20),
+      ].join('  '),
+    );
+  }
+  for (const r of results) {
+    if (!r.depthwise) continue;
+    lines.push(
+      '',
+      `${r.model}: depthwise layers, one run profiled (convkit predict profile; tfjs tf.profile kernel times)`,
+    );
+    for (const d of r.depthwise) {
+      const ratio = d.tfjsWasmMs === null ? '' : `  ${(d.tfjsWasmMs / d.convkitMs).toFixed(2)}x`;
+      lines.push(
+        `  ${d.layer.padEnd(60)} convkit ${d.convkitMs.toFixed(3).padStart(7)} ms  tfjs-wasm ${d.tfjsWasmMs?.toFixed(3).padStart(7) ?? '      -'} ms${ratio}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Standalone: node --import tsx bench/models.ts [--models a,b] [--budget ms]. */
+async function main(argv: string[]): Promise<void> {
+  const arg = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const names = (arg('--models')?.split(',') ?? MODEL_NAMES) as NetworkName[];
+  for (const n of names)
+    if (!(n in NETWORKS))
+      throw new Error(`bench/models: unknown model "${n}"; models: ${MODEL_NAMES.join(', ')}`);
+  const budgetMs = Number(arg('--budget') ?? 3000);
+  const results = await benchModels(names, {
+    budgetMs,
+    minSamples: 3,
+    maxSamples: 20,
+    minSampleMs: 1,
+    warmupMs: 0,
+  });
+  console.log(formatModels(results));
+}
+
+if (process.argv[1]?.endsWith('models.ts')) await main(process.argv.slice(2));
