@@ -180,3 +180,59 @@ test('the fused plan folds BatchNormalization and fuses residual Add and ReLU in
   const x = randomInput([2, 6, 6, C], 1);
   assert.ok(relativeError(fused.predict(x).data, tfjsPredict(model, x)[0]) < 1e-5, 'fused values');
 });
+
+test('convolutions write into a given slot of a larger array (the arena) and nowhere else', async () => {
+  const { convGeometry, depthwiseGeometry } = await import('../src/geometry.js');
+  const { planConv2d, runConv2d, CONV2D_ALGORITHMS } = await import('../src/plan/planner.js');
+  const { runConv2dThreaded } = await import('../src/parallel/conv2d_threaded.js');
+  const { runDepthwiseConv2d } = await import('../src/ops/depthwise_conv2d.js');
+  const x = randomInput([2, 9, 8, 16], 1);
+  const w = randomInput([3, 3, 16, 16], 2);
+  const g = convGeometry('test', x.shape, w.shape, { padding: 'SAME' });
+  const want = runConv2d(planConv2d(g, 'direct'), g, x.data, w.data);
+  for (const algorithm of CONV2D_ALGORITHMS) {
+    for (const threads of [1, 2]) {
+      const big = new Float32Array(want.length + 10).fill(7);
+      const slot = big.subarray(5, 5 + want.length);
+      const got = runConv2dThreaded(planConv2d(g, algorithm), g, x.data, w.data, threads, slot);
+      assert.ok(got === slot, `${algorithm} t${threads} returns the slot`);
+      assert.ok(relativeError(slot, want) < 1e-5, `${algorithm} t${threads} values`);
+      assert.ok(
+        [0, 1, 2, 3, 4].every((i) => big[i] === 7 && big[big.length - 1 - i] === 7),
+        `${algorithm} stays in its slot`,
+      );
+    }
+  }
+  const dw = randomInput([3, 3, 16, 2], 3);
+  const dg = depthwiseGeometry('test', x.shape, dw.shape, { padding: 'SAME', strides: 2 });
+  const dwWant = runDepthwiseConv2d('direct', dg, x.data, dw.data);
+  for (const size of [dwWant.length]) {
+    const big = new Float32Array(size + 8).fill(7);
+    const slot = big.subarray(4, 4 + size);
+    runDepthwiseConv2d('wasm', dg, x.data, dw.data, slot);
+    assert.ok(relativeError(slot, dwWant) < 1e-5, 'depthwise wasm into a slot');
+    assert.ok(big[3] === 7 && big[4 + size] === 7, 'depthwise stays in its slot');
+  }
+});
+
+test('the arena is reused call after call, batch after batch, without stale values', async () => {
+  await tf.setBackend('cpu');
+  const model = randomNetwork([
+    { kind: 'conv3', pick: 0, bias: true },
+    { kind: 'bn', pick: 0, bias: false },
+    { kind: 'relu6', pick: 0, bias: false },
+    { kind: 'concat', pick: 0, bias: false },
+    { kind: 'add', pick: 1, bias: false },
+    { kind: 'dw', pick: 0, bias: true },
+  ]);
+  seedWeights(model, 8);
+  const ours = await loadLayersModel(await artifactsOf(model));
+  for (const [i, batch] of [1, 3, 1, 2, 3].entries()) {
+    const x = randomInput([batch, 5, 5, C], 40 + i);
+    const first = ours.predict(x);
+    const again = ours.predict(x);
+    assert.ok(relativeError(first.data, tfjsPredict(model, x)[0]) < 1e-5, `batch ${batch} call ${i}`);
+    assert.deepEqual(again.data, first.data, `the same values on the next call (batch ${batch})`);
+    assert.ok(first.data.buffer !== again.data.buffer, 'each output is its own copy');
+  }
+});

@@ -123,6 +123,7 @@ export function depthwiseConv2dWasm(
   g: DepthwiseGeometry,
   input: Float32Array,
   filter: Float32Array,
+  out?: Float32Array,
 ): Float32Array {
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
@@ -143,7 +144,7 @@ export function depthwiseConv2dWasm(
   const whole = g.dataFormat === 'NHWC' && size * 4 <= WHOLE_OUTPUT_BYTES;
   const outputBand = align64(inputBand + layout.inputBytes);
   heap.ensure(outputBand + (whole ? size * 4 + SPILL_BYTES : layout.outputBytes));
-  const output = whole ? null : new Float32Array(size);
+  const output = whole ? null : (out ?? new Float32Array(size));
   zeroPaddingColumns(heap.f32, inputBand >> 2, g, layout);
   const rowBytes = layout.rowFloats * 4;
   const imageBytes = g.outHeight * g.outWidth * g.outChannels * 4;
@@ -173,7 +174,11 @@ export function depthwiseConv2dWasm(
       if (output) copyOutputRows(heap.f32, outputBand >> 2, output, g, b, first, rows);
     }
   }
-  return output ?? heap.f32.slice(outputBand >> 2, (outputBand >> 2) + size);
+  if (output) return output;
+  const result = heap.f32.subarray(outputBand >> 2, (outputBand >> 2) + size);
+  if (!out) return result.slice();
+  out.set(result);
+  return out;
 }
 
 /** Padded columns [first, end) of a band row hold input columns; the others are padding. */

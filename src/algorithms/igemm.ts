@@ -94,10 +94,16 @@ export function igemmMinBandBytes(g: ConvGeometry): number {
   );
 }
 
-export function conv2dIgemm(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+/** `out` (optional, the output's size): written and returned instead of a new array. */
+export function conv2dIgemm(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out?: Float32Array,
+): Float32Array {
   const engine = wasmEngine();
   if (!engine) return conv2dIm2col(g, input, filter);
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
   runIgemm(engine, g, input, filter, output);
   return output;

@@ -1,8 +1,11 @@
 /**
- * The compiled plan for one batch size and thread request: every convolution planned once (geometry,
- * algorithm, kernel, threads) through the same planner and executor conv2d uses, so packed weights are
- * cached beside the packing (src/plan/weights_cache.ts, keyed by the filter arrays, which the ops hold
- * for the model's life: packed once, at the first predict). `run` walks the steps in order.
+ * The compiled plan for one batch size and thread request. Every convolution is planned once
+ * (geometry, algorithm, kernel, threads) through the planner and executor conv2d itself uses, and its
+ * packed weights are cached beside the packing (src/plan/weights_cache.ts, keyed by the filter arrays
+ * the ops hold for the model's life: packed once, at the first predict). Every intermediate tensor has
+ * a fixed slot in one activation arena (arena.ts: offsets from lifetimes, so dead tensors' bytes are
+ * reused); each step writes its output into its slot, so a predict allocates nothing per layer: the
+ * input is read where it is, and the outputs are copied out once at the end.
  */
 import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, type Conv2dPlan } from '../plan/planner.js';
@@ -12,15 +15,16 @@ import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
 import { depthwiseWasmAvailable } from '../algorithms/depthwise_wasm.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
-import { Tensor } from '../tensor.js';
+import { checkAllocatable, Tensor } from '../tensor.js';
+import { planArena, type ArenaPlan } from './arena.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
 import {
-  addBiasResidual,
   applyPointwise,
   batchNormAffine,
   broadcastBinary,
   concatChunks,
+  epilogue,
   globalPool,
   pool2d,
   scaleShift,
@@ -34,11 +38,12 @@ export interface Step {
   /** The layers it stands for ('conv1+bn1+relu1' when fused). */
   name: string;
   className: string;
-  /** e.g. 'winograd (f32-...)', 'depthwise wasm', 'pool2d'. */
+  /** e.g. 'winograd (f32-...)', 'depthwise wasm', 'pool', or 'alias' (same values: Reshape, Dropout). */
   algorithm: string;
   flops: number;
   inputs: number[];
   output: number;
+  /** Computes values[output] (its arena slot, already in place) from values[inputs]. */
   run(values: Float32Array[]): void;
 }
 
@@ -49,6 +54,16 @@ export interface CompileOptions {
   precision?: unknown;
 }
 
+export interface CompiledPlan {
+  batch: number;
+  steps: Step[];
+  arena: ArenaPlan & { tensors: number };
+  /** values[t] for every tensor: arena slots for computed ones; inputs and aliases set per call. */
+  values: Float32Array[];
+  /** The arena's backing array: outputs living in it are copied out. */
+  memory: Float32Array;
+}
+
 function full(graph: Graph, t: number, batch: number): number[] {
   return [batch, ...graph.shapes[t]];
 }
@@ -57,23 +72,36 @@ function describe(plan: Conv2dPlan): string {
   return plan.kernel ? `${plan.algorithm} (${plan.kernel})` : plan.algorithm;
 }
 
+type Writer = (x: Float32Array, out: Float32Array) => void;
+
+/** Copies `result` into `out` unless the algorithm already wrote there. */
+function into(out: Float32Array, result: Float32Array): void {
+  if (result !== out) out.set(result);
+}
+
 /** conv2d on a planned geometry, or through the public op when a precision is asked for. */
 function convRunner(
   g: ConvGeometry,
   filter: Float32Array,
   options: CompileOptions,
   conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
-): { algorithm: string; run: (x: Float32Array) => Float32Array } {
+): { algorithm: string; run: Writer } {
   if (options.precision !== undefined) {
     const w = new Tensor(filter, g.filterShape);
     const opts = { ...conv, threads: options.threads, precision: options.precision } as Parameters<
       typeof conv2d
     >[2];
-    return { algorithm: 'conv2d', run: (x) => conv2d(new Tensor(x, g.inputShape), w, opts).data };
+    return {
+      algorithm: 'conv2d',
+      run: (x, out) => into(out, conv2d(new Tensor(x, g.inputShape), w, opts).data),
+    };
   }
   const plan = planConv2d(g, 'auto', plannedThreads(options.threads));
   const threads = planThreads(g, plan.algorithm, options.threads);
-  return { algorithm: describe(plan), run: (x) => runConv2dThreaded(plan, g, x, filter, threads) };
+  return {
+    algorithm: describe(plan),
+    run: (x, out) => into(out, runConv2dThreaded(plan, g, x, filter, threads, out)),
+  };
 }
 
 function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
@@ -82,7 +110,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
   const xShape = full(graph, o.input, batch);
   let algorithm: string;
   let flops: number;
-  let body: (x: Float32Array) => Float32Array;
+  let body: Writer;
   if (d.kind === 'dense') {
     const inUnits = xShape[xShape.length - 1];
     const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -106,7 +134,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     const which = depthwiseWasmAvailable() ? 'wasm' : 'fast';
     algorithm = `depthwise ${which}`;
     flops = g.flops;
-    const dw = (x: Float32Array) => runDepthwiseConv2d(which, g, x, o.filter);
+    const dw: Writer = (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
     body = dw;
     if (d.kind === 'separable') {
       const mid = g.outChannels;
@@ -118,7 +146,13 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
       });
       algorithm += ` + ${pr.algorithm}`;
       flops += pg.flops;
-      body = (x) => pr.run(dw(x));
+      // The depthwise result is the step's own scratch, reused call after call.
+      checkAllocatable(op, `layer '${d.name}' depthwise output`, g.outputShape);
+      const scratch = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+      body = (x, out) => {
+        dw(x, scratch);
+        pr.run(scratch, out);
+      };
     }
   } else {
     const outShape = full(graph, o.output, batch);
@@ -126,7 +160,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     const conv = { strides: d.strides, padding: d.padding };
     algorithm = 'conv2dTranspose';
     flops = 2 * xShape.reduce((a, b) => a * b, 1) * d.kernel[0] * d.kernel[1] * d.filters;
-    body = (x) => conv2dTranspose(new Tensor(x, xShape), w, outShape, conv).data;
+    body = (x, out) => into(out, conv2dTranspose(new Tensor(x, xShape), w, outShape, conv).data);
   }
   const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
   return {
@@ -137,10 +171,9 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     inputs: o.residual === null ? [o.input] : [o.input, o.residual],
     output: o.output,
     run: (values) => {
-      const out = body(values[o.input]);
-      addBiasResidual(out, o.bias, o.residual === null ? null : values[o.residual]);
-      if (o.activation) applyPointwise(o.activation, out, width);
-      values[o.output] = out;
+      const out = values[o.output];
+      body(values[o.input], out);
+      epilogue(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
     },
   };
 }
@@ -151,24 +184,30 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
   const outShape = full(graph, o.output, batch);
   const outSize = outShape.reduce((a, b) => a * b, 1);
   const x = inShapes[0];
-  let algorithm: string = d.kind;
+  const algorithm: string = d.kind;
   let flops = outSize;
-  let compute: (ins: Float32Array[]) => Float32Array;
+  let compute: (ins: Float32Array[], out: Float32Array) => void;
   switch (d.kind) {
     case 'input':
     case 'identity':
     case 'reshape':
-      // Same values, same order (NHWC, row-major): the tensor is shared, never written.
-      algorithm = 'alias';
-      flops = 0;
-      compute = ([a]) => a;
-      break;
+      return {
+        name: o.names.join('+'),
+        className: d.className,
+        algorithm: 'alias',
+        flops: 0,
+        inputs: o.inputs,
+        output: o.output,
+        // Same values in the same order (NHWC, row-major): the slot is shared, never copied.
+        run: (values) => {
+          values[o.output] = values[o.inputs[0]];
+        },
+      };
     case 'pointwise': {
       const width = x[x.length - 1];
-      compute = ([a]) => {
-        const out = a.slice();
+      compute = ([a], out) => {
+        out.set(a);
         applyPointwise(d.op, out, width);
-        return out;
       };
       break;
     }
@@ -177,7 +216,7 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
       const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
       const inner = x.slice(axis + 1).reduce((a, b) => a * b, 1);
       flops = 3 * outSize;
-      compute = ([a]) => softmaxAxis(a, outer, x[axis], inner);
+      compute = ([a], out) => softmaxAxis(a, outer, x[axis], inner, out);
       break;
     }
     case 'batchnorm': {
@@ -190,7 +229,7 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
         d.epsilon,
       );
       flops = 2 * outSize;
-      compute = ([a]) => scaleShift(a, scale, shift);
+      compute = ([a], out) => scaleShift(a, scale, shift, out);
       break;
     }
     case 'rescale': {
@@ -198,13 +237,13 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
       const scale = new Float32Array(c).fill(d.scale);
       const shift = new Float32Array(c).fill(d.offset);
       flops = 2 * outSize;
-      compute = ([a]) => scaleShift(a, scale, shift);
+      compute = ([a], out) => scaleShift(a, scale, shift, out);
       break;
     }
     case 'add':
     case 'multiply':
       flops = outSize * (o.inputs.length - 1);
-      compute = (ins) => broadcastBinary(d.kind as 'add' | 'multiply', ins, inShapes, outShape);
+      compute = (ins, out) => broadcastBinary(d.kind as 'add' | 'multiply', ins, inShapes, outShape, out);
       break;
     case 'concat': {
       const rank = x.length;
@@ -212,12 +251,12 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
       const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
       const chunks = inShapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
       flops = 0;
-      compute = (ins) => concatChunks(ins, chunks, outer);
+      compute = (ins, out) => concatChunks(ins, chunks, outer, out);
       break;
     }
     case 'pad':
       flops = 0;
-      compute = ([a]) => zeroPad(a, x[0], x[1], x[2], x[3], d.pads);
+      compute = ([a], out) => zeroPad(a, x[0], x[1], x[2], x[3], d.pads, out);
       break;
     case 'pool': {
       const s = {
@@ -229,12 +268,12 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
         outWidth: outShape[2],
       };
       flops = outSize * d.pool[0] * d.pool[1];
-      compute = ([a]) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding);
+      compute = ([a], out) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding, out);
       break;
     }
     case 'global':
       flops = x.reduce((a, b) => a * b, 1);
-      compute = ([a]) => globalPool(a, batch, x[1] * x[2], x[3], d.mode);
+      compute = ([a], out) => globalPool(a, batch, x[1] * x[2], x[3], d.mode, out);
       break;
     default:
       throw new Error(`${op}: no kernel for layer kind ${d.kind}`);
@@ -246,15 +285,48 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
     flops,
     inputs: o.inputs,
     output: o.output,
-    run: (values) => {
-      values[o.output] = compute(o.inputs.map((t) => values[t]));
-    },
+    run: (values) =>
+      compute(
+        o.inputs.map((t) => values[t]),
+        values[o.output],
+      ),
   };
 }
 
-/** Plans every op for `options.batch` (and the thread request). */
-export function compileSteps(graph: Graph, ops: readonly Op[], options: CompileOptions): Step[] {
-  return ops.map((o) =>
+/** Arena slots for every computed tensor; aliases share their source's slot (and lifetime). */
+function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
+  const root = new Map<number, number>();
+  const rootOf = (t: number) => root.get(t) ?? t;
+  const start = new Map<number, number>();
+  const end = new Map<number, number>();
+  steps.forEach((s, i) => {
+    if (s.algorithm === 'alias') root.set(s.output, rootOf(s.inputs[0]));
+    else start.set(s.output, i);
+    for (const t of s.inputs) end.set(rootOf(t), i);
+    end.set(rootOf(s.output), Math.max(end.get(rootOf(s.output)) ?? i, i));
+  });
+  for (const t of graph.outputs) end.set(rootOf(t), steps.length);
+  const ids = [...start.keys()];
+  const sizes = ids.map((t) => batch * graph.shapes[t].reduce((a, b) => a * b, 1));
+  const arena = planArena(
+    ids.map((t, k) => ({ size: 4 * sizes[k], start: start.get(t)!, end: end.get(t)! })),
+    64,
+  );
+  return { ids, sizes, arena };
+}
+
+/** Plans every op for `options.batch` (and the thread request), with its activation arena. */
+export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOptions): CompiledPlan {
+  const steps = ops.map((o) =>
     o.type === 'conv' ? convStep(graph, o, options) : layerStep(graph, o, options.batch),
   );
+  const { ids, sizes, arena } = planSlots(graph, steps, options.batch);
+  checkAllocatable(op, 'the activation arena', [arena.size / 4]);
+  const memory = new Float32Array(arena.size / 4);
+  const values = new Array<Float32Array>(graph.shapes.length);
+  ids.forEach((t, k) => {
+    const at = arena.offsets[k] / 4;
+    values[t] = memory.subarray(at, at + sizes[k]);
+  });
+  return { batch: options.batch, steps, arena: { ...arena, tensors: ids.length }, values, memory };
 }

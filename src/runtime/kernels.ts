@@ -2,7 +2,7 @@
  * The runtime's small kernels (TypeScript, NHWC): activations, softmax, pooling, global pooling, zero
  * padding, concatenation, broadcasting add / multiply, batch normalisation and rescaling. Convolutions
  * and Dense run on convkit's conv2d / depthwise / transpose algorithms (see executor.ts). Each kernel
- * writes a fresh output (or, for `applyPointwise`, the array it is given).
+ * writes the `out` array it is given (its slot in the activation arena), never its inputs.
  */
 import type { Padding, Pointwise } from './layers.js';
 import { padBefore } from './layers.js';
@@ -14,7 +14,8 @@ export function applyPointwise(p: Pointwise, data: Float32Array, width: number):
     case 'linear':
       return;
     case 'relu':
-      for (let i = 0; i < n; i++) if (!(data[i] >= 0) && !Number.isNaN(data[i])) data[i] = 0;
+      // NaN < 0 is false: NaN stays NaN, as in TensorFlow.
+      for (let i = 0; i < n; i++) if (data[i] < 0) data[i] = 0;
       return;
     case 'relu6':
       for (let i = 0; i < n; i++) {
@@ -63,8 +64,13 @@ export function applyPointwise(p: Pointwise, data: Float32Array, width: number):
 }
 
 /** Softmax along the middle axis of [outer, n, inner] (a fresh array). */
-export function softmaxAxis(x: Float32Array, outer: number, n: number, inner: number): Float32Array {
-  const out = new Float32Array(x.length);
+export function softmaxAxis(
+  x: Float32Array,
+  outer: number,
+  n: number,
+  inner: number,
+  out: Float32Array,
+): Float32Array {
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * n * inner + i;
@@ -80,6 +86,47 @@ export function softmaxAxis(x: Float32Array, outer: number, n: number, inner: nu
     }
   }
   return out;
+}
+
+const NO_BIAS = new Float32Array(0);
+
+/**
+ * The convolution epilogue: out = act(out + bias + residual), in one pass over `out` for ReLU, ReLU6
+ * and no activation (the common cases), in two for the others.
+ */
+export function epilogue(
+  out: Float32Array,
+  bias: Float32Array | null,
+  residual: Float32Array | null,
+  act: Pointwise | null,
+  width: number,
+): void {
+  let lo = -Infinity;
+  let hi = Infinity;
+  if (act === null || act.fn === 'linear') lo = -Infinity;
+  else if (act.fn === 'relu') lo = 0;
+  else if (act.fn === 'relu6') [lo, hi] = [0, 6];
+  else if (act.fn === 'relu_general' && act.slope === 0 && act.threshold === 0)
+    [lo, hi] = [0, act.max ?? Infinity];
+  else {
+    addBiasResidual(out, bias, residual);
+    applyPointwise(act, out, width);
+    return;
+  }
+  const n = out.length;
+  const c = bias ? bias.length : n;
+  const b = bias ?? NO_BIAS;
+  // Clamping with comparisons keeps NaN as NaN (Math.min/max would too, but slower).
+  for (let i = 0; i < n; i += c) {
+    for (let k = 0; k < c && i + k < n; k++) {
+      let v = out[i + k];
+      if (bias) v += b[k];
+      if (residual) v += residual[i + k];
+      if (v < lo) v = lo;
+      else if (v > hi) v = hi;
+      out[i + k] = v;
+    }
+  }
 }
 
 /** out[i] += bias[i % bias.length] (+ residual[i]), one pass: the conv epilogue before the activation. */
@@ -117,11 +164,11 @@ export function pool2d(
   k: [number, number],
   stride: [number, number],
   padding: Padding,
+  out: Float32Array,
 ): Float32Array {
   const { batch, height, width, channels: c, outHeight, outWidth } = s;
   const top = padBefore(height, k[0], stride[0], 1, padding);
   const left = padBefore(width, k[1], stride[1], 1, padding);
-  const out = new Float32Array(batch * outHeight * outWidth * c);
   const acc = new Float32Array(c);
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
@@ -158,11 +205,11 @@ export function globalPool(
   cells: number,
   c: number,
   mode: 'max' | 'avg',
+  out: Float32Array,
 ): Float32Array {
-  const out = new Float32Array(batch * c);
   for (let b = 0; b < batch; b++) {
     const o = b * c;
-    if (mode === 'max') out.fill(-Infinity, o, o + c);
+    out.fill(mode === 'max' ? -Infinity : 0, o, o + c);
     for (let p = 0; p < cells; p++) {
       const at = (b * cells + p) * c;
       if (mode === 'max') {
@@ -183,10 +230,12 @@ export function zeroPad(
   w: number,
   c: number,
   pads: [[number, number], [number, number]],
+  out: Float32Array,
 ): Float32Array {
   const oh = h + pads[0][0] + pads[0][1];
   const ow = w + pads[1][0] + pads[1][1];
-  const out = new Float32Array(batch * oh * ow * c);
+  // The slot held another tensor on the last call: the padding must be written too.
+  out.fill(0);
   for (let b = 0; b < batch; b++) {
     for (let y = 0; y < h; y++) {
       const src = (b * h + y) * w * c;
@@ -201,9 +250,9 @@ export function concatChunks(
   inputs: readonly Float32Array[],
   chunks: readonly number[],
   outer: number,
+  out: Float32Array,
 ): Float32Array {
   const width = chunks.reduce((a, b) => a + b, 0);
-  const out = new Float32Array(outer * width);
   for (let o = 0; o < outer; o++) {
     let at = o * width;
     inputs.forEach((x, i) => {
@@ -220,9 +269,9 @@ export function broadcastBinary(
   inputs: readonly Float32Array[],
   shapes: readonly (readonly number[])[],
   outShape: readonly number[],
+  out: Float32Array,
 ): Float32Array {
   const size = outShape.reduce((a, b) => a * b, 1);
-  const out = new Float32Array(size);
   inputs.forEach((x, i) => {
     const shape = shapes[i];
     if (i === 0) {
@@ -257,9 +306,13 @@ function broadcastIndex(flat: number, shape: readonly number[], outShape: readon
 }
 
 /** y = x * scale[c] + shift[c] over the last axis (BatchNormalization at inference, Rescaling). */
-export function scaleShift(x: Float32Array, scale: Float32Array, shift: Float32Array): Float32Array {
+export function scaleShift(
+  x: Float32Array,
+  scale: Float32Array,
+  shift: Float32Array,
+  out: Float32Array,
+): Float32Array {
   const c = scale.length;
-  const out = new Float32Array(x.length);
   for (let i = 0; i < x.length; i += c)
     for (let k = 0; k < c; k++) out[i + k] = x[i + k] * scale[k] + shift[k];
   return out;

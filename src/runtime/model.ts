@@ -8,8 +8,8 @@ import { invalid, show } from '../errors.js';
 import { Tensor, toTensor } from '../tensor.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { checkThreads } from '../plan/threads.js';
-import { planArena, type ArenaPlan } from './arena.js';
-import { compileSteps, type Step } from './executor.js';
+import type { ArenaPlan } from './arena.js';
+import { compilePlan, type CompiledPlan, type Step } from './executor.js';
 import type { Op } from './fuse.js';
 import type { Graph } from './graph.js';
 
@@ -48,7 +48,7 @@ export class LayersModel {
   lastProfile: StepTime[] | null = null;
   private graph: Graph | null;
   private ops: readonly Op[];
-  private compiled = new Map<string, Step[]>();
+  private compiled = new Map<string, CompiledPlan>();
   private readonly precision: unknown;
 
   constructor(graph: Graph, ops: readonly Op[], precision?: unknown) {
@@ -65,16 +65,21 @@ export class LayersModel {
     return this.graph;
   }
 
-  /** The compiled steps for a batch size (and thread request), planned on first use. */
-  steps(batch: number, threads?: number, precision: unknown = this.precision): Step[] {
-    const graph = this.live('LayersModel.steps');
+  /** The compiled plan for a batch size (and thread request), made on first use and kept. */
+  private plan(batch: number, threads?: number, precision: unknown = this.precision): CompiledPlan {
+    const graph = this.live('LayersModel.plan');
     const key = `${batch}|${threads ?? ''}|${String(precision ?? '')}`;
-    let steps = this.compiled.get(key);
-    if (!steps) {
-      steps = compileSteps(graph, this.ops, { batch, threads, precision });
-      this.compiled.set(key, steps);
+    let plan = this.compiled.get(key);
+    if (!plan) {
+      plan = compilePlan(graph, this.ops, { batch, threads, precision });
+      this.compiled.set(key, plan);
     }
-    return steps;
+    return plan;
+  }
+
+  /** The compiled steps for a batch size: what runs, fused, in order. */
+  steps(batch = 1, threads?: number): Step[] {
+    return this.plan(batch, threads).steps;
   }
 
   private checkInputs(op: string, x: Tensor | readonly Tensor[]): Tensor[] {
@@ -116,8 +121,7 @@ export class LayersModel {
     const inputs = this.checkInputs(op, x);
     const graph = this.live(op);
     const batch = inputs[0].shape[0];
-    const steps = this.steps(batch, threads, opts.precision ?? this.precision);
-    const values: Float32Array[] = new Array<Float32Array>(graph.shapes.length);
+    const { steps, values } = this.plan(batch, threads, opts.precision ?? this.precision);
     graph.inputs.forEach((t, i) => (values[t] = inputs[i].data));
     if (opts.profile) {
       const times: StepTime[] = [];
@@ -133,12 +137,8 @@ export class LayersModel {
       }
       this.lastProfile = times;
     } else for (const s of steps) s.run(values);
-    const inputData = new Set(inputs.map((t) => t.data));
-    return graph.outputs.map((t) => {
-      // An output that is an input passed through (Dropout, Reshape) is copied, never shared.
-      const data = inputData.has(values[t]) ? values[t].slice() : values[t];
-      return new Tensor(data, [batch, ...graph.shapes[t]]);
-    });
+    // Outputs leave the arena (or the input, passed through) in one copy each.
+    return graph.outputs.map((t) => new Tensor(values[t].slice(), [batch, ...graph.shapes[t]]));
   }
 
   /** The model's output for `x` ([batch, ...input shape]; one tensor per input for several inputs). */
@@ -159,27 +159,9 @@ export class LayersModel {
     return this.predict(x, options);
   }
 
-  /** The activation arena the plan for `batch` needs, and the peak of simultaneously live activations (bytes). */
+  /** The activation arena the plan for `batch` uses, and the peak of simultaneously live activations (bytes). */
   arena(batch = 1): ArenaPlan & { tensors: number } {
-    const graph = this.live('LayersModel.arena');
-    const steps = this.steps(batch);
-    // Aliasing steps (Reshape, Flatten, Dropout) share their input's buffer.
-    const buffer = new Map<number, number>();
-    const start = new Map<number, number>();
-    const end = new Map<number, number>();
-    const root = (t: number) => buffer.get(t) ?? t;
-    steps.forEach((s, i) => {
-      if (s.algorithm === 'alias') buffer.set(s.output, root(s.inputs[0]));
-      else start.set(s.output, i);
-      for (const t of s.inputs) end.set(root(t), i);
-      end.set(root(s.output), Math.max(end.get(root(s.output)) ?? i, i));
-    });
-    for (const t of graph.outputs) end.set(root(t), steps.length);
-    const ids = [...start.keys()];
-    const plan = planArena(
-      ids.map((t) => ({ size: 4 * batch * sizeOf(graph.shapes[t]), start: start.get(t)!, end: end.get(t)! })),
-    );
-    return { ...plan, tensors: ids.length };
+    return this.plan(batch).arena;
   }
 
   /** The Keras summary table, plus convkit's algorithm per layer, FLOPs and activation bytes (batch 1). */
