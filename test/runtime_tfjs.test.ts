@@ -478,3 +478,43 @@ test('predictAsync, threads, profile and summary', async () => {
   ours.dispose();
   assert.throws(() => ours.predict(x), /has been disposed/, 'predict after dispose');
 });
+
+test('Conv2D with groups (Keras; tfjs-layers has none) matches grouped conv2d plus bias', async () => {
+  const { conv2d } = await import('../src/ops/conv2d.js');
+  const kernel = randomInput([3, 3, 2, 6], 1);
+  const bias = randomInput([6], 2);
+  const weightData = new Float32Array([...kernel.data, ...bias.data]).buffer;
+  const ours = await loadLayersModel({
+    modelTopology: {
+      class_name: 'Sequential',
+      config: {
+        name: 'grouped',
+        layers: [
+          {
+            class_name: 'InputLayer',
+            config: { name: 'in', batch_input_shape: [null, 5, 5, 4], dtype: 'float32' },
+          },
+          {
+            class_name: 'Conv2D',
+            config: {
+              name: 'g',
+              filters: 6,
+              kernel_size: [3, 3],
+              groups: 2,
+              padding: 'same',
+              activation: 'relu',
+            },
+          },
+        ],
+      },
+    },
+    weightSpecs: [
+      { name: 'g/kernel', shape: [3, 3, 2, 6], dtype: 'float32' },
+      { name: 'g/bias', shape: [6], dtype: 'float32' },
+    ],
+    weightData,
+  });
+  const x = randomInput([2, 5, 5, 4], 3);
+  const want = conv2d(x, kernel, { padding: 'SAME' }).data.map((v, i) => Math.max(0, v + bias.data[i % 6]));
+  assert.ok(relativeError(ours.predict(x).data, want) < 1e-6, 'grouped Conv2D');
+});
