@@ -8,8 +8,10 @@
  * convkit's per-step times (predict's profile: the depthwise convolution with its folded BatchNorm and
  * ReLU6 epilogue) next to tfjs' own per-kernel times (tf.profile: the depthwise kernel alone).
  *
- * onnxruntime peers are not in this section: bench/onnx_model.ts writes ONNX for single convolutions
- * only, and exporting whole Keras graphs (BatchNorm, padding layers, residual adds) is not done yet.
+ * The onnxruntime peers (onnxruntime-node, native CPU provider, one intra-op thread; onnxruntime-web,
+ * its WebAssembly build, one thread) run the same network exported to ONNX by bench/onnx_network.ts
+ * from the runtime's fused operations (BatchNorm folded: the same weights and arithmetic); their logits
+ * are cross-checked too.
  *
  *   node --import tsx bench/models.ts [--models mobilenet_v2,resnet50,mobilenet_v1] [--budget ms]
  */
@@ -18,6 +20,14 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import type { LayersModelArtifacts } from '../src/io/tfjs_layers.js';
 import { createRng } from '../src/layers/random.js';
 import { loadLayersModel } from '../src/runtime/index.js';
+import { openModelSource } from '../src/runtime/source.js';
+import { buildGraph } from '../src/runtime/graph.js';
+import { matchWeights, readWeights } from '../src/runtime/weights.js';
+import { buildOps } from '../src/runtime/fuse.js';
+import * as ortNode from 'onnxruntime-node';
+import { buildNetworkModel } from './onnx_network.js';
+import { nhwcToNchw, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME } from './onnx_model.js';
+import { createConvSession } from './peers/onnx.js';
 import { Tensor } from '../src/tensor.js';
 import type { PreparedRun } from './engine.js';
 import { measureInterleaved, warmUp, type TimingSettings } from './measure.js';
@@ -45,6 +55,10 @@ export interface ModelBenchResult {
   params: number;
   convkit: TimedSteps;
   tfjsWasm: TimedSteps;
+  /** onnxruntime-node (native) and onnxruntime-web (wasm), one thread; null where it could not run. */
+  onnxNode: (TimedSteps & { logitsRelativeDifference: number }) | null;
+  onnxWeb: (TimedSteps & { logitsRelativeDifference: number }) | null;
+  onnxError?: string;
   /** tfjs-wasm median / convkit median (above 1: convkit is faster). */
   speedup: number;
   /** Largest |logit difference| / largest |logit| (tfjs-wasm's). */
@@ -119,6 +133,56 @@ export async function benchModel(
     scale = Math.max(scale, Math.abs(tfjsOut[i]));
   }
   const logitsRelativeDifference = worst / Math.max(scale, 1e-30);
+  const relative = (a: Float32Array) => {
+    let w = 0;
+    for (let i = 0; i < tfjsOut.length; i++) w = Math.max(w, Math.abs(a[i] - tfjsOut[i]));
+    return w / Math.max(scale, 1e-30);
+  };
+
+  // The same network in ONNX, from the runtime's fused ops (BatchNorm folded).
+  const onnx: { label: 'node' | 'web'; run: PreparedRun; diff: number }[] = [];
+  let onnxError: string | undefined;
+  try {
+    const src = await openModelSource(artifacts);
+    const graph = buildGraph(src.topology);
+    const weights = readWeights(
+      matchWeights(graph.layers, src.groups, 'bench'),
+      await src.readShards(),
+      src.groups,
+      'bench',
+    );
+    const bytes = buildNetworkModel(graph, buildOps(graph, weights, true), 1);
+    const nchw = nhwcToNchw(x.data, 1, 224, 224, 3);
+    const nodeSession = await createConvSession(bytes, 1);
+    const nodeFeeds = { [ONNX_INPUT_NAME]: new ortNode.Tensor('float32', nchw, [1, 3, 224, 224]) };
+    const nodeOut = async () => (await nodeSession.run(nodeFeeds))[ONNX_OUTPUT_NAME].data as Float32Array;
+    onnx.push({
+      label: 'node',
+      diff: relative(await nodeOut()),
+      run: {
+        run: async () => void (await nodeSession.run(nodeFeeds)),
+        output: nodeOut,
+        dispose: () => nodeSession.release(),
+      },
+    });
+    const ortWeb = await import('onnxruntime-web');
+    ortWeb.env.wasm.numThreads = 1;
+    const webSession = await ortWeb.InferenceSession.create(bytes, { executionProviders: ['wasm'] });
+    const webFeeds = { [ONNX_INPUT_NAME]: new ortWeb.Tensor('float32', nchw, [1, 3, 224, 224]) };
+    const webOut = async () => (await webSession.run(webFeeds))[ONNX_OUTPUT_NAME].data as Float32Array;
+    onnx.push({
+      label: 'web',
+      diff: relative(await webOut()),
+      run: {
+        run: async () => void (await webSession.run(webFeeds)),
+        output: webOut,
+        dispose: () => webSession.release(),
+      },
+    });
+  } catch (error) {
+    onnxError = (error as Error).message;
+    console.error(`bench: ${name}: onnxruntime peer failed: ${onnxError}`);
+  }
 
   const runs: PreparedRun[] = [
     {
@@ -133,9 +197,16 @@ export async function benchModel(
       dispose: () => void theirs.dispose(),
     },
   ];
+  runs.push(...onnx.map((o) => o.run));
   const calls: number[] = [];
   for (const r of runs) calls.push(await warmUp(r, timing));
-  const [c, t] = await measureInterleaved(runs, calls, timing);
+  const [c, t, ...o] = await measureInterleaved(runs, calls, timing);
+  const onnxResult = (label: 'node' | 'web') => {
+    const i = onnx.findIndex((e) => e.label === label);
+    return i < 0
+      ? null
+      : { ...timed(o[i].samplesMs, o[i].callsPerSample), logitsRelativeDifference: onnx[i].diff };
+  };
 
   let depthwise: DepthwiseLayerTime[] | undefined;
   if (name === 'mobilenet_v2') {
@@ -175,6 +246,9 @@ export async function benchModel(
     params,
     convkit: timed(c.samplesMs, c.callsPerSample),
     tfjsWasm: timed(t.samplesMs, t.callsPerSample),
+    onnxNode: onnxResult('node'),
+    onnxWeb: onnxResult('web'),
+    onnxError,
     speedup: 0,
     logitsRelativeDifference,
     logitsAgree: logitsRelativeDifference <= LOGITS_TOLERANCE,
@@ -206,6 +280,7 @@ export function formatModels(results: readonly ModelBenchResult[]): string {
   const lines = [
     'model                  params      convkit ms (q1-q3)      tfjs-wasm ms (q1-q3)    speed-up  logits diff  steps/layers  arena / peak live',
   ];
+  const onnxLines: string[] = [];
   const range = (s: TimedSteps) => `${s.ms.median.toFixed(1)} (${s.ms.q1.toFixed(1)}-${s.ms.q3.toFixed(1)})`;
   for (const r of results) {
     lines.push(
@@ -221,6 +296,20 @@ export function formatModels(results: readonly ModelBenchResult[]): string {
       ].join('  '),
     );
   }
+  for (const r of results) {
+    for (const [label, e] of [
+      ['onnxruntime-node', r.onnxNode],
+      ['onnxruntime-web', r.onnxWeb],
+    ] as const) {
+      if (!e) continue;
+      onnxLines.push(
+        `  ${r.model.padEnd(22)} ${label.padEnd(17)} ${range(e).padStart(22)} ms   convkit speed-up ${(e.ms.median / r.convkit.ms.median).toFixed(2)}x   logits diff ${e.logitsRelativeDifference.toExponential(1)}`,
+      );
+    }
+    if (r.onnxError) onnxLines.push(`  ${r.model}: onnxruntime failed: ${r.onnxError}`);
+  }
+  if (onnxLines.length > 0)
+    lines.push('', 'onnxruntime peers (the same network exported to ONNX, one thread):', ...onnxLines);
   for (const r of results) {
     if (!r.depthwise) continue;
     lines.push(

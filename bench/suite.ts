@@ -152,7 +152,7 @@ export async function runSuite(options: BenchOptions): Promise<BenchResults> {
     // A network call lasts 0.1-1 s: a longer budget than one conv gives it a few samples.
     const modelTiming = { ...timing, budgetMs: timing.budgetMs * 10, warmupMs: 0 };
     results.models = await benchModels(MODEL_NAMES, modelTiming);
-    ran('models', ['convkit', 'tfjs-wasm']);
+    ran('models', ['convkit', 'tfjs-wasm', 'onnxruntime-node', 'onnxruntime-web']);
     print(
       `== whole networks (bench/models.ts: Keras applications layouts, seeded weights, batch 1, one thread) ==\n${formatModels(results.models)}`,
     );
