@@ -75,10 +75,13 @@ export function conv2dWinogradThreaded(
   input: Float32Array,
   filter: Float32Array,
   threads: number,
+  out?: Float32Array,
 ): Float32Array | null {
-  const result = onPool((engine) => winogradThreaded(engine, winogradProblem(g, input, filter), threads));
+  const result = onPool((engine) =>
+    winogradThreaded(engine, winogradProblem(g, input, filter), threads, undefined, out),
+  );
   if (result !== 'non-finite') return result;
-  return conv2dIgemmThreaded(g, input, filter, threads) ?? conv2dIgemm(g, input, filter);
+  return conv2dIgemmThreaded(g, input, filter, threads, out) ?? conv2dIgemm(g, input, filter, out);
 }
 
 /**
@@ -98,9 +101,8 @@ export function runConv2dThreaded(
     if (output) return output;
   }
   if (threads > 1 && plan.algorithm === 'winograd') {
-    const output = conv2dWinogradThreaded(g, input, filter, threads);
-    if (output && out) out.set(output);
-    if (output) return out ?? output;
+    const output = conv2dWinogradThreaded(g, input, filter, threads, out);
+    if (output) return output;
   }
   return runConv2d(plan, g, input, filter, out);
 }

@@ -268,7 +268,8 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
         outWidth: outShape[2],
       };
       flops = outSize * d.pool[0] * d.pool[1];
-      compute = ([a], out) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding, out);
+      const acc = new Float32Array(x[3]);
+      compute = ([a], out) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding, out, acc);
       break;
     }
     case 'global':

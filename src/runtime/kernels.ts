@@ -165,11 +165,11 @@ export function pool2d(
   stride: [number, number],
   padding: Padding,
   out: Float32Array,
+  acc: Float32Array = new Float32Array(s.channels),
 ): Float32Array {
   const { batch, height, width, channels: c, outHeight, outWidth } = s;
   const top = padBefore(height, k[0], stride[0], 1, padding);
   const left = padBefore(width, k[1], stride[1], 1, padding);
-  const acc = new Float32Array(c);
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       const y0 = Math.max(oy * stride[0] - top, 0);
