@@ -54,6 +54,8 @@ export interface ModelBenchResult {
   threads: number;
   params: number;
   convkit: TimedSteps;
+  /** convkit with threads: 2 (both cores). */
+  convkitT2: TimedSteps;
   tfjsWasm: TimedSteps;
   /** onnxruntime-node (native) and onnxruntime-web (wasm), one thread; null where it could not run. */
   onnxNode: (TimedSteps & { logitsRelativeDifference: number }) | null;
@@ -191,6 +193,11 @@ export async function benchModel(
       dispose: () => ours.dispose(),
     },
     {
+      run: () => void ours.predict(x, { threads: 2 }),
+      output: () => Promise.resolve(ours.predict(x, { threads: 2 }).data),
+      dispose: () => {},
+    },
+    {
       activate: () => useTfjsBackend('wasm'),
       run: () => void tfjsPredict(),
       output: () => Promise.resolve(tfjsPredict()),
@@ -200,7 +207,7 @@ export async function benchModel(
   runs.push(...onnx.map((o) => o.run));
   const calls: number[] = [];
   for (const r of runs) calls.push(await warmUp(r, timing));
-  const [c, t, ...o] = await measureInterleaved(runs, calls, timing);
+  const [c, c2, t, ...o] = await measureInterleaved(runs, calls, timing);
   const onnxResult = (label: 'node' | 'web') => {
     const i = onnx.findIndex((e) => e.label === label);
     return i < 0
@@ -245,6 +252,7 @@ export async function benchModel(
     threads: 1,
     params,
     convkit: timed(c.samplesMs, c.callsPerSample),
+    convkitT2: timed(c2.samplesMs, c2.callsPerSample),
     tfjsWasm: timed(t.samplesMs, t.callsPerSample),
     onnxNode: onnxResult('node'),
     onnxWeb: onnxResult('web'),
@@ -307,6 +315,12 @@ export function formatModels(results: readonly ModelBenchResult[]): string {
       );
     }
     if (r.onnxError) onnxLines.push(`  ${r.model}: onnxruntime failed: ${r.onnxError}`);
+  }
+  lines.push('', 'convkit on two threads (threads: 2):');
+  for (const r of results) {
+    lines.push(
+      `  ${r.model.padEnd(22)} ${range(r.convkitT2).padStart(22)} ms   ${(r.convkit.ms.median / r.convkitT2.ms.median).toFixed(2)}x its one-thread time`,
+    );
   }
   if (onnxLines.length > 0)
     lines.push('', 'onnxruntime peers (the same network exported to ONNX, one thread):', ...onnxLines);

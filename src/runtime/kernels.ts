@@ -88,8 +88,6 @@ export function softmaxAxis(
   return out;
 }
 
-const NO_BIAS = new Float32Array(0);
-
 /**
  * The convolution epilogue: out = act(out + bias + residual), in one pass over `out` for ReLU, ReLU6
  * and no activation (the common cases), in two for the others.
@@ -114,17 +112,32 @@ export function epilogue(
     return;
   }
   const n = out.length;
-  const c = bias ? bias.length : n;
-  const b = bias ?? NO_BIAS;
-  // Clamping with comparisons keeps NaN as NaN (Math.min/max would too, but slower).
-  for (let i = 0; i < n; i += c) {
-    for (let k = 0; k < c && i + k < n; k++) {
-      let v = out[i + k];
-      if (bias) v += b[k];
-      if (residual) v += residual[i + k];
-      if (v < lo) v = lo;
-      else if (v > hi) v = hi;
-      out[i + k] = v;
+  // One loop per case, so the inner loops carry no per-element tests of what is present.
+  if (bias && residual) {
+    const c = bias.length;
+    for (let i = 0; i < n; i += c) {
+      for (let k = 0; k < c; k++) {
+        const v = out[i + k] + bias[k] + residual[i + k];
+        out[i + k] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
+  } else if (bias) {
+    const c = bias.length;
+    for (let i = 0; i < n; i += c) {
+      for (let k = 0; k < c; k++) {
+        const v = out[i + k] + bias[k];
+        out[i + k] = v < lo ? lo : v > hi ? hi : v;
+      }
+    }
+  } else if (residual) {
+    for (let i = 0; i < n; i++) {
+      const v = out[i] + residual[i];
+      out[i] = v < lo ? lo : v > hi ? hi : v;
+    }
+  } else if (lo > -Infinity || hi < Infinity) {
+    for (let i = 0; i < n; i++) {
+      const v = out[i];
+      out[i] = v < lo ? lo : v > hi ? hi : v;
     }
   }
 }
