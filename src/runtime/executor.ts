@@ -17,6 +17,7 @@ import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
 import { checkAllocatable, Tensor } from '../tensor.js';
 import { planArena, type ArenaPlan } from './arena.js';
+import { epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
 import {
@@ -24,7 +25,6 @@ import {
   batchNormAffine,
   broadcastBinary,
   concatChunks,
-  epilogue,
   globalPool,
   pool2d,
   scaleShift,
@@ -173,7 +173,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     run: (values) => {
       const out = values[o.output];
       body(values[o.input], out);
-      epilogue(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
+      epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
     },
   };
 }
