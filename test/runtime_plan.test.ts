@@ -236,3 +236,28 @@ test('the arena is reused call after call, batch after batch, without stale valu
     assert.ok(first.data.buffer !== again.data.buffer, 'each output is its own copy');
   }
 });
+
+test('a residual Add fuses into the branch convolution even when the shortcut is computed later in layer order', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [6, 6, C] });
+  // Layer order as in Keras' ResNet block1 once serialised: the branch before the shortcut.
+  const branch = L.batchNormalization({ name: 'b_bn' }).apply(
+    L.conv2d({ filters: 8, kernelSize: 3, padding: 'same', name: 'b_conv' }).apply(input),
+  ) as Sym;
+  const shortcut = L.batchNormalization({ name: 's_bn' }).apply(
+    L.conv2d({ filters: 8, kernelSize: 1, name: 's_conv' }).apply(input),
+  ) as Sym;
+  const out = L.reLU({ name: 'out' }).apply(L.add({ name: 'add' }).apply([shortcut, branch])) as Sym;
+  const model = tfl.model({ inputs: input, outputs: out });
+  seedWeights(model, 4);
+  const ours = await loadLayersModel(await artifactsOf(model));
+  const names = ours.steps(1).map((s) => s.name);
+  assert.equal(names.length, 2, `two steps: ${names.join(' | ')}`);
+  assert.ok(
+    names.some((n) => n.endsWith('+add+out')),
+    `the Add and ReLU are fused: ${names.join(' | ')}`,
+  );
+  const x = randomInput([3, 6, 6, C], 2);
+  assert.ok(relativeError(ours.predict(x).data, tfjsPredict(model, x)[0]) < 1e-5, 'values');
+});

@@ -55,9 +55,10 @@ function scaleOutputs(filter: Float32Array, scale: Float32Array): Float32Array {
 
 export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32Array>>, fuse: boolean): Op[] {
   const consumers = new Map<number, GraphNode[]>();
-  const producerIndex = new Map<number, number>();
+  const nodeIndex = new Map<GraphNode, number>();
+  const position = new Map<Op, number>();
   graph.nodes.forEach((n, i) => {
-    producerIndex.set(n.output, i);
+    nodeIndex.set(n, i);
     for (const t of n.inputs) consumers.set(t, [...(consumers.get(t) ?? []), n]);
   });
   const outputs = new Set(graph.outputs);
@@ -68,14 +69,16 @@ export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32A
     const w = weights.get(node.layer.key) ?? new Map<string, Float32Array>();
     const def = node.layer.def;
     if (!isConv(def)) {
-      ops.push({
+      const layer: LayerOp = {
         type: 'layer',
         def,
         names: [def.name],
         inputs: node.inputs,
         output: node.output,
         weights: w,
-      });
+      };
+      ops.push(layer);
+      position.set(layer, index);
       return;
     }
     const op: ConvOp = {
@@ -92,12 +95,14 @@ export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32A
       activation: def.activation === 'linear' ? null : { fn: def.activation },
     };
     ops.push(op);
+    position.set(op, index);
     if (!fuse) return;
     // Follow the single-consumer chain after the convolution while its next layer can join the epilogue.
     for (;;) {
       const next = consumers.get(op.output);
       if (!next || next.length !== 1 || outputs.has(op.output)) break;
       const n = next[0];
+      if (absorbed.has(n)) break;
       const nd = n.layer.def;
       const nw = weights.get(n.layer.key) ?? new Map<string, Float32Array>();
       if (
@@ -126,13 +131,9 @@ export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32A
         n.inputs[0] !== n.inputs[1]
       ) {
         const other = n.inputs[0] === op.output ? n.inputs[1] : n.inputs[0];
-        // The other operand must exist when the convolution runs, and have the output's shape.
-        const at = producerIndex.get(other);
-        if (
-          (at !== undefined && at >= index) ||
-          graph.shapes[other].join() !== graph.shapes[op.output].join()
-        )
-          break;
+        // Same shape only (no broadcasting in the epilogue). The other operand exists by the Add's
+        // position, which is where the fused operation runs (see `position` below).
+        if (graph.shapes[other].join() !== graph.shapes[op.output].join()) break;
         op.residual = other;
       } else if (nd.kind === 'pointwise' && op.activation === null) {
         op.activation = nd.op;
@@ -148,7 +149,13 @@ export function buildOps(graph: Graph, weights: Map<string, Map<string, Float32A
       absorbed.add(n);
       op.names.push(nd.name);
       op.output = n.output;
+      position.set(op, nodeIndex.get(n)!);
     }
   });
-  return ops;
+  // A fused operation runs where its last layer was: every input it reads (the residual too) is made
+  // before that in topological order, and everything reading its output comes after.
+  return ops
+    .map((o) => ({ o, at: position.get(o)! }))
+    .sort((a, b) => a.at - b.at)
+    .map(({ o }) => o);
 }
