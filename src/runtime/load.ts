@@ -6,6 +6,7 @@
  */
 import { invalid, show } from '../errors.js';
 import { checkOptionKeys } from '../ops/options.js';
+import { zeros } from '../tensor.js';
 import { buildGraph } from './graph.js';
 import { buildOps } from './fuse.js';
 import { LayersModel } from './model.js';
@@ -20,6 +21,11 @@ export interface LoadLayersModelOptions {
   fuse?: boolean;
   /** Passed to conv2d's `precision` option for every convolution. */
   precision?: unknown;
+  /**
+   * Run the batch-1 plan once on zeros before returning (default true), so every weight is packed (GEMM
+   * panels, Winograd transforms) at load rather than on the first predict.
+   */
+  warmup?: boolean;
 }
 
 const op = 'loadLayersModel';
@@ -28,17 +34,25 @@ export async function loadLayersModel(
   source: string | URL | LayersModelArtifacts,
   options?: LoadLayersModelOptions,
 ): Promise<LayersModel> {
-  const opts = checkOptionKeys(op, options, ['backend', 'fuse', 'precision']);
+  const opts = checkOptionKeys(op, options, ['backend', 'fuse', 'precision', 'warmup']);
   if (opts.backend !== undefined && opts.backend !== 'wasm') {
-    if (opts.backend === 'webgpu')
+    if (opts.backend === 'webgpu') {
       invalid(op, 'backend', `'webgpu' is not available for whole models yet; use 'wasm'`);
+    }
     invalid(op, 'backend', `must be 'wasm' or 'webgpu', got ${show(opts.backend)}`);
   }
-  if (opts.fuse !== undefined && typeof opts.fuse !== 'boolean')
-    invalid(op, 'fuse', `must be true or false, got ${show(opts.fuse)}`);
+  for (const key of ['fuse', 'warmup'] as const) {
+    if (opts[key] !== undefined && typeof opts[key] !== 'boolean') {
+      invalid(op, key, `must be true or false, got ${show(opts[key])}`);
+    }
+  }
   const src = await openModelSource(source);
   const graph = buildGraph(src.topology);
   const plan = matchWeights(graph.layers, src.groups, src.where);
   const weights = readWeights(plan, await src.readShards(), src.groups, src.where);
-  return new LayersModel(graph, buildOps(graph, weights, opts.fuse ?? true), opts.precision);
+  const model = new LayersModel(graph, buildOps(graph, weights, opts.fuse ?? true), opts.precision);
+  if (opts.warmup ?? true) {
+    model.predictAll(model.inputs.map((s) => zeros([1, ...(s.shape.slice(1) as number[])])));
+  }
+  return model;
 }
