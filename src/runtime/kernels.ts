@@ -190,21 +190,32 @@ export function pool2d(
       for (let ox = 0; ox < outWidth; ox++) {
         const x0 = Math.max(ox * stride[1] - left, 0);
         const x1 = Math.min(ox * stride[1] - left + k[1], width);
-        acc.fill(mode === 'max' ? -Infinity : 0);
+        const o = ((b * outHeight + oy) * outWidth + ox) * c;
+        if (mode === 'max') {
+          // Start from the window's first cell (a window always has one), then keep the larger value;
+          // a NaN, once taken, stays (v > NaN is false), as in TensorFlow's max pooling.
+          const first = ((b * height + y0) * width + x0) * c;
+          for (let ch = 0; ch < c; ch++) out[o + ch] = x[first + ch];
+          for (let y = y0; y < y1; y++) {
+            for (let xx = y === y0 ? x0 + 1 : x0; xx < x1; xx++) {
+              const at = ((b * height + y) * width + xx) * c;
+              for (let ch = 0; ch < c; ch++) {
+                const v = x[at + ch];
+                if (v > out[o + ch] || v !== v) out[o + ch] = v;
+              }
+            }
+          }
+          continue;
+        }
+        acc.fill(0);
         for (let y = y0; y < y1; y++) {
           for (let xx = x0; xx < x1; xx++) {
             const at = ((b * height + y) * width + xx) * c;
-            if (mode === 'max') {
-              for (let ch = 0; ch < c; ch++) {
-                const v = x[at + ch];
-                if (v > acc[ch] || Number.isNaN(v)) acc[ch] = v;
-              }
-            } else for (let ch = 0; ch < c; ch++) acc[ch] += x[at + ch];
+            for (let ch = 0; ch < c; ch++) acc[ch] += x[at + ch];
           }
         }
-        const o = ((b * outHeight + oy) * outWidth + ox) * c;
         const count = (y1 - y0) * (x1 - x0);
-        for (let ch = 0; ch < c; ch++) out[o + ch] = mode === 'max' ? acc[ch] : acc[ch] / count;
+        for (let ch = 0; ch < c; ch++) out[o + ch] = acc[ch] / count;
       }
     }
   }
