@@ -167,6 +167,23 @@ const CASES: [string, () => tfl.LayersModel, number[]][] = [
     () => seq(IMG, L.conv2dTranspose({ filters: 3, kernelSize: 2, strides: 2 }), L.batchNormalization()),
     IMG,
   ],
+  [
+    // 64x64x40 outputs leave wasm memory band by band (> 512 KiB): the fused clamp runs per band.
+    'DepthwiseConv2D + BatchNormalization + ReLU6 with a banded output',
+    () =>
+      seq(
+        [64, 64, 40],
+        L.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }),
+        L.batchNormalization(),
+        L.reLU({ maxValue: 6 }),
+      ),
+    [64, 64, 40],
+  ],
+  [
+    'DepthwiseConv2D relu, no bias (clamp without bias)',
+    () => seq(IMG, L.depthwiseConv2d({ kernelSize: 3, useBias: false, activation: 'relu' })),
+    IMG,
+  ],
   ['ReLU max_value 6', () => seq(IMG, L.reLU({ maxValue: 6 })), IMG],
   ['LeakyReLU alpha 0.1', () => seq(IMG, L.leakyReLU({ alpha: 0.1 })), IMG],
   ['LeakyReLU default', () => seq(IMG, L.leakyReLU()), IMG],

@@ -12,12 +12,16 @@ import { planConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { planThreads } from '../plan/threads.js';
 import { plannedThreads, runConv2dThreaded } from '../parallel/conv2d_threaded.js';
 import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
-import { depthwiseWasmAvailable } from '../algorithms/depthwise_wasm.js';
+import {
+  depthwiseConv2dWasm,
+  depthwiseWasmAvailable,
+  type DwconvOutputClamp,
+} from '../algorithms/depthwise_wasm.js';
 import { conv2d } from '../ops/conv2d.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
 import { checkAllocatable, Tensor } from '../tensor.js';
 import { planArena, type ArenaPlan } from './arena.js';
-import { epilogueFast } from './wasm_epilogue.js';
+import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
 import {
@@ -111,6 +115,8 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
   let algorithm: string;
   let flops: number;
   let body: Writer;
+  // Set when the convolution itself applies bias and activation (then the step skips its epilogue).
+  let fusedEpilogue = false;
   if (d.kind === 'dense') {
     const inUnits = xShape[xShape.length - 1];
     const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -136,6 +142,18 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     flops = g.flops;
     const dw: Writer = (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
     body = dw;
+    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call, on each
+    // band in wasm memory (when the kernel module has it; else the step's own epilogue does).
+    const bounds = clampOf(o.activation);
+    if (d.kind === 'depthwise' && which === 'wasm' && o.residual === null && bounds !== null) {
+      const clamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
+      body = (x, out) => {
+        clamp.applied = false;
+        into(out, depthwiseConv2dWasm(g, x, o.filter, out, clamp));
+        if (!clamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
+      };
+      fusedEpilogue = true;
+    }
     if (d.kind === 'separable') {
       const mid = g.outChannels;
       const pg = convGeometry(op, [batch, g.outHeight, g.outWidth, mid], [1, 1, mid, d.filters]);
@@ -163,6 +181,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     body = (x, out) => into(out, conv2dTranspose(new Tensor(x, xShape), w, outShape, conv).data);
   }
   const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
+  const fused = fusedEpilogue;
   return {
     name: o.names.join('+'),
     className: d.className,
@@ -173,7 +192,8 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     run: (values) => {
       const out = values[o.output];
       body(values[o.input], out);
-      epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
+      if (!fused)
+        epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
     },
   };
 }
