@@ -180,6 +180,18 @@ const CASES: [string, () => tfl.LayersModel, number[]][] = [
     [64, 64, 40],
   ],
   [
+    // A 1 MiB output: igemm computes it in chunks, and the fused clamp runs on each chunk in wasm memory.
+    'Conv2D 1x1 + BatchNormalization + ReLU6 with a chunked igemm output',
+    () =>
+      seq(
+        [64, 64, 16],
+        L.conv2d({ filters: 64, kernelSize: 1, useBias: false }),
+        L.batchNormalization(),
+        L.reLU({ maxValue: 6 }),
+      ),
+    [64, 64, 16],
+  ],
+  [
     'DepthwiseConv2D relu, no bias (clamp without bias)',
     () => seq(IMG, L.depthwiseConv2d({ kernelSize: 3, useBias: false, activation: 'relu' })),
     IMG,

@@ -9,6 +9,7 @@
  */
 import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
 import { planThreads } from '../plan/threads.js';
 import { plannedThreads, runConv2dThreaded } from '../parallel/conv2d_threaded.js';
 import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
@@ -89,7 +90,8 @@ function convRunner(
   filter: Float32Array,
   options: CompileOptions,
   conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
-): { algorithm: string; run: Writer } {
+  clamp?: OutputClamp,
+): { algorithm: string; run: Writer; clamps: boolean } {
   if (options.precision !== undefined) {
     const w = new Tensor(filter, g.filterShape);
     const opts = { ...conv, threads: options.threads, precision: options.precision } as Parameters<
@@ -98,13 +100,27 @@ function convRunner(
     return {
       algorithm: 'conv2d',
       run: (x, out) => into(out, conv2d(new Tensor(x, g.inputShape), w, opts).data),
+      clamps: false,
     };
   }
   const plan = planConv2d(g, 'auto', plannedThreads(options.threads));
   const threads = planThreads(g, plan.algorithm, options.threads);
+  if (clamp && plan.algorithm === 'igemm' && threads === 1) {
+    // igemm on one thread applies bias + clamp to each band in wasm memory (conv2dIgemm's clamp);
+    // where it could not, the caller's epilogue does.
+    return {
+      algorithm: describe(plan),
+      run: (x, out) => {
+        clamp.applied = false;
+        into(out, conv2dIgemm(g, x, filter, out, clamp));
+      },
+      clamps: true,
+    };
+  }
   return {
     algorithm: describe(plan),
     run: (x, out) => into(out, runConv2dThreaded(plan, g, x, filter, threads, out)),
+    clamps: false,
   };
 }
 
@@ -117,12 +133,24 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
   let body: Writer;
   // Set when the convolution itself applies bias and activation (then the step skips its epilogue).
   let fusedEpilogue = false;
+  // Conv2D / Dense on igemm: the clamp goes to the kernel's output stage when it can (see convRunner).
+  const bounds0 = o.residual === null ? clampOf(o.activation) : null;
+  const clamp: OutputClamp | undefined = bounds0
+    ? { bias: o.bias, lo: bounds0[0], hi: bounds0[1] }
+    : undefined;
+  let clamping = false;
   if (d.kind === 'dense') {
     const inUnits = xShape[xShape.length - 1];
     const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
     // Dense is a 1x1 convolution over `rows` pixels: the [in, units] kernel is already HWIO.
     const g = convGeometry(op, [rows, 1, 1, inUnits], [1, 1, inUnits, d.units]);
-    const r = convRunner(g, o.filter, options, { strides: [1, 1], padding: 'VALID', dilations: [1, 1] });
+    const unit = {
+      strides: [1, 1] as [number, number],
+      padding: 'VALID' as const,
+      dilations: [1, 1] as [number, number],
+    };
+    const r = convRunner(g, o.filter, options, unit, clamp);
+    clamping = r.clamps;
     ({ algorithm } = r);
     body = r.run;
     flops = g.flops;
@@ -130,7 +158,8 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     const filterShape = [...d.kernel, xShape[3] / d.groups, d.filters];
     const conv = { strides: d.strides, padding: d.padding, dilations: d.dilations };
     const g = convGeometry(op, xShape, filterShape, conv);
-    const r = convRunner(g, o.filter, options, conv);
+    const r = convRunner(g, o.filter, options, conv, clamp);
+    clamping = r.clamps;
     ({ algorithm } = r);
     body = r.run;
     flops = g.flops;
@@ -146,11 +175,11 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     // band in wasm memory (when the kernel module has it; else the step's own epilogue does).
     const bounds = clampOf(o.activation);
     if (d.kind === 'depthwise' && which === 'wasm' && o.residual === null && bounds !== null) {
-      const clamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
+      const dwClamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
       body = (x, out) => {
-        clamp.applied = false;
-        into(out, depthwiseConv2dWasm(g, x, o.filter, out, clamp));
-        if (!clamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
+        dwClamp.applied = false;
+        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp));
+        if (!dwClamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
       };
       fusedEpilogue = true;
     }
@@ -192,8 +221,9 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     run: (values) => {
       const out = values[o.output];
       body(values[o.input], out);
-      if (!fused)
+      if (clamping ? !clamp!.applied : !fused) {
         epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
+      }
     },
   };
 }
