@@ -154,7 +154,12 @@ test('parseBenchOptions: --quick picks the quick shapes and a short budget; flag
 });
 
 test('parseBenchOptions: sections, and which of them --quick, --shapes and --no-relaxed leave out', () => {
-  assert.deepEqual(parseBenchOptions([]).sections, [...SECTIONS]);
+  // models (whole networks, minutes) runs only when --sections names it.
+  assert.deepEqual(
+    parseBenchOptions([]).sections,
+    SECTIONS.filter((s) => s !== 'models'),
+  );
+  assert.deepEqual(parseBenchOptions(['--sections', 'models']).sections, ['models']);
   assert.deepEqual(parseBenchOptions(['--no-relaxed']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick', '--sections', 'relaxed,conv']).sections, [
