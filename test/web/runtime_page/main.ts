@@ -1,0 +1,40 @@
+/**
+ * The page of test/web/runtime.test.ts: window.runRuntimeChecks(url) loads a TF.js Layers model over
+ * HTTP (fetch) with loadLayersModel, predicts on a seeded input with predict and predictAsync, and
+ * returns the outputs as plain numbers for the test to compare with Node's.
+ */
+import { loadLayersModel, randomNormal } from '../../../src/index.js';
+import { wasmEngine } from '../../../src/kernels/wasm/engine.js';
+
+export interface RuntimeChecks {
+  wasmVariant: string;
+  inputShape: (number | null)[];
+  output: number[];
+  asyncOutput: number[];
+  summaryHasTable: boolean;
+  missingError: string;
+}
+
+async function runRuntimeChecks(url: string): Promise<RuntimeChecks> {
+  const model = await loadLayersModel(url);
+  const shape = model.inputs[0].shape.slice(1) as number[];
+  const x = randomNormal([2, ...shape], { seed: 7 });
+  const output = Array.from(model.predict(x).data);
+  const asyncOutput = Array.from((await model.predictAsync(x)).data);
+  let missingError = '';
+  try {
+    await loadLayersModel(new URL('missing/model.json', location.href).href);
+  } catch (error) {
+    missingError = (error as Error).message;
+  }
+  return {
+    wasmVariant: wasmEngine()?.variant ?? 'none',
+    inputShape: model.inputs[0].shape,
+    output,
+    asyncOutput,
+    summaryHasTable: model.summary().includes('Layer (type)'),
+    missingError,
+  };
+}
+
+(window as unknown as { runRuntimeChecks: typeof runRuntimeChecks }).runRuntimeChecks = runRuntimeChecks;
