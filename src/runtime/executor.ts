@@ -8,7 +8,8 @@
  * input is read where it is, and the outputs are copied out once at the end.
  */
 import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.js';
-import { planConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { planConv2d, runConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { igemmOnWorkers } from '../parallel/conv2d_async.js';
 import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
 import { planThreads } from '../plan/threads.js';
 import { plannedThreads, runConv2dThreaded } from '../parallel/conv2d_threaded.js';
@@ -50,6 +51,8 @@ export interface Step {
   output: number;
   /** Computes values[output] (its arena slot, already in place) from values[inputs]. */
   run(values: Float32Array[]): void;
+  /** The same on the worker pool, asynchronously (igemm on several threads; predictAsync uses it). */
+  runAsync?(values: Float32Array[]): Promise<void>;
 }
 
 export interface CompileOptions {
@@ -78,6 +81,7 @@ function describe(plan: Conv2dPlan): string {
 }
 
 type Writer = (x: Float32Array, out: Float32Array) => void;
+type AsyncWriter = (x: Float32Array, out: Float32Array) => Promise<void>;
 
 /** Copies `result` into `out` unless the algorithm already wrote there. */
 function into(out: Float32Array, result: Float32Array): void {
@@ -91,7 +95,7 @@ function convRunner(
   options: CompileOptions,
   conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
   clamp?: OutputClamp,
-): { algorithm: string; run: Writer; clamps: boolean } {
+): { algorithm: string; run: Writer; clamps: boolean; runAsync?: AsyncWriter } {
   if (options.precision !== undefined) {
     const w = new Tensor(filter, g.filterShape);
     const opts = { ...conv, threads: options.threads, precision: options.precision } as Parameters<
@@ -117,10 +121,19 @@ function convRunner(
       clamps: true,
     };
   }
+  // On several threads igemm can also run on the workers while this thread waits without blocking.
+  const runAsync: AsyncWriter | undefined =
+    plan.algorithm === 'igemm' && threads > 1
+      ? async (x, out) => {
+          const done = await igemmOnWorkers(g, x, filter, threads, out);
+          if (!done) into(out, runConv2d(plan, g, x, filter, out));
+        }
+      : undefined;
   return {
     algorithm: describe(plan),
     run: (x, out) => into(out, runConv2dThreaded(plan, g, x, filter, threads, out)),
     clamps: false,
+    runAsync,
   };
 }
 
@@ -139,6 +152,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     ? { bias: o.bias, lo: bounds0[0], hi: bounds0[1] }
     : undefined;
   let clamping = false;
+  let bodyAsync: AsyncWriter | undefined;
   if (d.kind === 'dense') {
     const inUnits = xShape[xShape.length - 1];
     const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -151,6 +165,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     };
     const r = convRunner(g, o.filter, options, unit, clamp);
     clamping = r.clamps;
+    bodyAsync = r.runAsync;
     ({ algorithm } = r);
     body = r.run;
     flops = g.flops;
@@ -160,6 +175,7 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     const g = convGeometry(op, xShape, filterShape, conv);
     const r = convRunner(g, o.filter, options, conv, clamp);
     clamping = r.clamps;
+    bodyAsync = r.runAsync;
     ({ algorithm } = r);
     body = r.run;
     flops = g.flops;
@@ -211,6 +227,11 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
   }
   const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
   const fused = fusedEpilogue;
+  const finish = (values: Float32Array[], out: Float32Array, clamped: boolean) => {
+    if (!clamped)
+      epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
+  };
+  const whole = bodyAsync;
   return {
     name: o.names.join('+'),
     className: d.className,
@@ -221,10 +242,15 @@ function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
     run: (values) => {
       const out = values[o.output];
       body(values[o.input], out);
-      if (clamping ? !clamp!.applied : !fused) {
-        epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
-      }
+      finish(values, out, clamping ? clamp!.applied === true : fused);
     },
+    runAsync: whole
+      ? async (values) => {
+          const out = values[o.output];
+          await whole(values[o.input], out);
+          finish(values, out, false);
+        }
+      : undefined,
   };
 }
 

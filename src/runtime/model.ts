@@ -8,6 +8,7 @@ import { invalid, show } from '../errors.js';
 import { Tensor, toTensor } from '../tensor.js';
 import { checkOptionKeys } from '../ops/options.js';
 import { checkThreads } from '../plan/threads.js';
+import { loadWorkerThreads } from '../parallel/pool.js';
 import type { ArenaPlan } from './arena.js';
 import { compilePlan, type CompiledPlan, type Step } from './executor.js';
 import type { Op } from './fuse.js';
@@ -50,6 +51,9 @@ export class LayersModel {
   private ops: readonly Op[];
   private compiled = new Map<string, CompiledPlan>();
   private readonly precision: unknown;
+  /** predictAsync calls in flight (they share the plan's arena, so predict waits for them). */
+  private asyncRuns = 0;
+  private asyncQueue: Promise<unknown> = Promise.resolve();
 
   constructor(graph: Graph, ops: readonly Op[], precision?: unknown) {
     this.graph = graph;
@@ -113,9 +117,11 @@ export class LayersModel {
     });
   }
 
-  /** All outputs, for models with several. */
-  predictAll(x: Tensor | readonly Tensor[], options?: PredictOptions): Tensor[] {
-    const op = 'LayersModel.predict';
+  /** Checks a call and readies the plan: the inputs are in `values`, the steps are to run. */
+  private prepare(op: string, x: Tensor | readonly Tensor[], options?: PredictOptions, queued = false) {
+    if (!queued && this.asyncRuns > 0) {
+      invalid(op, 'model', `'${this.name}' is running predictAsync; await it before calling predict again`);
+    }
     const opts = checkOptionKeys(op, options, PREDICT_OPTIONS);
     const threads = checkThreads(op, opts.threads);
     const inputs = this.checkInputs(op, x);
@@ -123,40 +129,82 @@ export class LayersModel {
     const batch = inputs[0].shape[0];
     const { steps, values } = this.plan(batch, threads, opts.precision ?? this.precision);
     graph.inputs.forEach((t, i) => (values[t] = inputs[i].data));
-    if (opts.profile) {
+    // Outputs leave the arena (or the input, passed through) in one copy each.
+    const outputs = () =>
+      graph.outputs.map((t) => new Tensor(values[t].slice(), [batch, ...graph.shapes[t]]));
+    return { steps, values, profile: opts.profile === true, outputs };
+  }
+
+  private time(s: Step, ms: number): StepTime {
+    return { name: s.name, className: s.className, algorithm: s.algorithm, ms };
+  }
+
+  /** All outputs, for models with several. */
+  predictAll(x: Tensor | readonly Tensor[], options?: PredictOptions): Tensor[] {
+    const { steps, values, profile, outputs } = this.prepare('LayersModel.predict', x, options);
+    if (profile) {
       const times: StepTime[] = [];
       for (const s of steps) {
         const start = performance.now();
         s.run(values);
-        times.push({
-          name: s.name,
-          className: s.className,
-          algorithm: s.algorithm,
-          ms: performance.now() - start,
-        });
+        times.push(this.time(s, performance.now() - start));
       }
       this.lastProfile = times;
     } else for (const s of steps) s.run(values);
-    // Outputs leave the arena (or the input, passed through) in one copy each.
-    return graph.outputs.map((t) => new Tensor(values[t].slice(), [batch, ...graph.shapes[t]]));
+    return outputs();
+  }
+
+  private singleOutput(op: string): void {
+    if (this.live(op).outputs.length !== 1) {
+      invalid(op, 'model', `'${this.name}' has ${this.outputs.length} outputs; use predictAll`);
+    }
   }
 
   /** The model's output for `x` ([batch, ...input shape]; one tensor per input for several inputs). */
   predict(x: Tensor | readonly Tensor[], options?: PredictOptions): Tensor {
-    if (this.live('LayersModel.predict').outputs.length !== 1) {
-      invalid(
-        'LayersModel.predict',
-        'model',
-        `'${this.name}' has ${this.outputs.length} outputs; use predictAll`,
-      );
-    }
+    this.singleOutput('LayersModel.predict');
     return this.predictAll(x, options)[0];
   }
 
-  /** predict, as a promise (the same computation; it does not block a browser's event loop between calls). */
+  /**
+   * predict as a promise: convolutions that run on several threads (igemm) run on the worker pool while
+   * this thread waits without blocking (a browser's main thread stays responsive); the other steps run
+   * here. Calls on one model run one after another.
+   */
   async predictAsync(x: Tensor | readonly Tensor[], options?: PredictOptions): Promise<Tensor> {
-    await Promise.resolve();
-    return this.predict(x, options);
+    this.singleOutput('LayersModel.predictAsync');
+    return (await this.predictAllAsync(x, options))[0];
+  }
+
+  /** predictAll as a promise (see predictAsync). */
+  predictAllAsync(x: Tensor | readonly Tensor[], options?: PredictOptions): Promise<Tensor[]> {
+    // Counted from now: predict refuses while any predictAsync is queued or running.
+    this.asyncRuns++;
+    const run = async (): Promise<Tensor[]> => {
+      try {
+        const { steps, values, profile, outputs } = this.prepare(
+          'LayersModel.predictAsync',
+          x,
+          options,
+          true,
+        );
+        if (steps.some((s) => s.runAsync)) await loadWorkerThreads();
+        const times: StepTime[] = [];
+        for (const s of steps) {
+          const start = performance.now();
+          if (s.runAsync) await s.runAsync(values);
+          else s.run(values);
+          if (profile) times.push(this.time(s, performance.now() - start));
+        }
+        if (profile) this.lastProfile = times;
+        return outputs();
+      } finally {
+        this.asyncRuns--;
+      }
+    };
+    const result = this.asyncQueue.then(run, run);
+    this.asyncQueue = result.catch(() => undefined);
+    return result;
   }
 
   /** The activation arena the plan for `batch` uses, and the peak of simultaneously live activations (bytes). */

@@ -1,7 +1,8 @@
 /**
  * The model runtime in a browser: a page built with Vite from the sources, served on 127.0.0.1 with a
  * saved model beside it, driven in Debian's Chromium. loadLayersModel fetches model.json and its shard
- * by URL, and predict / predictAsync give Node's values on WebAssembly SIMD.
+ * by URL, and predict / predictAsync give Node's values on WebAssembly SIMD; predictAsync on two threads
+ * runs igemm on Web Workers.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -72,6 +73,8 @@ test('loadLayersModel fetches a model by URL in the browser and predicts what No
   const worst = Math.max(...checks.output.map((v, i) => Math.abs(v - expected[i])));
   assert.ok(worst < 1e-6, `browser vs Node: ${worst}`);
   assert.deepEqual(checks.asyncOutput, checks.output, "predictAsync gives predict's values");
+  assert.deepEqual(checks.workersOutput, checks.output, 'predictAsync on two threads gives the same values');
+  assert.ok(checks.workerCalls > 0, `Web Workers ran kernel calls: ${checks.workerCalls}`);
   assert.ok(checks.summaryHasTable, 'summary renders');
   assert.match(checks.missingError, /answered HTTP 404/, 'a missing model.json is a clear error');
 });

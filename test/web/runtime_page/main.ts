@@ -5,12 +5,16 @@
  */
 import { loadLayersModel, randomNormal } from '../../../src/index.js';
 import { wasmEngine } from '../../../src/kernels/wasm/engine.js';
+import { parallelEngine } from '../../../src/parallel/parallel_engine.js';
 
 export interface RuntimeChecks {
   wasmVariant: string;
   inputShape: (number | null)[];
   output: number[];
   asyncOutput: number[];
+  /** predictAsync with threads: 2 (igemm on Web Workers), and the kernel calls the workers ran. */
+  workersOutput: number[];
+  workerCalls: number;
   summaryHasTable: boolean;
   missingError: string;
 }
@@ -21,6 +25,13 @@ async function runRuntimeChecks(url: string): Promise<RuntimeChecks> {
   const x = randomNormal([2, ...shape], { seed: 7 });
   const output = Array.from(model.predict(x).data);
   const asyncOutput = Array.from((await model.predictAsync(x)).data);
+  const calls = () =>
+    parallelEngine()
+      ?.pool.callsRunByWorkers()
+      .reduce((a, b) => a + b, 0) ?? 0;
+  const before = calls();
+  const workersOutput = Array.from((await model.predictAsync(x, { threads: 2 })).data);
+  const workerCalls = calls() - before;
   let missingError = '';
   try {
     await loadLayersModel(new URL('missing/model.json', location.href).href);
@@ -32,6 +43,8 @@ async function runRuntimeChecks(url: string): Promise<RuntimeChecks> {
     inputShape: model.inputs[0].shape,
     output,
     asyncOutput,
+    workersOutput,
+    workerCalls,
     summaryHasTable: model.summary().includes('Layer (type)'),
     missingError,
   };
