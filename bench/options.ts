@@ -1,7 +1,7 @@
 /** Command-line flags of `npm run bench`. */
 import { Command, Option, InvalidArgumentError as CommanderArgumentError } from 'commander';
 
-export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed', 'webgpu'] as const;
+export const SECTIONS = ['conv', 'depthwise', 'grouped', 'train', 'relaxed', 'webgpu', 'models'] as const;
 export type SectionName = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -125,8 +125,8 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
 
 /**
  * --sections, or all of them, less: relaxed under --no-relaxed, or under --quick unless named; train
- * (it has no shapes) when --shapes picks shapes and --sections does not name it; webgpu unless named
- * (it needs a GPU, or minutes on an emulator).
+ * (it has no shapes) when --shapes picks shapes and --sections does not name it; webgpu and models unless named
+ * (webgpu needs a GPU, or minutes on an emulator; models takes minutes).
  */
 function chooseSections(o: {
   sections?: SectionName[];
@@ -139,6 +139,8 @@ function chooseSections(o: {
     if (s === 'relaxed') return o.relaxed && (named || !o.quick);
     if (s === 'train') return named || o.shapes === undefined;
     if (s === 'webgpu') return named;
+    // Whole networks take minutes (ResNet-50 in tfjs-wasm is ~0.4 s a call): only when named.
+    if (s === 'models') return named;
     return true;
   });
 }

@@ -1,4 +1,5 @@
 /** The shape of bench/results/latest.json: what the runner measures and the tables and chart read. */
+import type { ModelBenchResult } from './models.js';
 import type { Summary } from './stats.js';
 
 /** 'unsupported': the engine has no such operation (tfjs has no grouped conv2d); not an error. */
@@ -172,4 +173,6 @@ export interface BenchResults extends ShapeSectionResults {
   relaxedSimd?: RelaxedSimdResults;
   /** conv2d on WebGPU, and the adapter it ran on. */
   webgpu?: SectionResults & { adapter: string };
+  /** Whole networks (bench/models.ts), batch 1, one thread, convkit against tfjs-layers on tfjs-wasm. */
+  models?: ModelBenchResult[];
 }

@@ -32,6 +32,15 @@ export class WebGPUDeviceLostError extends ConvkitError {
   override name = 'WebGPUDeviceLostError';
 }
 
+/**
+ * A model file describes something convkit cannot run: a layer class, an option (such as
+ * data_format 'channels_first') or a dtype it does not support. The message names the layer, its
+ * class and the option; loaders raise it before reading any weight.
+ */
+export class UnsupportedModelError extends ConvkitError {
+  override name = 'UnsupportedModelError';
+}
+
 /** Shows a value in an error message the way a person would type it: arrays in brackets, strings quoted. */
 export function show(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);

@@ -6,6 +6,7 @@ export {
   ResourceExhaustedError,
   WebGPUUnavailableError,
   WebGPUDeviceLostError,
+  UnsupportedModelError,
 } from './errors.js';
 export {
   convGeometry,
@@ -79,9 +80,13 @@ export { Sequential, type SequentialOptions } from './layers/sequential.js';
 export { SGD, Adam, type Optimizer } from './train/optimizers.js';
 export { fit, evaluate, type FitOptions, type FitResult } from './train/fit.js';
 export type { LabeledData } from './train/dataset.js';
+export { toTfjsArtifacts, fromTfjsArtifacts, type LayersModelArtifacts } from './io/tfjs_layers.js';
+// Whole networks: TF.js Layers models (Sequential and functional) on convkit's ops.
 export {
-  toTfjsArtifacts,
-  fromTfjsArtifacts,
-  UnsupportedModelError,
-  type LayersModelArtifacts,
-} from './io/tfjs_layers.js';
+  loadLayersModel,
+  LayersModel,
+  type LoadLayersModelOptions,
+  type PredictOptions,
+  type StepTime,
+  type SymbolicShape,
+} from './runtime/index.js';

@@ -154,12 +154,13 @@ test('parseBenchOptions: --quick picks the quick shapes and a short budget; flag
 });
 
 test('parseBenchOptions: sections, and which of them --quick, --shapes, --no-relaxed and no --sections leave out', () => {
-  // webgpu runs only when named (it needs a GPU, or minutes on an emulator).
+  // webgpu (a GPU, or minutes on an emulator) and models (whole networks, minutes) run only when named.
   assert.deepEqual(
     parseBenchOptions([]).sections,
-    SECTIONS.filter((s) => s !== 'webgpu'),
+    SECTIONS.filter((s) => s !== 'webgpu' && s !== 'models'),
   );
   assert.deepEqual(parseBenchOptions(['--sections', 'webgpu']).sections, ['webgpu']);
+  assert.deepEqual(parseBenchOptions(['--sections', 'models']).sections, ['models']);
   assert.deepEqual(parseBenchOptions(['--no-relaxed']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick']).sections, ['conv', 'depthwise', 'grouped', 'train']);
   assert.deepEqual(parseBenchOptions(['--quick', '--sections', 'relaxed,conv']).sections, [

@@ -42,6 +42,20 @@ interface DwconvExports {
     w: number,
     y: number,
   ): void;
+  /** See wasm/assembly/epilogue.ts; absent from modules built before it existed. */
+  f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
+}
+
+/**
+ * An output stage for the model runtime: y = clamp(y + bias, lo, hi) applied to each band in wasm
+ * memory before it leaves (bias + ReLU / ReLU6 fused into the depthwise call). `applied` is set when it
+ * ran (NHWC with the kernel present); otherwise the caller applies it itself.
+ */
+export interface DwconvOutputClamp {
+  bias: Float32Array | null;
+  lo: number;
+  hi: number;
+  applied?: boolean;
 }
 
 /** Hard limit on one call's scratch (input band + output band). */
@@ -123,6 +137,8 @@ export function depthwiseConv2dWasm(
   g: DepthwiseGeometry,
   input: Float32Array,
   filter: Float32Array,
+  out?: Float32Array,
+  clamp?: DwconvOutputClamp,
 ): Float32Array {
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
@@ -142,8 +158,12 @@ export function depthwiseConv2dWasm(
   // slice; larger ones leave band by band, each band copied out while it is still in cache.
   const whole = g.dataFormat === 'NHWC' && size * 4 <= WHOLE_OUTPUT_BYTES;
   const outputBand = align64(inputBand + layout.inputBytes);
-  heap.ensure(outputBand + (whole ? size * 4 + SPILL_BYTES : layout.outputBytes));
-  const output = whole ? null : new Float32Array(size);
+  const outputEnd = outputBand + (whole ? size * 4 + SPILL_BYTES : layout.outputBytes);
+  const biasClamp = clamp && g.dataFormat === 'NHWC' ? kernels.f32_bias_clamp : undefined;
+  const biasAt = align64(outputEnd);
+  heap.ensure(biasClamp && clamp?.bias ? biasAt + clamp.bias.length * 4 : outputEnd);
+  if (biasClamp && clamp?.bias) heap.f32.set(clamp.bias, biasAt >> 2);
+  const output = whole ? null : (out ?? new Float32Array(size));
   zeroPaddingColumns(heap.f32, inputBand >> 2, g, layout);
   const rowBytes = layout.rowFloats * 4;
   const imageBytes = g.outHeight * g.outWidth * g.outChannels * 4;
@@ -170,10 +190,19 @@ export function depthwiseConv2dWasm(
         weights,
         y,
       );
+      if (biasClamp && clamp) {
+        const c = clamp.bias ? g.outChannels : 0;
+        biasClamp(y, rows * g.outWidth * g.outChannels, biasAt, c, 0, clamp.lo, clamp.hi);
+      }
       if (output) copyOutputRows(heap.f32, outputBand >> 2, output, g, b, first, rows);
     }
   }
-  return output ?? heap.f32.slice(outputBand >> 2, (outputBand >> 2) + size);
+  if (clamp && biasClamp) clamp.applied = true;
+  if (output) return output;
+  const result = heap.f32.subarray(outputBand >> 2, (outputBand >> 2) + size);
+  if (!out) return result.slice();
+  out.set(result);
+  return out;
 }
 
 /** Padded columns [first, end) of a band row hold input columns; the others are padding. */

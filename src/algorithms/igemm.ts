@@ -94,12 +94,54 @@ export function igemmMinBandBytes(g: ConvGeometry): number {
   );
 }
 
-export function conv2dIgemm(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+/**
+ * An output stage for the model runtime: y = clamp(y + bias, lo, hi) on each output band while it is
+ * in wasm memory, before it is copied out (bias + ReLU / ReLU6 fused into the convolution). `applied`
+ * is set when it ran (NHWC, one group, the kernel present); otherwise the caller applies it.
+ */
+export interface OutputClamp {
+  bias: Float32Array | null;
+  lo: number;
+  hi: number;
+  applied?: boolean;
+}
+
+interface ClampExports {
+  f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
+}
+
+/** The clamp as a function of a heap range, with the bias placed after the run's scratch; or null. */
+function clampStage(
+  engine: WasmEngine,
+  run: IgemmRun,
+  clamp?: OutputClamp,
+): ((at: number, floats: number) => void) | null {
+  const kernel = (engine.kernels as unknown as ClampExports).f32_bias_clamp;
+  if (!clamp || !kernel || run.g.dataFormat !== 'NHWC') return null;
+  const { heap } = engine;
+  const biasAt = align64(run.outputBand + run.layout.outputBytes) + 64;
+  const c = clamp.bias ? clamp.bias.length : 0;
+  heap.ensure(biasAt + c * 4);
+  if (clamp.bias) heap.f32.set(clamp.bias, biasAt >> 2);
+  return (at, floats) => kernel(at, floats, biasAt, c, 0, clamp.lo, clamp.hi);
+}
+
+/**
+ * `out` (optional, the output's size): written and returned instead of a new array. `clamp`: see
+ * OutputClamp.
+ */
+export function conv2dIgemm(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out?: Float32Array,
+  clamp?: OutputClamp,
+): Float32Array {
   const engine = wasmEngine();
   if (!engine) return conv2dIm2col(g, input, filter);
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
-  runIgemm(engine, g, input, filter, output);
+  runIgemm(engine, g, input, filter, output, clamp);
   return output;
 }
 
@@ -267,12 +309,14 @@ export function storeOutputBand(
   output: Float32Array,
   b: number,
   band: number,
+  stage: ((at: number, floats: number) => void) | null = null,
 ): void {
   const { g } = run;
   const { first, rows } = bandRows(run, band);
   const src = run.outputBand >> 2;
   if (g.dataFormat === 'NHWC') {
     const pixelFloats = g.outWidth * g.outChannels;
+    stage?.(run.outputBand, rows * pixelFloats);
     output.set(heap.f32.subarray(src, src + rows * pixelFloats), (b * g.outHeight + first) * pixelFloats);
   } else {
     copyOutputToNchw(heap.f32, src, output, g, b, first, rows);
@@ -285,9 +329,11 @@ function runIgemm(
   input: Float32Array,
   filter: Float32Array,
   output: Float32Array,
+  clamp?: OutputClamp,
 ): void {
   const { heap, kernels } = engine;
   const run = placeIgemm(heap, g, filter);
+  const stage = clampStage(engine, run, clamp);
   const chunkTiles = outputChunkTiles(run);
   const groupTiles = groupChunkTiles(run);
   for (let b = 0; b < g.batch; b++) {
@@ -296,7 +342,7 @@ function runIgemm(
       if (rows === 0) break;
       loadInputBand(heap, run, input, b, band);
       if (chunkTiles > 0) {
-        computeBandInChunks(engine, run, output, b, band, chunkTiles);
+        computeBandInChunks(engine, run, output, b, band, chunkTiles, stage);
         continue;
       }
       const blocked = run.groupsPerPanel > 1 && bandInputFinite(kernels, heap, run, rows);
@@ -304,9 +350,10 @@ function runIgemm(
       for (const calls of bandKernelCalls(run, rows, parts, blocked)) {
         for (const c of calls) kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
       }
-      storeOutputBand(heap, run, output, b, band);
+      storeOutputBand(heap, run, output, b, band, stage);
     }
   }
+  if (clamp && stage) clamp.applied = true;
 }
 
 /** Packed-weight bytes f32_igemm_4x8 keeps in cache while all row tiles pass (its PANEL_CHUNK_BYTES). */
@@ -367,6 +414,7 @@ function computeBandInChunks(
   b: number,
   band: number,
   chunkTiles: number,
+  stage: ((at: number, floats: number) => void) | null,
 ): void {
   const { heap, kernels } = engine;
   const { g, layout } = run;
@@ -389,6 +437,7 @@ function computeBandInChunks(
       run.outputBand,
       n,
     );
+    stage?.(run.outputBand, count * n);
     output.set(heap.f32.subarray(src, src + count * n), dst + p0 * n);
   }
 }

@@ -107,8 +107,14 @@ interface WinogradExports {
 export type WinogradKernel = keyof WinogradExports;
 
 /** Needs winogradUnavailable(g) null. */
-export function conv2dWinograd(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
-  return conv2dWinogradTile(g, input, filter, winogradTile(winogradGeometry(g)));
+/** `out` (optional, the output's size): written and returned instead of a new array. */
+export function conv2dWinograd(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out?: Float32Array,
+): Float32Array {
+  return conv2dWinogradTile(g, input, filter, winogradTile(winogradGeometry(g)), out);
 }
 
 /** conv2dWinograd with a given tile size (tests and probes compare them). */
@@ -117,6 +123,7 @@ export function conv2dWinogradTile(
   input: Float32Array,
   filter: Float32Array,
   tile: WinogradTile,
+  out?: Float32Array,
 ): Float32Array {
   const engine = wasmEngine();
   if (!engine) throw new Error('conv2dWinograd: the WebAssembly SIMD engine is not available');
@@ -129,10 +136,10 @@ export function conv2dWinogradTile(
     engine.heap,
     run,
     problem.loadRows,
-    () => (output ??= new Float32Array(size)),
+    () => (output ??= out ?? new Float32Array(size)),
     singleThreadPhases(engine),
   );
-  return finite && output ? output : conv2dIgemm(g, input, filter);
+  return finite && output ? output : conv2dIgemm(g, input, filter, out);
 }
 
 /**

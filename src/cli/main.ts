@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registerExplainCommand } from './explain_command.js';
 import { registerRunCommand } from './run_command.js';
+import { registerModelCommand } from './model_command.js';
 import { registerWalkthroughCommand } from './walkthrough.js';
 import { trainMnistCommand } from './train_mnist.js';
 import { reportError } from './report_error.js';
@@ -29,6 +30,7 @@ function buildProgram(): Command {
     .showSuggestionAfterError(true);
   registerExplainCommand(program);
   registerRunCommand(program);
+  registerModelCommand(program);
   registerWalkthroughCommand(program);
   // exitOverride is not inherited by commands added with addCommand.
   program.addCommand(trainMnistCommand().exitOverride());

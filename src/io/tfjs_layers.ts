@@ -9,7 +9,7 @@
  * This module only converts between models and TF.js ModelArtifacts (no file system, so it runs in
  * browsers too); tfjs_layers_files.ts reads and writes the files in Node.
  */
-import { ConvkitError, invalid, show } from '../errors.js';
+import { invalid, show, UnsupportedModelError } from '../errors.js';
 import { Conv2D } from '../layers/conv2d_layer.js';
 import { Dense } from '../layers/dense.js';
 import { Flatten } from '../layers/flatten.js';
@@ -60,10 +60,7 @@ export interface LayersModelJson {
 export const WEIGHTS_FILE = 'group1-shard1of1.bin';
 const GENERATED_BY = 'convkit 0.1.0';
 
-/** Thrown when model.json describes something convkit cannot run. */
-export class UnsupportedModelError extends ConvkitError {
-  override name = 'UnsupportedModelError';
-}
+export { UnsupportedModelError };
 
 // ---------------------------------------------------------------------------------------------
 // Saving

@@ -61,14 +61,18 @@ function chooseAlgorithm(op: string, choice: unknown): DepthwiseAlgorithm {
   );
 }
 
-/** Runs an algorithm on a validated geometry (nothing below this point re-validates). */
+/**
+ * Runs an algorithm on a validated geometry (nothing below this point re-validates). With `out` (the
+ * output's size) the wasm path writes there; the others return a new array.
+ */
 export function runDepthwiseConv2d(
   algorithm: DepthwiseAlgorithm,
   g: DepthwiseGeometry,
   input: Float32Array,
   filter: Float32Array,
+  out?: Float32Array,
 ): Float32Array {
-  if (algorithm === 'wasm') return depthwiseConv2dWasm(g, input, filter);
+  if (algorithm === 'wasm') return depthwiseConv2dWasm(g, input, filter, out);
   return algorithm === 'direct'
     ? depthwiseConv2dDirect(g, input, filter)
     : depthwiseConv2dFast(g, input, filter);

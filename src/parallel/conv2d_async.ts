@@ -30,14 +30,20 @@ export interface Conv2dAsyncOptions extends Conv2dOptions {
   backend?: 'wasm' | 'webgpu';
 }
 
-/** igemm on `threads` workers, or null if the pool broke during the call. */
-async function igemmOnWorkers(
+/**
+ * igemm on `threads` workers, or null if the pool broke during the call (or there is no pool: call
+ * loadWorkerThreads first in Node). `out` (the output's size): written instead of a new array (the
+ * model runtime's arena slot).
+ */
+export async function igemmOnWorkers(
   g: ConvGeometry,
   input: Float32Array,
   filter: Float32Array,
   threads: number,
+  out?: Float32Array,
 ): Promise<Float32Array | null> {
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  if (!parallelEngine()) return null;
+  const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
   try {
     await exclusive(async ({ heap, pool }) => {

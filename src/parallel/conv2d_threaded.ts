@@ -49,13 +49,14 @@ export function conv2dIgemmThreaded(
   input: Float32Array,
   filter: Float32Array,
   threads: number,
+  out?: Float32Array,
 ): Float32Array | null {
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   return onPool((engine) => {
     if (size === 0) return new Float32Array(0);
     // Allocated while the workers run the first job: a large new array costs page faults.
     let output: Float32Array | undefined;
-    const allocate = (): Float32Array => (output ??= new Float32Array(size));
+    const allocate = (): Float32Array => (output ??= out ?? new Float32Array(size));
     for (const job of igemmJobs(engine.heap, g, input, filter, threads)) {
       job.load();
       engine.pool.runSync(IGEMM_KERNEL, job.calls, threads, allocate);
@@ -74,27 +75,34 @@ export function conv2dWinogradThreaded(
   input: Float32Array,
   filter: Float32Array,
   threads: number,
+  out?: Float32Array,
 ): Float32Array | null {
-  const result = onPool((engine) => winogradThreaded(engine, winogradProblem(g, input, filter), threads));
+  const result = onPool((engine) =>
+    winogradThreaded(engine, winogradProblem(g, input, filter), threads, undefined, out),
+  );
   if (result !== 'non-finite') return result;
-  return conv2dIgemmThreaded(g, input, filter, threads) ?? conv2dIgemm(g, input, filter);
+  return conv2dIgemmThreaded(g, input, filter, threads, out) ?? conv2dIgemm(g, input, filter, out);
 }
 
-/** runConv2d on `threads` threads where the plan's algorithm has a threaded form. */
+/**
+ * runConv2d on `threads` threads where the plan's algorithm has a threaded form. With `out` (the
+ * output's size; the model runtime passes its arena's slot) the result is written there.
+ */
 export function runConv2dThreaded(
   plan: Conv2dPlan,
   g: ConvGeometry,
   input: Float32Array,
   filter: Float32Array,
   threads: number,
+  out?: Float32Array,
 ): Float32Array {
   if (threads > 1 && plan.algorithm === 'igemm') {
-    const output = conv2dIgemmThreaded(g, input, filter, threads);
+    const output = conv2dIgemmThreaded(g, input, filter, threads, out);
     if (output) return output;
   }
   if (threads > 1 && plan.algorithm === 'winograd') {
-    const output = conv2dWinogradThreaded(g, input, filter, threads);
+    const output = conv2dWinogradThreaded(g, input, filter, threads, out);
     if (output) return output;
   }
-  return runConv2d(plan, g, input, filter);
+  return runConv2d(plan, g, input, filter, out);
 }

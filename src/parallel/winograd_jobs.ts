@@ -45,6 +45,7 @@ export function winogradThreaded(
   { g, loadRows, filter }: WinogradProblem,
   threads: number,
   tile: WinogradTile = winogradTile(g),
+  out?: Float32Array,
 ): WinogradThreadedResult {
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
@@ -57,7 +58,7 @@ export function winogradThreaded(
     run: (kernel, calls, meanwhile) => engine.pool.runSync(kernel, calls, threads, meanwhile),
   };
   let output: Float32Array | undefined;
-  const allocate = () => (output ??= new Float32Array(size));
+  const allocate = () => (output ??= out ?? new Float32Array(size));
   const finite = driveWinograd(engine.heap, run, loadRows, allocate, phases);
   return finite ? allocate() : 'non-finite';
 }

@@ -195,20 +195,26 @@ export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', options: P
   };
 }
 
-const RUNNERS: Record<Conv2dAlgorithm, (g: ConvGeometry, x: Float32Array, w: Float32Array) => Float32Array> =
-  {
-    direct: conv2dDirect,
-    im2col: conv2dIm2col,
-    igemm: conv2dIgemm,
-    winograd: conv2dWinograd,
-    fft: conv2dFft,
-  };
+const RUNNERS: Record<
+  Conv2dAlgorithm,
+  (g: ConvGeometry, x: Float32Array, w: Float32Array, out?: Float32Array) => Float32Array
+> = {
+  direct: conv2dDirect,
+  im2col: conv2dIm2col,
+  igemm: conv2dIgemm,
+  winograd: conv2dWinograd,
+  fft: conv2dFft,
+};
 
 export function runConv2d(
   plan: Conv2dPlan,
   g: ConvGeometry,
   input: Float32Array,
   filter: Float32Array,
+  out?: Float32Array,
 ): Float32Array {
-  return RUNNERS[plan.algorithm](g, input, filter);
+  const result = RUNNERS[plan.algorithm](g, input, filter, out);
+  // Algorithms that always allocate (direct, im2col, fft) are copied into `out`.
+  if (out && result !== out) out.set(result);
+  return out ?? result;
 }

@@ -1,0 +1,398 @@
+/**
+ * The compiled plan for one batch size and thread request. Every convolution is planned once
+ * (geometry, algorithm, kernel, threads) through the planner and executor conv2d itself uses, and its
+ * packed weights are cached beside the packing (src/plan/weights_cache.ts, keyed by the filter arrays
+ * the ops hold for the model's life: packed once, at the first predict). Every intermediate tensor has
+ * a fixed slot in one activation arena (arena.ts: offsets from lifetimes, so dead tensors' bytes are
+ * reused); each step writes its output into its slot, so a predict allocates nothing per layer: the
+ * input is read where it is, and the outputs are copied out once at the end.
+ */
+import type { Precision } from '../plan/accuracy.js';
+import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.js';
+import { planConv2d, runConv2d, type Conv2dPlan } from '../plan/planner.js';
+import { igemmOnWorkers } from '../parallel/conv2d_async.js';
+import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
+import { planThreads } from '../plan/threads.js';
+import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
+import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
+import {
+  depthwiseConv2dWasm,
+  depthwiseWasmAvailable,
+  type DwconvOutputClamp,
+} from '../algorithms/depthwise_wasm.js';
+import { conv2dTranspose } from '../ops/conv2d_transpose.js';
+import { checkAllocatable, Tensor } from '../tensor.js';
+import { planArena, type ArenaPlan } from './arena.js';
+import { clampOf, epilogueFast } from './wasm_epilogue.js';
+import type { Graph } from './graph.js';
+import type { ConvOp, LayerOp, Op } from './fuse.js';
+import {
+  applyPointwise,
+  batchNormAffine,
+  broadcastBinary,
+  concatChunks,
+  globalPool,
+  pool2d,
+  scaleShift,
+  softmaxAxis,
+  zeroPad,
+} from './kernels.js';
+
+const op = 'loadLayersModel';
+
+export interface Step {
+  /** The layers it stands for ('conv1+bn1+relu1' when fused). */
+  name: string;
+  className: string;
+  /** e.g. 'winograd (f32-...)', 'depthwise wasm', 'pool', or 'alias' (same values: Reshape, Dropout). */
+  algorithm: string;
+  flops: number;
+  inputs: number[];
+  output: number;
+  /** Computes values[output] (its arena slot, already in place) from values[inputs]. */
+  run(values: Float32Array[]): void;
+  /** The same on the worker pool, asynchronously (igemm on several threads; predictAsync uses it). */
+  runAsync?(values: Float32Array[]): Promise<void>;
+}
+
+export interface CompileOptions {
+  batch: number;
+  threads?: number;
+  /** conv2d's precision for every convolution (README, "Accuracy"); checked by the caller. */
+  precision?: Precision;
+}
+
+export interface CompiledPlan {
+  batch: number;
+  steps: Step[];
+  arena: ArenaPlan & { tensors: number };
+  /** values[t] for every tensor: arena slots for computed ones; inputs and aliases set per call. */
+  values: Float32Array[];
+  /** The arena's backing array: outputs living in it are copied out. */
+  memory: Float32Array;
+}
+
+function full(graph: Graph, t: number, batch: number): number[] {
+  return [batch, ...graph.shapes[t]];
+}
+
+function describe(plan: Conv2dPlan): string {
+  return plan.kernel ? `${plan.algorithm} (${plan.kernel})` : plan.algorithm;
+}
+
+type Writer = (x: Float32Array, out: Float32Array) => void;
+type AsyncWriter = (x: Float32Array, out: Float32Array) => Promise<void>;
+
+/** Copies `result` into `out` unless the algorithm already wrote there. */
+function into(out: Float32Array, result: Float32Array): void {
+  if (result !== out) out.set(result);
+}
+
+/** conv2d on a planned geometry (conv2d's planner, with the model's precision). */
+function convRunner(
+  g: ConvGeometry,
+  filter: Float32Array,
+  options: CompileOptions,
+  conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
+  clamp?: OutputClamp,
+): { algorithm: string; run: Writer; clamps: boolean; runAsync?: AsyncWriter } {
+  const plan = planConv2d(g, 'auto', { precision: options.precision });
+  const threads = planThreads(g, plan.algorithm, options.threads);
+  if (clamp && plan.algorithm === 'igemm' && threads === 1) {
+    // igemm on one thread applies bias + clamp to each band in wasm memory (conv2dIgemm's clamp);
+    // where it could not, the caller's epilogue does.
+    return {
+      algorithm: describe(plan),
+      run: (x, out) => {
+        clamp.applied = false;
+        into(out, conv2dIgemm(g, x, filter, out, clamp));
+      },
+      clamps: true,
+    };
+  }
+  // On several threads igemm can also run on the workers while this thread waits without blocking.
+  const runAsync: AsyncWriter | undefined =
+    plan.algorithm === 'igemm' && threads > 1
+      ? async (x, out) => {
+          const done = await igemmOnWorkers(g, x, filter, threads, out);
+          if (!done) into(out, runConv2d(plan, g, x, filter, out));
+        }
+      : undefined;
+  return {
+    algorithm: describe(plan),
+    run: (x, out) => into(out, runConv2dThreaded(plan, g, x, filter, threads, out)),
+    clamps: false,
+    runAsync,
+  };
+}
+
+function convStep(graph: Graph, o: ConvOp, options: CompileOptions): Step {
+  const { batch } = options;
+  const d = o.def;
+  const xShape = full(graph, o.input, batch);
+  let algorithm: string;
+  let flops: number;
+  let body: Writer;
+  // Set when the convolution itself applies bias and activation (then the step skips its epilogue).
+  let fusedEpilogue = false;
+  // Conv2D / Dense on igemm: the clamp goes to the kernel's output stage when it can (see convRunner).
+  const bounds0 = o.residual === null ? clampOf(o.activation) : null;
+  const clamp: OutputClamp | undefined = bounds0
+    ? { bias: o.bias, lo: bounds0[0], hi: bounds0[1] }
+    : undefined;
+  let clamping = false;
+  let bodyAsync: AsyncWriter | undefined;
+  if (d.kind === 'dense') {
+    const inUnits = xShape[xShape.length - 1];
+    const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
+    // Dense is a 1x1 convolution over `rows` pixels: the [in, units] kernel is already HWIO.
+    const g = convGeometry(op, [rows, 1, 1, inUnits], [1, 1, inUnits, d.units]);
+    const unit = {
+      strides: [1, 1] as [number, number],
+      padding: 'VALID' as const,
+      dilations: [1, 1] as [number, number],
+    };
+    const r = convRunner(g, o.filter, options, unit, clamp);
+    clamping = r.clamps;
+    bodyAsync = r.runAsync;
+    ({ algorithm } = r);
+    body = r.run;
+    flops = g.flops;
+  } else if (d.kind === 'conv') {
+    const filterShape = [...d.kernel, xShape[3] / d.groups, d.filters];
+    const conv = { strides: d.strides, padding: d.padding, dilations: d.dilations };
+    const g = convGeometry(op, xShape, filterShape, conv);
+    const r = convRunner(g, o.filter, options, conv, clamp);
+    clamping = r.clamps;
+    bodyAsync = r.runAsync;
+    ({ algorithm } = r);
+    body = r.run;
+    flops = g.flops;
+  } else if (d.kind === 'depthwise' || d.kind === 'separable') {
+    const conv = { strides: d.strides, padding: d.padding, dilations: d.dilations };
+    const g = depthwiseGeometry(op, xShape, [...d.kernel, xShape[3], d.multiplier], conv);
+    const which = depthwiseWasmAvailable() ? 'wasm' : 'fast';
+    algorithm = `depthwise ${which}`;
+    flops = g.flops;
+    const dw: Writer = (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
+    body = dw;
+    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call, on each
+    // band in wasm memory (when the kernel module has it; else the step's own epilogue does).
+    const bounds = clampOf(o.activation);
+    if (d.kind === 'depthwise' && which === 'wasm' && o.residual === null && bounds !== null) {
+      const dwClamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
+      body = (x, out) => {
+        dwClamp.applied = false;
+        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp));
+        if (!dwClamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
+      };
+      fusedEpilogue = true;
+    }
+    if (d.kind === 'separable') {
+      const mid = g.outChannels;
+      const pg = convGeometry(op, [batch, g.outHeight, g.outWidth, mid], [1, 1, mid, d.filters]);
+      const pr = convRunner(pg, o.pointwise!, options, {
+        strides: [1, 1],
+        padding: 'VALID',
+        dilations: [1, 1],
+      });
+      algorithm += ` + ${pr.algorithm}`;
+      flops += pg.flops;
+      // The depthwise result is the step's own scratch, reused call after call.
+      checkAllocatable(op, `layer '${d.name}' depthwise output`, g.outputShape);
+      const scratch = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+      body = (x, out) => {
+        dw(x, scratch);
+        pr.run(scratch, out);
+      };
+    }
+  } else {
+    const outShape = full(graph, o.output, batch);
+    const w = new Tensor(o.filter, [...d.kernel, d.filters, xShape[3]]);
+    const conv = { strides: d.strides, padding: d.padding };
+    algorithm = 'conv2dTranspose';
+    flops = 2 * xShape.reduce((a, b) => a * b, 1) * d.kernel[0] * d.kernel[1] * d.filters;
+    body = (x, out) => into(out, conv2dTranspose(new Tensor(x, xShape), w, outShape, conv).data);
+  }
+  const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
+  const fused = fusedEpilogue;
+  const finish = (values: Float32Array[], out: Float32Array, clamped: boolean) => {
+    if (!clamped)
+      epilogueFast(out, o.bias, o.residual === null ? null : values[o.residual], o.activation, width);
+  };
+  const whole = bodyAsync;
+  return {
+    name: o.names.join('+'),
+    className: d.className,
+    algorithm,
+    flops,
+    inputs: o.residual === null ? [o.input] : [o.input, o.residual],
+    output: o.output,
+    run: (values) => {
+      const out = values[o.output];
+      body(values[o.input], out);
+      finish(values, out, clamping ? clamp!.applied === true : fused);
+    },
+    runAsync: whole
+      ? async (values) => {
+          const out = values[o.output];
+          await whole(values[o.input], out);
+          finish(values, out, false);
+        }
+      : undefined,
+  };
+}
+
+function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
+  const d = o.def;
+  const inShapes = o.inputs.map((t) => full(graph, t, batch));
+  const outShape = full(graph, o.output, batch);
+  const outSize = outShape.reduce((a, b) => a * b, 1);
+  const x = inShapes[0];
+  const algorithm: string = d.kind;
+  let flops = outSize;
+  let compute: (ins: Float32Array[], out: Float32Array) => void;
+  switch (d.kind) {
+    case 'input':
+    case 'identity':
+    case 'reshape':
+      return {
+        name: o.names.join('+'),
+        className: d.className,
+        algorithm: 'alias',
+        flops: 0,
+        inputs: o.inputs,
+        output: o.output,
+        // Same values in the same order (NHWC, row-major): the slot is shared, never copied.
+        run: (values) => {
+          values[o.output] = values[o.inputs[0]];
+        },
+      };
+    case 'pointwise': {
+      const width = x[x.length - 1];
+      compute = ([a], out) => {
+        out.set(a);
+        applyPointwise(d.op, out, width);
+      };
+      break;
+    }
+    case 'softmax': {
+      const axis = d.axis < 0 ? d.axis + x.length : d.axis;
+      const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
+      const inner = x.slice(axis + 1).reduce((a, b) => a * b, 1);
+      flops = 3 * outSize;
+      compute = ([a], out) => softmaxAxis(a, outer, x[axis], inner, out);
+      break;
+    }
+    case 'batchnorm': {
+      const w = o.weights;
+      const { scale, shift } = batchNormAffine(
+        w.get('moving_mean')!,
+        w.get('moving_variance')!,
+        w.get('gamma'),
+        w.get('beta'),
+        d.epsilon,
+      );
+      flops = 2 * outSize;
+      compute = ([a], out) => scaleShift(a, scale, shift, out);
+      break;
+    }
+    case 'rescale': {
+      const c = x[x.length - 1];
+      const scale = new Float32Array(c).fill(d.scale);
+      const shift = new Float32Array(c).fill(d.offset);
+      flops = 2 * outSize;
+      compute = ([a], out) => scaleShift(a, scale, shift, out);
+      break;
+    }
+    case 'add':
+    case 'multiply':
+      flops = outSize * (o.inputs.length - 1);
+      compute = (ins, out) => broadcastBinary(d.kind as 'add' | 'multiply', ins, inShapes, outShape, out);
+      break;
+    case 'concat': {
+      const rank = x.length;
+      const axis = d.axis < 0 ? d.axis + rank : d.axis;
+      const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
+      const chunks = inShapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
+      flops = 0;
+      compute = (ins, out) => concatChunks(ins, chunks, outer, out);
+      break;
+    }
+    case 'pad':
+      flops = 0;
+      compute = ([a], out) => zeroPad(a, x[0], x[1], x[2], x[3], d.pads, out);
+      break;
+    case 'pool': {
+      const s = {
+        batch,
+        height: x[1],
+        width: x[2],
+        channels: x[3],
+        outHeight: outShape[1],
+        outWidth: outShape[2],
+      };
+      flops = outSize * d.pool[0] * d.pool[1];
+      const acc = new Float32Array(x[3]);
+      compute = ([a], out) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding, out, acc);
+      break;
+    }
+    case 'global':
+      flops = x.reduce((a, b) => a * b, 1);
+      compute = ([a], out) => globalPool(a, batch, x[1] * x[2], x[3], d.mode, out);
+      break;
+    default:
+      throw new Error(`${op}: no kernel for layer kind ${d.kind}`);
+  }
+  return {
+    name: o.names.join('+'),
+    className: d.className,
+    algorithm,
+    flops,
+    inputs: o.inputs,
+    output: o.output,
+    run: (values) =>
+      compute(
+        o.inputs.map((t) => values[t]),
+        values[o.output],
+      ),
+  };
+}
+
+/** Arena slots for every computed tensor; aliases share their source's slot (and lifetime). */
+function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
+  const root = new Map<number, number>();
+  const rootOf = (t: number) => root.get(t) ?? t;
+  const start = new Map<number, number>();
+  const end = new Map<number, number>();
+  steps.forEach((s, i) => {
+    if (s.algorithm === 'alias') root.set(s.output, rootOf(s.inputs[0]));
+    else start.set(s.output, i);
+    for (const t of s.inputs) end.set(rootOf(t), i);
+    end.set(rootOf(s.output), Math.max(end.get(rootOf(s.output)) ?? i, i));
+  });
+  for (const t of graph.outputs) end.set(rootOf(t), steps.length);
+  const ids = [...start.keys()];
+  const sizes = ids.map((t) => batch * graph.shapes[t].reduce((a, b) => a * b, 1));
+  const arena = planArena(
+    ids.map((t, k) => ({ size: 4 * sizes[k], start: start.get(t)!, end: end.get(t)! })),
+    64,
+  );
+  return { ids, sizes, arena };
+}
+
+/** Plans every op for `options.batch` (and the thread request), with its activation arena. */
+export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOptions): CompiledPlan {
+  const steps = ops.map((o) =>
+    o.type === 'conv' ? convStep(graph, o, options) : layerStep(graph, o, options.batch),
+  );
+  const { ids, sizes, arena } = planSlots(graph, steps, options.batch);
+  checkAllocatable(op, 'the activation arena', [arena.size / 4]);
+  const memory = new Float32Array(arena.size / 4);
+  const values = new Array<Float32Array>(graph.shapes.length);
+  ids.forEach((t, k) => {
+    const at = arena.offsets[k] / 4;
+    values[t] = memory.subarray(at, at + sizes[k]);
+  });
+  return { batch: options.batch, steps, arena: { ...arena, tensors: ids.length }, values, memory };
+}

@@ -1,0 +1,24 @@
+/**
+ * After warm-up, predict allocates no float memory but its output: every activation lives in the
+ * plan's arena and every convolution writes into its slot (the issue's "no JavaScript allocation per
+ * layer"). Counted in a child process (helpers/count_allocations.ts) that swaps in a counting
+ * Float32Array before anything loads.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+test('predict allocates only its output after warm-up (one thread and two)', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/count_allocations.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  assert.equal(child.status, 0, child.stderr);
+  const line = child.stdout.trim().split('\n').pop() ?? '';
+  const counts = JSON.parse(line) as { outputs: number; steps: number; threads1: number; threads2: number };
+  assert.ok(counts.steps > 10, `the model has many steps: ${line}`);
+  assert.equal(counts.threads1, counts.outputs, `one thread: new Float32Arrays per predict (${line})`);
+  assert.equal(counts.threads2, counts.outputs, `two threads: new Float32Arrays per predict (${line})`);
+});

@@ -1,0 +1,80 @@
+/**
+ * The model runtime in a browser: a page built with Vite from the sources, served on 127.0.0.1 with a
+ * saved model beside it, driven in Debian's Chromium. loadLayersModel fetches model.json and its shard
+ * by URL, and predict / predictAsync give Node's values on WebAssembly SIMD; predictAsync on two threads
+ * runs igemm on Web Workers.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'vite';
+import type { Browser } from 'playwright-core';
+import { serveDirectory } from '../../web/static_server.mjs';
+import { launchChromium } from './chromium.js';
+import type { RuntimeChecks } from './runtime_page/main.js';
+import { saveTfjsLayersModel } from '../../src/io/tfjs_layers_files.js';
+import { loadLayersModel } from '../../src/runtime/index.js';
+import { createLenet } from '../../src/train/lenet.js';
+import { randomNormal } from '../../src/tensor.js';
+
+const PAGE = fileURLToPath(new URL('./runtime_page/', import.meta.url));
+
+let outDir = '';
+let server: Server | undefined;
+let browser: Browser | undefined;
+let checks: RuntimeChecks;
+let expected: Float32Array;
+const problems: string[] = [];
+
+before(async () => {
+  outDir = mkdtempSync(join(tmpdir(), 'convkit-runtime-'));
+  await build({
+    root: PAGE,
+    configFile: false,
+    base: './',
+    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
+    logLevel: 'error',
+  });
+  // The model the page loads, and Node's prediction for the page's input.
+  saveTfjsLayersModel(createLenet({ seed: 9, hiddenUnits: 16 }), join(outDir, 'model'));
+  const nodeModel = await loadLayersModel(join(outDir, 'model'));
+  expected = nodeModel.predict(randomNormal([2, 28, 28, 1], { seed: 7 })).data;
+  const served = await serveDirectory(outDir, { isolated: true });
+  server = served.server;
+  browser = await launchChromium();
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(served.url);
+  await page.waitForFunction(() => 'runRuntimeChecks' in window);
+  checks = await page.evaluate(
+    (url) =>
+      (window as unknown as { runRuntimeChecks: (u: string) => Promise<RuntimeChecks> }).runRuntimeChecks(
+        url,
+      ),
+    `${served.url.replace(/\/?$/, '/')}model/model.json`,
+  );
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  if (outDir) rmSync(outDir, { recursive: true, force: true });
+});
+
+test('loadLayersModel fetches a model by URL in the browser and predicts what Node predicts', () => {
+  assert.deepEqual(problems, [], 'no page errors');
+  assert.notEqual(checks.wasmVariant, 'none', 'WebAssembly SIMD is used');
+  assert.deepEqual(checks.inputShape, [null, 28, 28, 1], 'input shape');
+  assert.equal(checks.output.length, expected.length, 'output size');
+  const worst = Math.max(...checks.output.map((v, i) => Math.abs(v - expected[i])));
+  assert.ok(worst < 1e-6, `browser vs Node: ${worst}`);
+  assert.deepEqual(checks.asyncOutput, checks.output, "predictAsync gives predict's values");
+  assert.deepEqual(checks.workersOutput, checks.output, 'predictAsync on two threads gives the same values');
+  assert.ok(checks.workerCalls > 0, `Web Workers ran kernel calls: ${checks.workerCalls}`);
+  assert.ok(checks.summaryHasTable, 'summary renders');
+  assert.match(checks.missingError, /answered HTTP 404/, 'a missing model.json is a clear error');
+});
