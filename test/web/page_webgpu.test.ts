@@ -268,12 +268,42 @@ test('a device lost while computing falls back to the CPU, says so, and WebGPU i
   });
   await open(page);
   const on = await settled(page);
-  assert.equal(on.headline, 'Computed on the CPU: the GPU device was lost', `detail: ${on.detail}`);
+  assert.equal(on.headline, 'Computed on the CPU: the GPU device was lost');
+  assert.equal(on.detail, 'the next change asks WebGPU for a new device');
   assert.deepEqual(await outputTexts(page), ['14', '6', '6', '12']);
   await page.locator('[data-testid=padding]').selectOption('SAME');
   const again = await settled(page);
   assert.match(again.headline, /^Computed on WebGPU/, `a new device: ${again.headline}`);
   // SAME on 4 x 4 with a 3 x 3 filter: 4 x 4 outputs, the CPU's.
+  assert.deepEqual(await outputTexts(page), await cpuOutputTexts(new URL(page.url()).search));
+  await page.close();
+  assert.deepEqual(problems, []);
+});
+
+test('a device lost between computations is replaced: the next one runs on WebGPU at once', async () => {
+  const page = await brokenGpuPage(() => {
+    const request = GPUAdapter.prototype.requestDevice;
+    const devices: GPUDevice[] = [];
+    (window as unknown as { devices: GPUDevice[] }).devices = devices;
+    GPUAdapter.prototype.requestDevice = async function (this: GPUAdapter, ...args) {
+      const device = await request.apply(this, args);
+      devices.push(device);
+      return device;
+    };
+  });
+  await open(page);
+  assert.match((await settled(page)).headline, /^Computed on WebGPU/);
+  // The page's device goes (as a GPU process crash would take it) while nothing is computing.
+  await page.evaluate(async () => {
+    const [device] = (window as unknown as { devices: GPUDevice[] }).devices;
+    device.destroy();
+    await device.lost;
+  });
+  await page.locator('[data-testid=padding]').selectOption('SAME');
+  const on = await settled(page);
+  assert.match(on.headline, /^Computed on WebGPU/, `indicator: ${on.headline} ${on.detail}`);
+  const devices = await page.evaluate(() => (window as unknown as { devices: GPUDevice[] }).devices.length);
+  assert.equal(devices, 2, 'a second device was asked for');
   assert.deepEqual(await outputTexts(page), await cpuOutputTexts(new URL(page.url()).search));
   await page.close();
   assert.deepEqual(problems, []);

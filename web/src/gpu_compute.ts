@@ -77,8 +77,8 @@ export function withGpuOutcome(model: Model, outcome: GpuOutcome): Model {
         on: 'cpu',
         reason: `WebGPU (${outcome.adapter}) disagreed`,
         detail:
-          `Its values differ from the CPU’s ${by}, more than the ${tolerance.toExponential(0)} allowed; ` +
-          `the CPU’s values are shown.`,
+          `its values differ from the CPU’s ${by}, more than the ${tolerance.toExponential(0)} allowed; ` +
+          `the CPU’s values are shown`,
       },
     };
   }
@@ -99,7 +99,13 @@ function failure(error: unknown): GpuOutcome {
   const message = error instanceof Error ? error.message : String(error);
   // The library's messages start with the op ("webgpu: ..."); the page's own words say what happened.
   const detail = message.replace(/^\w+: /, '');
-  if (error instanceof WebGPUDeviceLostError) return { ok: false, reason: 'the GPU device was lost', detail };
+  if (error instanceof WebGPUDeviceLostError) {
+    return {
+      ok: false,
+      reason: 'the GPU device was lost',
+      detail: 'the next change asks WebGPU for a new device',
+    };
+  }
   if (error instanceof WebGPUUnavailableError) {
     if (/no adapter/.test(message)) return NO_ADAPTER;
     const refused = /refused a device/.test(message);
@@ -227,11 +233,17 @@ export class PageGpu {
     }
   }
 
+  /** The backend, found once; a device lost since the last computation is replaced by a new one. */
+  async #device(): Promise<WebGPUBackend> {
+    if (this.#backend && (await this.#backend).lost) this.#backend = null;
+    this.#backend ??= webgpu();
+    return this.#backend;
+  }
+
   async #attempt(c: Computation): Promise<GpuOutcome> {
     let gpu: WebGPUBackend;
     try {
-      this.#backend ??= webgpu();
-      gpu = await this.#backend;
+      gpu = await this.#device();
       this.#adapter = gpu.adapterName;
     } catch (error) {
       this.#backend = null;
@@ -243,11 +255,9 @@ export class PageGpu {
       return outcome;
     }
     try {
-      if (gpu.lost)
-        throw new WebGPUDeviceLostError('conv2d: the GPU device was lost before the page used it');
       return await runConv2d(gpu, c);
     } catch (error) {
-      // A lost device is not used again: the next computation asks for a new one.
+      // A device lost while computing is not used again: the next computation asks for a new one.
       if (gpu.lost) {
         this.#backend = null;
         if (!(error instanceof WebGPUDeviceLostError))

@@ -191,6 +191,7 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
               cpuOutput,
               cpuErrorBound: explanation.plan.accuracy.relativeErrorBound,
             },
+        // 'pending' until PageGpu.start hands it to WebGPU or says why the CPU's values stay.
         computedOn: kept ? previous.computedOn : { on: 'pending' },
       },
     };
