@@ -139,7 +139,7 @@ test('with WebGPU the worked example is computed on WebGPU, naming the adapter: 
   assert.ok(on.headline.includes(adapter), `indicator names the adapter "${adapter}": ${on.headline}`);
   assert.match(
     on.detail,
-    /conv2d_\w+ kernel; matches the CPU’s values to 0 of their scale \(1e-5 allowed\)/,
+    /^conv2d_\w+; agrees with the CPU to 0 of the output’s scale \(1e-5 allowed\)$/,
     `detail: ${on.detail}`,
   );
   assert.deepEqual(await outputTexts(page), ['14', '6', '6', '12']);

@@ -17,8 +17,8 @@ function words(c: ComputedOn): { headline: string; detail: string } {
       return {
         headline: `Computed on WebGPU (${c.adapter})`,
         detail:
-          `${c.kernel} kernel; matches the CPU’s values to ${c.error === 0 ? '0' : c.error.toExponential(1)} ` +
-          `of their scale (${c.tolerance.toExponential(0)} allowed)`,
+          `${c.kernel}; agrees with the CPU to ${c.error === 0 ? '0' : c.error.toExponential(1)} of the ` +
+          `output’s scale (${c.tolerance.toExponential(0)} allowed)`,
       };
     case 'cpu':
       return { headline: `Computed on the CPU: ${c.reason}`, detail: c.detail ?? '' };
