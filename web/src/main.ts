@@ -6,12 +6,14 @@ import type { AppApi } from './app_api.js';
 import { h, replaceChildren } from './dom.js';
 import type { ProductTerm } from './explain_source.js';
 import type { Position } from './layout.js';
-import { breakdownFor, buildModel, focusOf, type Model, type Outcome } from './model.js';
+import { PageGpu, withGpuOutcome, type GpuOutcome } from './gpu_compute.js';
+import { breakdownFor, buildModel, focusOf, type Computation, type Model, type Outcome } from './model.js';
 import { DEFAULT_STATE } from './presets.js';
 import { stateFromUrl, urlFromState, type PageState } from './state.js';
 import { renderBreakdown } from './view_breakdown.js';
 import { renderCentres } from './view_centres.js';
 import { renderCode } from './view_code.js';
+import { ComputedOnView } from './view_computed_on.js';
 import { Controls } from './view_controls.js';
 import { renderError } from './view_error.js';
 import { renderFourier } from './view_fourier.js';
@@ -26,6 +28,8 @@ class App implements AppApi {
   private fourierForced = false;
   private readonly controls = new Controls(this);
   private readonly stage = new StageView(this);
+  private readonly computedOn = new ComputedOnView();
+  private readonly gpu = new PageGpu((computation, outcome) => this.gpuAnswered(computation, outcome));
   private readonly slots = {
     error: h('div', {}),
     shape: h('div', {}),
@@ -42,6 +46,7 @@ class App implements AppApi {
     this.views = h(
       'div',
       { class: 'views' },
+      this.computedOn.element,
       this.stage.element,
       this.slots.shape,
       this.slots.centres,
@@ -52,7 +57,7 @@ class App implements AppApi {
     );
     viewsRoot.append(this.slots.error, this.views);
     this.state = stateFromUrl(location.search, DEFAULT_STATE);
-    this.outcome = buildModel(this.state);
+    this.outcome = this.compute();
     this.renderAll();
   }
 
@@ -66,7 +71,7 @@ class App implements AppApi {
       const left = { x: 'x' in patch ? undefined : rejected.x, w: 'w' in patch ? undefined : rejected.w };
       this.state.rejected = left.x || left.w ? left : null;
     }
-    this.outcome = buildModel(this.state);
+    this.outcome = this.compute();
     this.renderAll();
   }
 
@@ -76,7 +81,7 @@ class App implements AppApi {
     const model = this.outcome.model;
     if (!breakdownFor(model, position)) {
       // A large problem: ask convkit for this output's breakdown (values are reused).
-      this.outcome = buildModel(this.state, model);
+      this.outcome = this.compute(model);
       if (!this.outcome.ok) {
         this.renderAll();
         return;
@@ -100,6 +105,26 @@ class App implements AppApi {
 
   hoverTerm(term: ProductTerm | null): void {
     this.stage.hoverTerm(term);
+  }
+
+  /** Builds the model (the CPU's values) and hands it to WebGPU, whose result comes later. */
+  private compute(previous?: Model): Outcome {
+    const outcome = buildModel(this.state, previous);
+    if (!outcome.ok) {
+      this.gpu.clear();
+      return outcome;
+    }
+    return { ok: true, model: this.gpu.start(outcome.model) };
+  }
+
+  /** WebGPU's answer for the computation shown: its values replace the CPU's when they agree. */
+  private gpuAnswered(computation: Computation, answer: GpuOutcome): void {
+    if (!this.outcome.ok || this.outcome.model.computation !== computation) return;
+    const shown = this.outcome.model;
+    const model = withGpuOutcome(shown, answer);
+    this.outcome = { ok: true, model };
+    this.computedOn.show(model.computedOn);
+    if (model.output !== shown.output) this.renderFocus();
   }
 
   private focus(model: Model): Position | null {
@@ -127,6 +152,7 @@ class App implements AppApi {
       this.state = { ...this.state, pin: null };
     replaceChildren(this.slots.error);
     this.views.hidden = false;
+    this.computedOn.show(model.computedOn);
     this.controls.showValues(model.x, model.w, null);
     replaceChildren(this.slots.shape, renderShape(model));
     replaceChildren(this.slots.layouts, renderLayouts(model));

@@ -2,7 +2,7 @@
  * Turns the page state into what the views draw: the values (given or drawn), and convkit's own
  * explanation of the convolution. Any error convkit raises is kept, with its message, for the error view.
  */
-import { convGeometry, tensor, type Tensor } from 'convkit';
+import { convGeometry, tensor, type ConvOptions, type Tensor } from 'convkit';
 import { explainConv2d, type Conv2dExplanation, type OutputBreakdown } from './explain_source.js';
 import { dimsOf, layoutIndex, positionOf, type Dims, type Position } from './layout.js';
 import { drawValues } from './random.js';
@@ -13,15 +13,43 @@ export const MAX_PAGE_VALUES = 1_000_000;
 /** Break down every output (for the im2col view) while the products stay below this count. */
 const MAX_TERMS_FOR_ALL_BREAKDOWNS = 60_000;
 
+/**
+ * One convolution the page computes: its tensors, options and the CPU's output. Models of the same
+ * tensors and options (a pin moved) share the object, so a WebGPU result for one applies to them all.
+ */
+export interface Computation {
+  inputShape: readonly number[];
+  filterShape: readonly number[];
+  x: Float32Array;
+  w: Float32Array;
+  options: ConvOptions;
+  /** The CPU's output (explainConv2d's `values.output`); empty when the output is too large to list. */
+  cpuOutput: number[];
+  /** The CPU plan's bound on its relative error (a part of the tolerance the GPU is held to). */
+  cpuErrorBound: number;
+}
+
+/** Which backend computed the output values the page shows, and why. */
+export type ComputedOn =
+  /** WebGPU is computing; the CPU's values are shown meanwhile. `adapter` once known. */
+  | { on: 'pending'; adapter?: string }
+  /** WebGPU's values are shown: they agree with the CPU's within `tolerance` of the output's scale. */
+  | { on: 'webgpu'; adapter: string; kernel: string; error: number; tolerance: number }
+  /** The CPU's values are shown: `reason` says why not WebGPU's; `detail` is the error text, if any. */
+  | { on: 'cpu'; reason: string; detail?: string };
+
 export interface Model {
   state: PageState;
   x: Float32Array;
   w: Float32Array;
   inputDims: Dims;
   outputDims: Dims;
+  /** The CPU's exact account (sums of products, breakdowns). */
   explanation: Conv2dExplanation;
-  /** Output values, flat, in the output's layout. */
+  /** Output values, flat, in the output's layout: WebGPU's when it ran and agreed, else the CPU's. */
   output: number[];
+  computation: Computation;
+  computedOn: ComputedOn;
 }
 
 export interface PageError {
@@ -36,7 +64,7 @@ export interface PageError {
 
 export type Outcome = { ok: true; model: Model } | { ok: false; error: PageError };
 
-function convOptions(state: PageState) {
+function convOptions(state: PageState): ConvOptions {
   return {
     strides: state.strides,
     dilations: state.dilations,
@@ -132,11 +160,16 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
   try {
     // The page's one computation of conv2d (every view reads these values): the place to switch to
     // another backend, e.g. WebGPU when the browser has it.
+    // The page's one computation of conv2d on the CPU (every view reads these values, or WebGPU's
+    // once gpu_compute.ts has checked them against these).
     const explanation = explainConv2d(x, w, {
       ...options,
       at: focus ? layoutIndex(state.dataFormat, focus) : undefined,
       maxBreakdowns: outputs * termsPerOutput <= MAX_TERMS_FOR_ALL_BREAKDOWNS ? outputs : 0,
     });
+    const cpuOutput = explanation.values?.output ?? [];
+    // A moved pin keeps the computation, and with it WebGPU's values or the request still running.
+    const kept = previous && sameValues(previous.state, state) && sameOptions(previous.state, state);
     return {
       ok: true,
       model: {
@@ -146,7 +179,20 @@ export function buildModel(state: PageState, previous?: Model): Outcome {
         inputDims: dimsOf(state.inputShape, state.dataFormat),
         outputDims: dimsOf(g.outputShape, state.dataFormat),
         explanation,
-        output: explanation.values?.output ?? [],
+        output: kept ? previous.output : cpuOutput,
+        computation: kept
+          ? previous.computation
+          : {
+              inputShape: [...state.inputShape],
+              filterShape: [...state.filterShape],
+              x: x.data,
+              w: w.data,
+              options,
+              cpuOutput,
+              cpuErrorBound: explanation.plan.accuracy.relativeErrorBound,
+            },
+        // 'pending' until PageGpu.start hands it to WebGPU or says why the CPU's values stay.
+        computedOn: kept ? previous.computedOn : { on: 'pending' },
       },
     };
   } catch (error) {
@@ -165,6 +211,11 @@ function sameValues(a: PageState, b: PageState): boolean {
     a.seed === b.seed &&
     a.dist === b.dist
   );
+}
+
+/** Whether two states convolve with the same options. */
+function sameOptions(a: PageState, b: PageState): boolean {
+  return JSON.stringify(convOptions(a)) === JSON.stringify(convOptions(b));
 }
 
 /** The breakdown of the output at `position`, when the explanation has it. */
