@@ -253,3 +253,27 @@ test('an error that is not a mistake says it is a bug and how to report it; a mi
   );
   assert.equal(written.join(''), 'convkit: conv2d: input bad\n');
 });
+
+test('an empty entry in a list ("1,,4,1") is refused, not dropped into another shape', () => {
+  // Dropping it read --input 1,,4,1 as the 3-number shape [1, 4, 1].
+  const shape = convkit('explain', '--input', '1,,4,1', '--filter', '3,3,1,1');
+  assertUsageError(shape, /--input 1,,4,1: Entry 2 of 4 is empty/, assert);
+  assert.doesNotMatch(shape.stderr, /input height 1/);
+  const values = convkit(
+    'explain',
+    '--input',
+    '1,2,2,1',
+    '--input-values',
+    '1,2,,3,4',
+    '--filter',
+    '1,1,1,1',
+    '--filter-values',
+    '2',
+  );
+  assertUsageError(values, /--input-values .*Entry 3 of 5 is empty/, assert);
+  assertUsageError(
+    convkit('explain', '--input', '1,4,4,1', '--filter', '3,3,1,1', '--strides', '2,'),
+    /--strides .*Entry 2 of 2 is empty/,
+    assert,
+  );
+});
