@@ -277,3 +277,19 @@ test('an empty entry in a list ("1,,4,1") is refused, not dropped into another s
     assert,
   );
 });
+
+test('train-mnist --threads is capped at 64, as conv2d’s threads (1000 started 999 workers and 4 GB)', () => {
+  const option = trainMnistCommand({ line: () => undefined, progress: false }).options.find(
+    (o) => o.long === '--threads',
+  );
+  assert.ok(option?.parseArg, 'the --threads option has a parser');
+  assert.equal(option.parseArg('64', undefined), 64);
+  assert.throws(() => option.parseArg?.('65', undefined), /from 1 to 64, got 65/);
+  const cli = convkit('train-mnist', '--threads', '1000');
+  assertUsageError(
+    cli,
+    /--threads <n>' argument '1000' is invalid\. expected an integer from 1 to 64/,
+    assert,
+  );
+  assert.equal(cli.stdout, '', 'nothing trained');
+});
