@@ -93,3 +93,25 @@ test('grouped convolution: the im2col step multiplies per-group matrices', () =>
   assert.equal(status, 0);
   assert.match(stdout.replace(/\n\s+/g, ' '), /\[4, 18\] x its 2 filter columns \[18, 2\] = \[4, 2\]/);
 });
+
+test('--max-breakdowns that would print every product of a large problem is refused at once', () => {
+  // Listing all 246016 sums of 576 products ran for minutes, past 4 GB, before printing anything.
+  const result = convkit(
+    'explain',
+    '--input',
+    '1,64,64,64',
+    '--filter',
+    '3,3,64,64',
+    '--random',
+    '1',
+    '--max-breakdowns',
+    '100000000',
+  );
+  assertUsageError(
+    result,
+    /--max-breakdowns 100000000 breaks down all 246016 outputs, 576 products each: .*use a --max-breakdowns below 246016 and pick outputs with --at/,
+    assert,
+  );
+  assert.match(result.stderr, /leave out --max-breakdowns/);
+  assert.equal(result.stdout, '');
+});

@@ -1,7 +1,7 @@
 /** `convkit explain`: shapes, padding, filter centres, im2col steps and every output's sum of products. */
 import type { Command } from 'commander';
 import { Tensor, randomNormal, sizeOf } from '../tensor.js';
-import { checkExplainableWithValues, explainConv2d } from '../explain/explain.js';
+import { checkBreakdownSize, checkExplainableWithValues, explainConv2d } from '../explain/explain.js';
 import { ConvkitError } from '../errors.js';
 import { convGeometry, type ConvGeometry, type ConvOptions } from '../geometry.js';
 import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
@@ -172,6 +172,20 @@ export function registerExplainCommand(program: Command): void {
       const [x, w] = withValues(input, filter, flags.random);
       const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
       const maxBreakdowns = flags.maxBreakdowns ?? defaultMaxBreakdowns(g);
+      if (hasValues) {
+        try {
+          checkBreakdownSize(g, maxBreakdowns);
+        } catch (error) {
+          if (!(error instanceof ConvkitError)) throw error;
+          throw new UsageError(
+            error.message.replace(/maxBreakdowns/g, '--max-breakdowns').replace(/ with at$/, ' with --at'),
+            [
+              `leave out --max-breakdowns (one sum is shown as an example), or break down one output ` +
+                `with --at b,y,x,c`,
+            ],
+          );
+        }
+      }
       // A large problem still shows one sum, the first output's, unless --at picks another.
       const example = hasValues && flags.at === undefined && outputs > maxBreakdowns && outputs > 0;
       const at = flags.at ?? (example ? [0, 0, 0, 0] : undefined);
