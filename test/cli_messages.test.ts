@@ -293,3 +293,21 @@ test('train-mnist --threads is capped at 64, as conv2d’s threads (1000 started
   );
   assert.equal(cli.stdout, '', 'nothing trained');
 });
+
+test('a filter count the channel groups do not divide gets plain words: how the channels were read, and the ordinary filter', () => {
+  // NCHW reads 1,4,4,1 as 4 channels of 4x1: before, only "4 groups ... do not divide", no hint.
+  const nchw = convkit('explain', '--input', '1,4,4,1', '--filter', '3,3,1,1', '--data-format', 'NCHW');
+  assertUsageError(nchw, /which the 4 groups .* do not divide/, assert);
+  assert.match(
+    nchw.stderr,
+    /splits the input's 4 channels into 4 groups .*its 1 filter would have to be a\s+multiple of 4/,
+  );
+  assert.match(nchw.stderr, /try --filter 3,3,4,1/);
+  assert.match(
+    nchw.stderr,
+    /--input 1,4,4,1 is read as \[batch, channels, height, width\]: 4 channels; if it is NHWC, leave out --data-format NCHW/,
+  );
+  const grouped = convkit('explain', '--input', '1,4,4,4', '--filter', '3,3,2,3');
+  assertUsageError(grouped, /into 2 groups .*its 3 filters would have to be a multiple of 2/, assert);
+  assert.match(grouped.stderr, /try --filter 3,3,4,3; or check the input's layout/);
+});
