@@ -430,6 +430,9 @@ for (const viewport of [DESKTOP, PHONE]) {
     for (const [shape, count] of shapes) assert.equal(count, 1, `${shape} breaks over ${count} lines`);
     await p.locator('#stage').screenshot({ path: join(SHOTS, `stage-batch-${w}.png`) });
 
+    // 3-digit shapes (the seed's Fourier filter [100, 100, 3, 7]) fit too: the HWIO/OIHW table scrolls.
+    await at('?input=1,100,100,3&filter=100,100,3,7&strides=1,1&padding=SAME&seed=1');
+
     // A 1x1 filter covers one row and one column, not "rows 0–0".
     await at('?input=1,3,3,5&filter=1,1,5,1&strides=1,1&padding=VALID&seed=1');
     const status = await p.getByTestId('stage-status').innerText();
