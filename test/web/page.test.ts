@@ -291,6 +291,20 @@ test('a shape entry that is not a size is named under its field, and nothing cha
   assert.deepEqual(problems, []);
 });
 
+test('a shape with an empty entry ("1,,4,1") is named under its field, not read as 3 numbers', async () => {
+  await open();
+  await page.getByTestId('input-shape').fill('1,,4,1');
+  await page.getByTestId('input-shape').press('Enter');
+  assert.equal(
+    await text('input-shape-error'),
+    'Input shape: entry 2 of 4 is empty: every comma needs a number on each side.',
+  );
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.match(page.url(), /[?&]input=1,4,4,1(&|$)/, 'the link keeps the last good shape');
+  assert.equal(await page.locator('[data-testid=error]').count(), 0, 'no error about a 3-number shape');
+  assert.deepEqual(problems, []);
+});
+
 test('values in the link that are not numbers are named, kept in the link, and not computed', async () => {
   const query = '?input=1,2,2,1&filter=1,1,1,1&strides=1,1&padding=VALID&x=1,2,oops,4&w=2';
   await open(query);
