@@ -311,3 +311,17 @@ test('a filter count the channel groups do not divide gets plain words: how the 
   assertUsageError(grouped, /into 2 groups .*its 3 filters would have to be a multiple of 2/, assert);
   assert.match(grouped.stderr, /try --filter 3,3,4,3; or check the input's layout/);
 });
+
+test('a folder given for a tensor file, and a size too large to be an integer, are called what they are', () => {
+  assertUsageError(
+    convkit('explain', '--input', dir, '--filter', '3,3,1,1'),
+    /--input .*: is a folder; give a \.npy or \.json file/,
+    assert,
+  );
+  const output = convkit('run', '--input', 'x.npy', '--filter', 'w.npy', '--output', dir);
+  assertUsageError(output, /--output .*: is a folder; give a \.npy or \.json file/, assert);
+  assert.doesNotMatch(output.stderr, /no extension/);
+  const huge = convkit('explain', '--input', '99999999999999999999,1,1,1', '--filter', '1,1,1,1');
+  assertUsageError(huge, /"99999999999999999999" is too large \(integers up to 9007199254740991\)/, assert);
+  assert.doesNotMatch(huge.stderr, /is not a size/);
+});

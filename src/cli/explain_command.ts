@@ -8,13 +8,14 @@ import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
 import { renderExplanation } from './explain_text.js';
 import {
   fileExtension,
+  looksLikeShape,
   parseIndex,
   parseNonNegativeInteger,
   parseNumberList,
   parseSeed,
   parseShape,
 } from './parse.js';
-import { isTensorFile, readTensorFile } from './tensor_files.js';
+import { isFolder, isTensorFile, readTensorFile } from './tensor_files.js';
 import { styleFor } from './style.js';
 import { UsageError } from './usage_error.js';
 import { shapeHints } from './hints.js';
@@ -44,6 +45,11 @@ interface Operand {
 }
 
 function parseShapeFlag(flag: string, text: string): number[] {
+  if (!looksLikeShape(text) && isFolder(text)) {
+    throw new UsageError(
+      `${flag} ${text}: is a folder; give a .npy or .json file (a file name inside it), or a shape such as 1,4,4,1`,
+    );
+  }
   const ext = fileExtension(text);
   if (ext !== undefined) {
     throw new UsageError(

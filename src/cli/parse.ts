@@ -55,6 +55,9 @@ function integerList(text: string, min: number, what: string): number[] {
   if (parts.length === 0) throw new FlagValueError(`Expected a comma-separated list of ${what}.`);
   return parts.map((part) => {
     const value = Number(part);
+    if (/^\+?\d+$/.test(part) && !Number.isSafeInteger(value)) {
+      throw new FlagValueError(`"${part}" is too large (integers up to ${Number.MAX_SAFE_INTEGER}).`);
+    }
     if (!/^[+-]?\d+$/.test(part) || !Number.isSafeInteger(value) || value < min) {
       throw new FlagValueError(
         `"${part}" is not ${what === 'sizes' ? 'a size (integer >= 0)' : `an integer >= ${min}`}.`,

@@ -4,7 +4,7 @@
  *   .json nested arrays ([[1, 2], [3, 4]]) or {"shape": [2, 2], "data": [1, 2, 3, 4]}; written in the
  *         second form, numbers as the shortest decimals that read back as the same float32 values.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Tensor, tensor, type NestedArray } from '../tensor.js';
 import { ConvkitError } from '../errors.js';
@@ -14,6 +14,15 @@ import { UsageError } from './usage_error.js';
 import { looksLikeShape } from './parse.js';
 
 export const TENSOR_FILE_EXTENSIONS = ['.npy', '.json'];
+
+/** Whether `path` names an existing folder (a mistake for a file, reported as such). */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export function isTensorFile(path: string): boolean {
   return TENSOR_FILE_EXTENSIONS.includes(extname(path).toLowerCase());
@@ -27,6 +36,9 @@ export function checkOutputExtension(flag: string, path: string): void {
 function checkExtension(flag: string, path: string): string {
   const ext = extname(path).toLowerCase();
   if (TENSOR_FILE_EXTENSIONS.includes(ext)) return ext;
+  if (isFolder(path)) {
+    throw new UsageError(`${flag} ${path}: is a folder; give a .npy or .json file (a file name inside it)`);
+  }
   if (looksLikeShape(path) && flag !== '--output') {
     throw new UsageError(
       `${flag} ${path}: a shape, but this command reads tensors from files (.npy or .json)`,
