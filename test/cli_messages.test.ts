@@ -325,3 +325,31 @@ test('a folder given for a tensor file, and a size too large to be an integer, a
   assertUsageError(huge, /"99999999999999999999" is too large \(integers up to 9007199254740991\)/, assert);
   assert.doesNotMatch(huge.stderr, /is not a size/);
 });
+
+test('file values beyond float32 (1e39 in JSON or a float64 .npy) are said to become infinities', () => {
+  const json = join(dir, 'big.json');
+  writeFileSync(json, '[[[[1e39], [2]], [[3], [1e400]]]]');
+  const f64 = join(dir, 'big64.npy');
+  writeFileSync(
+    f64,
+    npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 2), }", [-1e300, 1], {
+      itemSize: 8,
+    }),
+  );
+  const w = join(dir, 'one.json');
+  writeFileSync(w, '[[[[1]]]]');
+  const fromJson = convkit('run', '--input', json, '--filter', w);
+  assert.equal(fromJson.status, 0, fromJson.stderr);
+  assert.match(
+    fromJson.stderr,
+    /note: --input .*big\.json: 2 values beyond float32's range \(about 3\.40e\+38\) became infinities/,
+  );
+  const fromNpy = convkit('explain', '--input', f64, '--filter', '1,1,2,1', '--random', '1');
+  assert.equal(fromNpy.status, 0, fromNpy.stderr);
+  assert.match(
+    fromNpy.stderr,
+    /note: --input .*big64\.npy: 1 value beyond float32's range .* became an infinity/,
+  );
+  const fine = convkit('run', '--input', w, '--filter', w);
+  assert.equal(fine.stderr, '', 'no note for values float32 holds');
+});

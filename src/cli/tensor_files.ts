@@ -91,13 +91,14 @@ export function readTensorFile(flag: string, path: string, notes?: string[]): Te
   }
   if (ext === '.npy') {
     try {
-      const { shape, data, dtype } = parseNpy(bytes);
+      const { shape, data, dtype, overflowed } = parseNpy(bytes);
       if (dtype === 'float64') {
         notes?.push(
           `${flag} ${path} is float64: convkit computes in float32 (as tf.nn.conv2d on float32 ` +
             `tensors), so its values were rounded to float32 and the output is float32`,
         );
       }
+      if (overflowed > 0) notes?.push(overflowNote(flag, path, overflowed));
       return new Tensor(data, shape);
     } catch (error) {
       if (error instanceof NpyFormatError) throw new UsageError(`${flag} ${path}: ${error.message}`);
@@ -110,7 +111,19 @@ export function readTensorFile(flag: string, path: string, notes?: string[]): Te
   } catch (error) {
     throw new UsageError(`${flag} ${path}: not valid JSON (${(error as Error).message})`);
   }
-  return tensorFromJson(flag, path, parsed);
+  const t = tensorFromJson(flag, path, parsed);
+  // JSON has no Infinity: every infinite value was a number beyond float32's range (1e39, 1e400).
+  const overflowed = t.data.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+  if (overflowed > 0) notes?.push(overflowNote(flag, path, overflowed));
+  return t;
+}
+
+function overflowNote(flag: string, path: string, count: number): string {
+  return (
+    `${flag} ${path}: ${count} value${count === 1 ? '' : 's'} beyond float32's range (about ` +
+    `3.40e+38) became ${count === 1 ? 'an infinity' : 'infinities'}, as in tf.nn.conv2d on float32 ` +
+    `tensors; outputs that read ${count === 1 ? 'it' : 'them'} are infinite or NaN`
+  );
 }
 
 /** The JSON text of a tensor: {"shape": [...], "data": [...]}. */
