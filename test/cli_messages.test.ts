@@ -353,3 +353,31 @@ test('file values beyond float32 (1e39 in JSON or a float64 .npy) are said to be
   const fine = convkit('run', '--input', w, '--filter', w);
   assert.equal(fine.stderr, '', 'no note for values float32 holds');
 });
+
+test('train-mnist tries its output paths before training, where permissions say yes but writes fail (/proc)', async () => {
+  // Root passes access(W_OK) on /proc, but nothing can be created there: --filters-png failed after
+  // training, and --save never returned (Node's recursive mkdir loops on /proc/...).
+  const cases: [string[], RegExp][] = [
+    [
+      ['--filters-png', '/proc/convkit-filters.png'],
+      /--filters-png \/proc\/convkit-filters\.png: cannot be written here/,
+    ],
+    [['--save', '/proc/convkit-model/deep'], /--save \/proc\/convkit-model\/deep: cannot be written here/],
+  ];
+  for (const [flags, message] of cases) {
+    const lines: string[] = [];
+    const command = trainMnistCommand({ line: (t) => lines.push(t), progress: false });
+    await assert.rejects(
+      command.parseAsync([...SMALL_TRAINING, ...flags], { from: 'user' }),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      flags.join(' '),
+    );
+    assert.deepEqual(lines, [], `nothing trained for ${flags.join(' ')}: ${lines.join('\n')}`);
+  }
+  // A --save folder that can be made is made at once (mkdir -p), before training.
+  const save = join(dir, 'made', 'before', 'training');
+  const lines: string[] = [];
+  const command = trainMnistCommand({ line: (t) => lines.push(t), progress: false });
+  await command.parseAsync([...SMALL_TRAINING, '--save', save], { from: 'user' });
+  assert.match(lines.join('\n'), /saved TF\.js Layers model: .*made\/before\/training\/model\.json/);
+});
