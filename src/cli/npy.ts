@@ -90,8 +90,8 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - dataStart < count * itemSize) {
     throw new NpyFormatError(
-      `the header promises shape (${shape.join(', ')}) = ${count} values of ${itemSize} bytes, ` +
-        `but only ${bytes.length - dataStart} data bytes follow`,
+      `the header promises shape (${shape.join(', ')}) = ${count} values of ${itemSize} bytes ` +
+        `(${count * itemSize} bytes), but only ${bytes.length - dataStart} data bytes follow: the file is cut short`,
     );
   }
   const data = new Float32Array(count);
