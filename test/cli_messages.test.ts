@@ -381,3 +381,10 @@ test('train-mnist tries its output paths before training, where permissions say 
   await command.parseAsync([...SMALL_TRAINING, '--save', save], { from: 'user' });
   assert.match(lines.join('\n'), /saved TF\.js Layers model: .*made\/before\/training\/model\.json/);
 });
+
+test('explain --help shows its example as it runs after npm ci: npx convkit ...', () => {
+  const help = convkit('explain', '--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^ {2}npx convkit explain --input 1,4,4,1 --input-values/m);
+  assert.doesNotMatch(help.stdout, /^ {2}convkit explain/m, 'a bare convkit is not on the PATH after npm ci');
+});

@@ -140,7 +140,7 @@ export function registerExplainCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample (the worked example of the seed question):\n' +
-        '  convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 \\\n' +
+        '  npx convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 \\\n' +
         '    --filter 3,3,1,1 --filter-values 1,0,1,2,1,0,0,0,1 --padding VALID',
     )
     .action((flags: ExplainFlags) => {
