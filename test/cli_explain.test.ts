@@ -47,6 +47,8 @@ test('a large problem: the guidance comes before any number, and the output is s
   assert.ok(guidance > 0, values);
   assert.ok(guidance < values.search(/-?\d+\.\d{2}/), `guidance first:\n${values}`);
   assert.match(values, /output \[8, 30, 30, 16\]: 115200 values from -?[\d.]+ to [\d.]+, mean/);
+  // The summary line is wrapped like the prose around it (it ran to 126 characters).
+  assert.ok(longestLine(values) <= 110, `longest line ${longestLine(values)}:\n${values}`);
 });
 
 test('a one-channel output is drawn as rows and columns', () => {
