@@ -399,3 +399,19 @@ test('train-mnist: more digits than the package holds is said with the flags, no
   assert.match(result.stderr, /e\.g\. --train-size 8000 --test-size 2000/);
   assert.doesNotMatch(result.stderr, /splitMnist|trainSize/);
 });
+
+test('run names an unknown or mistyped flag too, before a missing --input', () => {
+  const helpMe = convkit('run', '--help-me');
+  assertUsageError(helpMe, /unknown option '--help-me'/, assert);
+  assert.doesNotMatch(helpMe.stderr, /required option/);
+  assertUsageError(
+    convkit('run', '--inptu', 'x.npy', '--filter', 'w.npy'),
+    /unknown option '--inptu'\n\(Did you mean --input\?\)/,
+    assert,
+  );
+  assertUsageError(
+    convkit('run', '--input', 'x.npy'),
+    /missing --filter: give a \.npy or \.json file/,
+    assert,
+  );
+});
