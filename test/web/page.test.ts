@@ -479,6 +479,13 @@ for (const viewport of [DESKTOP, PHONE]) {
     // The page's own limit is called what it is.
     await at('?input=1,2000,2000,1&filter=3,3,1,1&strides=1,1&padding=VALID&seed=1');
     assert.equal((await p.locator('#error h2').innerText()).trim(), 'Too large for this page');
+    // So is a size convkit itself refuses (an output past 2^30 values): not "impossible settings".
+    await at('?input=1,5000,5000,64&filter=3,3,64,64&strides=1,1&padding=SAME&seed=1');
+    assert.equal((await p.locator('#error h2').innerText()).trim(), 'Too large to compute here');
+    assert.match(
+      await p.getByTestId('error-message').innerText(),
+      /ResourceExhausted|would hold 1600000000 elements/,
+    );
     await p.locator('#error').screenshot({ path: join(SHOTS, `too-large-${w}.png`) });
     await p.close();
     assert.deepEqual(problems, []);
