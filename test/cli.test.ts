@@ -50,7 +50,8 @@ test('refuses Fortran order, other dtypes, truncated data and non-npy bytes with
   const bigEndian = npyBytes("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", [1, 2]);
   assert.throws(() => parseNpy(bigEndian), /'>f4'/);
   const short = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }", [1, 2]);
-  assert.throws(() => parseNpy(short), /only 8 data bytes follow/);
+  // 4 float32 values need 16 bytes: said in bytes, not only as a count (16 values of 4 bytes vs 16 bytes).
+  assert.throws(() => parseNpy(short), /= 4 values of 4 bytes \(16 bytes\), but only 8 data bytes follow/);
   assert.throws(() => parseNpy(new TextEncoder().encode('{"shape": [1]}')), NpyFormatError);
 });
 

@@ -47,6 +47,8 @@ test('a large problem: the guidance comes before any number, and the output is s
   assert.ok(guidance > 0, values);
   assert.ok(guidance < values.search(/-?\d+\.\d{2}/), `guidance first:\n${values}`);
   assert.match(values, /output \[8, 30, 30, 16\]: 115200 values from -?[\d.]+ to [\d.]+, mean/);
+  // The summary line is wrapped like the prose around it (it ran to 126 characters).
+  assert.ok(longestLine(values) <= 110, `longest line ${longestLine(values)}:\n${values}`);
 });
 
 test('a one-channel output is drawn as rows and columns', () => {
@@ -92,4 +94,26 @@ test('grouped convolution: the im2col step multiplies per-group matrices', () =>
   const { status, stdout } = convkit('explain', '--input', '1,4,4,6', '--filter', '3,3,2,6');
   assert.equal(status, 0);
   assert.match(stdout.replace(/\n\s+/g, ' '), /\[4, 18\] x its 2 filter columns \[18, 2\] = \[4, 2\]/);
+});
+
+test('--max-breakdowns that would print every product of a large problem is refused at once', () => {
+  // Listing all 246016 sums of 576 products ran for minutes, past 4 GB, before printing anything.
+  const result = convkit(
+    'explain',
+    '--input',
+    '1,64,64,64',
+    '--filter',
+    '3,3,64,64',
+    '--random',
+    '1',
+    '--max-breakdowns',
+    '100000000',
+  );
+  assertUsageError(
+    result,
+    /--max-breakdowns 100000000 breaks down all 246016 outputs, 576 products each: .*use a --max-breakdowns below 246016 and pick outputs with --at/,
+    assert,
+  );
+  assert.match(result.stderr, /leave out --max-breakdowns/);
+  assert.equal(result.stdout, '');
 });

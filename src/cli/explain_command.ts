@@ -1,20 +1,21 @@
 /** `convkit explain`: shapes, padding, filter centres, im2col steps and every output's sum of products. */
 import type { Command } from 'commander';
 import { Tensor, randomNormal, sizeOf } from '../tensor.js';
-import { checkExplainableWithValues, explainConv2d } from '../explain/explain.js';
+import { checkBreakdownSize, checkExplainableWithValues, explainConv2d } from '../explain/explain.js';
 import { ConvkitError } from '../errors.js';
 import { convGeometry, type ConvGeometry, type ConvOptions } from '../geometry.js';
 import { addConvFlags, convOptionsFrom, type ConvFlags } from './conv_flags.js';
 import { renderExplanation } from './explain_text.js';
 import {
   fileExtension,
+  looksLikeShape,
   parseIndex,
   parseNonNegativeInteger,
   parseNumberList,
   parseSeed,
   parseShape,
 } from './parse.js';
-import { isTensorFile, readTensorFile } from './tensor_files.js';
+import { isFolder, isTensorFile, readTensorFile } from './tensor_files.js';
 import { styleFor } from './style.js';
 import { UsageError } from './usage_error.js';
 import { shapeHints } from './hints.js';
@@ -44,6 +45,11 @@ interface Operand {
 }
 
 function parseShapeFlag(flag: string, text: string): number[] {
+  if (!looksLikeShape(text) && isFolder(text)) {
+    throw new UsageError(
+      `${flag} ${text}: is a folder; give a .npy or .json file (a file name inside it), or a shape such as 1,4,4,1`,
+    );
+  }
   const ext = fileExtension(text);
   if (ext !== undefined) {
     throw new UsageError(
@@ -134,7 +140,7 @@ export function registerExplainCommand(program: Command): void {
     .addHelpText(
       'after',
       '\nExample (the worked example of the seed question):\n' +
-        '  convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 \\\n' +
+        '  npx convkit explain --input 1,4,4,1 --input-values 4,3,1,0,2,1,0,1,1,2,4,1,3,1,0,2 \\\n' +
         '    --filter 3,3,1,1 --filter-values 1,0,1,2,1,0,0,0,1 --padding VALID',
     )
     .action((flags: ExplainFlags) => {
@@ -172,6 +178,20 @@ export function registerExplainCommand(program: Command): void {
       const [x, w] = withValues(input, filter, flags.random);
       const outputs = g.batch * g.outHeight * g.outWidth * g.outChannels;
       const maxBreakdowns = flags.maxBreakdowns ?? defaultMaxBreakdowns(g);
+      if (hasValues) {
+        try {
+          checkBreakdownSize(g, maxBreakdowns);
+        } catch (error) {
+          if (!(error instanceof ConvkitError)) throw error;
+          throw new UsageError(
+            error.message.replace(/maxBreakdowns/g, '--max-breakdowns').replace(/ with at$/, ' with --at'),
+            [
+              `leave out --max-breakdowns (one sum is shown as an example), or break down one output ` +
+                `with --at b,y,x,c`,
+            ],
+          );
+        }
+      }
       // A large problem still shows one sum, the first output's, unless --at picks another.
       const example = hasValues && flags.at === undefined && outputs > maxBreakdowns && outputs > 0;
       const at = flags.at ?? (example ? [0, 0, 0, 0] : undefined);

@@ -117,7 +117,9 @@ export function centreMapLines(c: CentreMap, indent = '  '): string[] {
       first && last
         ? `; centres run from padded (row ${first.row}, col ${first.col}) to (row ${last.row}, col ${last.col})`
         : '';
-    return [`${indent}(the ${c.paddedHeight}x${c.paddedWidth} padded input is too large to draw${where})`];
+    return wrapProse(
+      `${indent}(the ${c.paddedHeight}x${c.paddedWidth} padded input is too large to draw${where})`,
+    );
   }
   const inputGrid = c.inputGrid ?? c.grid;
   const inputHeight = inputGrid.length;
@@ -253,11 +255,11 @@ function outputValueLines(e: Conv2dExplanation): string[] {
     return lines;
   }
   const s = v.stats!;
-  return [
+  return wrapProse(
     `${head}: ${count} values from ${formatNumber(s.min)} to ${formatNumber(s.max)}, mean ` +
       `${formatNumber(s.mean)} (too many to print here; ` +
       `${v.outputListed ? '--json lists them all' : 'convkit run --output file.npy writes them all'})`,
-  ];
+  );
 }
 
 /** How the CLI chose the breakdowns it shows. */

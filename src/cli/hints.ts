@@ -26,7 +26,25 @@ export function shapeHints(
         `try --input ${fourth.join(',')}`,
     ];
   }
-  if (inChannels % depth === 0) return [];
+  if (inChannels % depth === 0) {
+    if (!channelError) return [];
+    // A filter depth that divides the channels reads as TF's grouped convolution, whose filter count
+    // must then be a multiple of the groups; most often the input's channels were misread instead.
+    const groups = inChannels / depth;
+    const layout =
+      dataFormat === 'NCHW'
+        ? `with --data-format NCHW, --input ${inputShape.join(',')} is read as ` +
+          `${inputShape.length === 4 ? '[batch, channels, height, width]' : '[channels, height, width]'}: ` +
+          `${inChannels} channels; if it is NHWC, leave out --data-format NCHW.`
+        : `or check the input's layout (--data-format NCHW?).`;
+    return [
+      `the filter's in_channels ${depth} splits the input's ${inChannels} channels into ${groups} groups ` +
+        `(grouped convolution), so its ${count} filter${count === 1 ? '' : 's'} would have to be a ` +
+        `multiple of ${groups}.`,
+      `for an ordinary conv2d over all ${inChannels} channels, try --filter ${height},${width},${inChannels},${count}; ` +
+        layout,
+    ];
+  }
   return [
     `each filter is a ${height}x${width}x${depth} cube; its depth ${depth} must match the input's ` +
       `${inChannels} channels (the filter's last number, ${count}, is how many filters there are).`,

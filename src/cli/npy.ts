@@ -21,6 +21,8 @@ export interface NpyArray {
   data: Float32Array;
   /** The file's own element type. */
   dtype: 'float32' | 'float64';
+  /** Finite float64 values beyond float32's range, which became +-Infinity (0 for float32 files). */
+  overflowed: number;
 }
 
 function headerField(header: string, key: string): string {
@@ -88,16 +90,23 @@ export function parseNpy(bytes: Uint8Array): NpyArray {
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - dataStart < count * itemSize) {
     throw new NpyFormatError(
-      `the header promises shape (${shape.join(', ')}) = ${count} values of ${itemSize} bytes, ` +
-        `but only ${bytes.length - dataStart} data bytes follow`,
+      `the header promises shape (${shape.join(', ')}) = ${count} values of ${itemSize} bytes ` +
+        `(${count * itemSize} bytes), but only ${bytes.length - dataStart} data bytes follow: the file is cut short`,
     );
   }
   const data = new Float32Array(count);
+  let overflowed = 0;
   for (let i = 0; i < count; i++) {
     const offset = dataStart + i * itemSize;
-    data[i] = itemSize === 4 ? view.getFloat32(offset, true) : view.getFloat64(offset, true);
+    if (itemSize === 4) {
+      data[i] = view.getFloat32(offset, true);
+    } else {
+      const value = view.getFloat64(offset, true);
+      data[i] = value;
+      if (Number.isFinite(value) && !Number.isFinite(data[i])) overflowed++;
+    }
   }
-  return { shape, data, dtype: itemSize === 4 ? 'float32' : 'float64' };
+  return { shape, data, dtype: itemSize === 4 ? 'float32' : 'float64', overflowed };
 }
 
 /** An .npy file (format 1.0, '<f4', C order) holding `data` with `shape`. */

@@ -3,8 +3,17 @@
  * long training run must not end in ENOENT after the model is trained. Each problem is a UsageError
  * naming the flag, the path and what to do.
  */
-import { accessSync, constants, statSync, type Stats } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import {
+  accessSync,
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  statSync,
+  unlinkSync,
+  type Stats,
+} from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { UsageError } from './usage_error.js';
 
 function statOrNull(path: string): Stats | null {
@@ -66,9 +75,31 @@ export function checkOutputFile(flag: string, path: string): void {
     throw new UsageError(`${flag} ${path}: ${folder} is a file, not a folder`, ['pick another path']);
   }
   checkWritable(flag, path, stats ? full : folder);
+  // access() trusts permissions, which root passes even where writes fail (/proc, some mounts):
+  // creating the file, then removing it, is the real test.
+  if (!stats)
+    attempt(
+      flag,
+      path,
+      () => closeSync(openSync(full, 'wx')),
+      () => unlinkSync(full),
+    );
 }
 
-/** A folder the command will create if missing (mkdir -p) and write files into. */
+/** Runs a write that the check needs; its failure is the UsageError a later write would have caused. */
+function attempt(flag: string, given: string, write: () => void, undo?: () => void): void {
+  try {
+    write();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new UsageError(`${flag} ${given}: cannot be written here (${code})`, [
+      'pick a path in a folder you can write to',
+    ]);
+  }
+  undo?.();
+}
+
+/** A folder the command writes files into; created now if missing (mkdir -p). */
 export function checkOutputFolder(flag: string, path: string): void {
   const full = resolve(path);
   const stats = statOrNull(full);
@@ -77,5 +108,13 @@ export function checkOutputFolder(flag: string, path: string): void {
       'give a folder (it is created if missing) to hold model.json and its weights',
     ]);
   }
-  checkWritable(flag, path, stats ? full : existingParent(flag, path, full));
+  const parent = stats ? full : existingParent(flag, path, full);
+  checkWritable(flag, path, parent);
+  // The missing folders are made now, one level at a time: a write that fails fails before training
+  // (Node's recursive mkdir never returns on some paths, /proc/... among them).
+  let made = parent;
+  for (const part of relative(parent, full).split(sep).filter(Boolean)) {
+    made = join(made, part);
+    attempt(flag, path, () => mkdirSync(made));
+  }
 }

@@ -8,13 +8,24 @@ import { InvalidArgumentError as FlagValueError } from 'commander';
 /** Float32's largest finite value: numbers beyond it become Infinity when stored. */
 const FLOAT32_MAX = 3.4028234663852886e38;
 
-/** Splits "1,4,4,1", "1 4 4 1", or Python's "[1, 4, 4, 1]" / "(1, 4, 4, 1)" into entries. */
+/**
+ * Splits "1,4,4,1", "1 4 4 1", or Python's "[1, 4, 4, 1]" / "(1, 4, 4, 1)" into entries. An empty entry
+ * ("1,,4,1", a leading or trailing comma) is refused: dropping it would silently read another shape.
+ */
 function splitList(text: string): string[] {
-  return text
+  const entries = text
     .replace(/[[\]()]/g, ' ')
-    .split(/[,\s]+/)
-    .map((s) => s.trim())
-    .filter((s) => s !== '');
+    .trim()
+    .split(/\s*,\s*|\s+/);
+  if (entries.length === 1 && entries[0] === '') return [];
+  const empty = entries.indexOf('');
+  if (empty >= 0) {
+    throw new FlagValueError(
+      `Entry ${empty + 1} of ${entries.length} is empty (two commas with nothing between, or a comma at ` +
+        `an end): give every number.`,
+    );
+  }
+  return entries;
 }
 
 /**
@@ -44,6 +55,9 @@ function integerList(text: string, min: number, what: string): number[] {
   if (parts.length === 0) throw new FlagValueError(`Expected a comma-separated list of ${what}.`);
   return parts.map((part) => {
     const value = Number(part);
+    if (/^\+?\d+$/.test(part) && !Number.isSafeInteger(value)) {
+      throw new FlagValueError(`"${part}" is too large (integers up to ${Number.MAX_SAFE_INTEGER}).`);
+    }
     if (!/^[+-]?\d+$/.test(part) || !Number.isSafeInteger(value) || value < min) {
       throw new FlagValueError(
         `"${part}" is not ${what === 'sizes' ? 'a size (integer >= 0)' : `an integer >= ${min}`}.`,

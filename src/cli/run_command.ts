@@ -13,8 +13,8 @@ import { shapeHints } from './hints.js';
 import { UsageError } from './usage_error.js';
 
 interface RunFlags extends ConvFlags {
-  input: string;
-  filter: string;
+  input?: string;
+  filter?: string;
   output?: string;
   algorithm?: AlgorithmChoice;
 }
@@ -29,10 +29,12 @@ export function registerRunCommand(program: Command): void {
         'tf.nn.conv2d on float32 tensors: float64 inputs are rounded to float32 (with a note on stderr) and ' +
         'the output is float32.',
     )
-    .requiredOption('--input <file>', 'input tensor, .npy or .json')
-    .requiredOption(
+    // Checked in the action rather than by commander's requiredOption, which reports a missing --input
+    // before an unknown flag (so `run --help-me` or a mistyped `--inptu` said "--input not specified").
+    .option('--input <file>', 'required: input tensor, .npy or .json')
+    .option(
       '--filter <file>',
-      'filter tensor [height, width, in_channels, out_channels], .npy or .json',
+      'required: filter tensor [height, width, in_channels, out_channels], .npy or .json',
     );
   addConvFlags(command)
     .option('--output <file>', 'where to write the result (.npy or .json); printed when left out')
@@ -42,6 +44,8 @@ export function registerRunCommand(program: Command): void {
       oneOf(['auto', ...CONV2D_ALGORITHMS]),
     )
     .action((flags: RunFlags) => {
+      if (flags.input === undefined) throw missingFile('--input');
+      if (flags.filter === undefined) throw missingFile('--filter');
       const options = convOptionsFrom(flags);
       if (flags.output !== undefined) {
         checkOutputExtension('--output', flags.output);
@@ -83,4 +87,8 @@ export function registerRunCommand(program: Command): void {
       writeTensorFile('--output', flags.output, output);
       process.stdout.write(`${summary}\nwrote ${flags.output}\n`);
     });
+}
+
+function missingFile(flag: string): UsageError {
+  return new UsageError(`missing ${flag}: give a .npy or .json file`, ['see convkit run --help']);
 }

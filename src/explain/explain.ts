@@ -62,6 +62,27 @@ export function checkExplainableWithValues(g: ConvGeometry): void {
   }
 }
 
+/**
+ * Breaking down every output lists each of its products: refused beyond this many products in all (a
+ * few MB of text), since a request for more (a large maxBreakdowns on a large problem) would take
+ * minutes and gigabytes before printing anything. `at` picks single outputs of any problem.
+ */
+export const MAX_BROKEN_DOWN_PRODUCTS = 1 << 18;
+
+/** Refuses, before any value is computed, a maxBreakdowns that would list too many products. */
+export function checkBreakdownSize(g: ConvGeometry, maxBreakdowns: number): void {
+  const outputs = sizeOf(g.outputShape);
+  if (outputs > maxBreakdowns) return; // only one output (at) is broken down
+  const terms = g.filterHeight * g.filterWidth * g.filterInChannels;
+  if (outputs * terms > MAX_BROKEN_DOWN_PRODUCTS) {
+    throw new ResourceExhaustedError(
+      `${OP}: maxBreakdowns ${maxBreakdowns} breaks down all ${outputs} outputs, ${terms} products each: ` +
+        `${outputs * terms} products, more than the ${MAX_BROKEN_DOWN_PRODUCTS} an explanation lists; ` +
+        `use a maxBreakdowns below ${outputs} and pick outputs with at`,
+    );
+  }
+}
+
 /** Smallest, largest and mean value, over the whole output, without copying it. */
 function outputStats(output: Float32Array): { min: number; max: number; mean: number } | undefined {
   if (output.length === 0) return undefined;
@@ -124,6 +145,7 @@ function explainValues(
 ): NonNullable<Conv2dExplanation['values']> {
   const { strides, padding, dataFormat, dilations } = options;
   checkExplainableWithValues(g);
+  checkBreakdownSize(g, maxBreakdowns);
   const output = conv2d(input, filter, { strides, padding, dataFormat, dilations }).data;
   const count = sizeOf(g.outputShape);
   const everyOutput = count <= maxBreakdowns;

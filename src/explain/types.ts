@@ -179,7 +179,10 @@ export interface ExplainOptions {
   precision?: 'auto' | 'highest';
   /** Output index [b, y, x, c] (in the output's layout) to break down when the problem is large. */
   at?: number[];
-  /** Break down every output when there are at most this many (default 64). */
+  /**
+   * Break down every output when there are at most this many (default 64); refused (ResourceExhaustedError)
+   * when that would list more than MAX_BROKEN_DOWN_PRODUCTS (2^18) products in all.
+   */
   maxBreakdowns?: number;
   /** 'webgpu' adds `gpu`: the WebGPU backend's plan (default 'wasm': the CPU plan only). */
   backend?: 'wasm' | 'webgpu';

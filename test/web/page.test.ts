@@ -291,6 +291,20 @@ test('a shape entry that is not a size is named under its field, and nothing cha
   assert.deepEqual(problems, []);
 });
 
+test('a shape with an empty entry ("1,,4,1") is named under its field, not read as 3 numbers', async () => {
+  await open();
+  await page.getByTestId('input-shape').fill('1,,4,1');
+  await page.getByTestId('input-shape').press('Enter');
+  assert.equal(
+    await text('input-shape-error'),
+    'Input shape: entry 2 of 4 is empty: every comma needs a number on each side.',
+  );
+  assert.deepEqual(await outputTexts(), ['14', '6', '6', '12']);
+  assert.match(page.url(), /[?&]input=1,4,4,1(&|$)/, 'the link keeps the last good shape');
+  assert.equal(await page.locator('[data-testid=error]').count(), 0, 'no error about a 3-number shape');
+  assert.deepEqual(problems, []);
+});
+
 test('values in the link that are not numbers are named, kept in the link, and not computed', async () => {
   const query = '?input=1,2,2,1&filter=1,1,1,1&strides=1,1&padding=VALID&x=1,2,oops,4&w=2';
   await open(query);
@@ -430,6 +444,9 @@ for (const viewport of [DESKTOP, PHONE]) {
     for (const [shape, count] of shapes) assert.equal(count, 1, `${shape} breaks over ${count} lines`);
     await p.locator('#stage').screenshot({ path: join(SHOTS, `stage-batch-${w}.png`) });
 
+    // 3-digit shapes (the seed's Fourier filter [100, 100, 3, 7]) fit too: the HWIO/OIHW table scrolls.
+    await at('?input=1,100,100,3&filter=100,100,3,7&strides=1,1&padding=SAME&seed=1');
+
     // A 1x1 filter covers one row and one column, not "rows 0–0".
     await at('?input=1,3,3,5&filter=1,1,5,1&strides=1,1&padding=VALID&seed=1');
     const status = await p.getByTestId('stage-status').innerText();
@@ -462,6 +479,13 @@ for (const viewport of [DESKTOP, PHONE]) {
     // The page's own limit is called what it is.
     await at('?input=1,2000,2000,1&filter=3,3,1,1&strides=1,1&padding=VALID&seed=1');
     assert.equal((await p.locator('#error h2').innerText()).trim(), 'Too large for this page');
+    // So is a size convkit itself refuses (an output past 2^30 values): not "impossible settings".
+    await at('?input=1,5000,5000,64&filter=3,3,64,64&strides=1,1&padding=SAME&seed=1');
+    assert.equal((await p.locator('#error h2').innerText()).trim(), 'Too large to compute here');
+    assert.match(
+      await p.getByTestId('error-message').innerText(),
+      /ResourceExhausted|would hold 1600000000 elements/,
+    );
     await p.locator('#error').screenshot({ path: join(SHOTS, `too-large-${w}.png`) });
     await p.close();
     assert.deepEqual(problems, []);

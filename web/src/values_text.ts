@@ -53,6 +53,18 @@ export function readValues(text: string, what: string): ValuesReading {
  */
 export function readShape(text: string, what: string): ValuesReading {
   const entries = entriesOf(text);
+  // "1,,4,1" (or a comma at an end): an entry left out would silently change the rank.
+  const between = text
+    .replace(/[[\]()]/g, ' ')
+    .trim()
+    .split(/\s*[,;]\s*/);
+  const empty = between.length > 1 ? between.indexOf('') : -1;
+  if (empty >= 0) {
+    return {
+      ok: false,
+      message: `${what}: entry ${empty + 1} of ${between.length} is empty: every comma needs a number on each side.`,
+    };
+  }
   for (let i = 0; i < entries.length; i++) {
     if (!/^\+?\d+$/.test(entries[i]) || !Number.isSafeInteger(Number(entries[i]))) {
       return {

@@ -49,6 +49,13 @@ const TITLES: Record<PageError['source'], string> = {
   values: 'These numbers cannot be used',
 };
 
+/** A size convkit refuses (ResourceExhaustedError) is not impossible settings: TensorFlow takes it, given memory. */
+function titleOf(error: PageError): string {
+  if (error.source === 'convkit' && error.name === 'ResourceExhaustedError')
+    return 'Too large to compute here';
+  return TITLES[error.source];
+}
+
 function adviceOf(error: PageError, state: PageState): Advice {
   switch (error.source) {
     case 'convkit':
@@ -71,7 +78,7 @@ export function renderError(error: PageError, state: PageState, app: AppApi): HT
   const advice = adviceOf(error, state);
   return section(
     'error',
-    TITLES[error.source],
+    titleOf(error),
     null,
     h(
       'div',
