@@ -1,0 +1,47 @@
+/**
+ * Adversarial acceptance of the model runtime (review of issue 15's merge): manifests that are legal
+ * but unusual must give tfjs' values, and options of the wrong type must be refused, never ignored.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import type { LayersModelArtifacts } from '../src/io/tfjs_layers.js';
+import { loadLayersModel } from '../src/runtime/index.js';
+import { artifactsOf, randomInput, seedWeights } from './helpers/tfjs_models.js';
+
+async function denseModel(): Promise<LayersModelArtifacts> {
+  await tf.setBackend('cpu');
+  const m = tfl.sequential();
+  m.add(tfl.layers.inputLayer({ inputShape: [4] }));
+  m.add(tfl.layers.dense({ units: 2, name: 'd' }));
+  seedWeights(m, 5);
+  return artifactsOf(m);
+}
+
+test('a manifest that lists a weight name twice: the last entry is used, as tfjs does', async () => {
+  const artifacts = await denseModel();
+  const specs = artifacts.weightSpecs ?? [];
+  const kernel = specs.find((s) => s.name.endsWith('/kernel'));
+  assert.ok(kernel, 'the Dense model has a kernel');
+  const first = new Float32Array(artifacts.weightData as ArrayBuffer);
+  const data = new Float32Array(first.length + 8);
+  data.set(first);
+  data.set(
+    Array.from({ length: 8 }, (_, i) => 3 - i),
+    first.length,
+  );
+  const doubled = { ...artifacts, weightSpecs: [...specs, { ...kernel }], weightData: data.buffer };
+  const x = randomInput([3, 4], 1);
+  const theirs = await tfl.loadLayersModel(tf.io.fromMemory(doubled as tf.io.ModelArtifacts));
+  const want = tf.tidy(() => (theirs.predict(tf.tensor(x.data, [3, 4])) as tf.Tensor).dataSync());
+  const got = (await loadLayersModel(doubled)).predict(x).data;
+  assert.equal(got.length, want.length, 'output size');
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(
+      Math.abs(got[i] - want[i]) <= 1e-5 * (1 + Math.abs(want[i])),
+      `output ${i}: ${got[i]} vs tfjs ${want[i]}`,
+    );
+  }
+});
