@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { InvalidArgumentError } from '../src/errors.js';
 import type { LayersModelArtifacts } from '../src/io/tfjs_layers.js';
 import { loadLayersModel } from '../src/runtime/index.js';
 import { artifactsOf, randomInput, seedWeights } from './helpers/tfjs_models.js';
@@ -44,4 +45,23 @@ test('a manifest that lists a weight name twice: the last entry is used, as tfjs
       `output ${i}: ${got[i]} vs tfjs ${want[i]}`,
     );
   }
+});
+
+test('predict refuses a profile option that is not true or false', async () => {
+  const model = await loadLayersModel(await denseModel());
+  const x = randomInput([1, 4], 2);
+  for (const profile of ['yes', 1, null]) {
+    assert.throws(
+      () => model.predict(x, { profile } as never),
+      (e: unknown) => e instanceof InvalidArgumentError && /profile must be true or false/.test(e.message),
+      `profile ${String(profile)}`,
+    );
+    await assert.rejects(
+      model.predictAsync(x, { profile } as never),
+      (e: unknown) => e instanceof InvalidArgumentError && /profile must be true or false/.test(e.message),
+      `predictAsync profile ${String(profile)}`,
+    );
+  }
+  model.predict(x, { profile: true });
+  assert.ok(model.lastProfile && model.lastProfile.length > 0, 'profile: true still records step times');
 });

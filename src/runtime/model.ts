@@ -125,6 +125,9 @@ export class LayersModel {
     }
     const opts = checkOptionKeys(op, options, PREDICT_OPTIONS);
     const threads = checkThreads(op, opts.threads);
+    if (opts.profile !== undefined && typeof opts.profile !== 'boolean') {
+      invalid(op, 'profile', `must be true or false, got ${show(opts.profile)}`);
+    }
     const inputs = this.checkInputs(op, x);
     const graph = this.live(op);
     const batch = inputs[0].shape[0];
