@@ -46,7 +46,7 @@ import {
   type GpuDepthwiseKernel,
 } from './planner.js';
 import { convParams } from './kernels/conv_params.js';
-import { DIRECT_WGSL } from './kernels/direct.js';
+import { DIRECT_NONFINITE_WGSL, DIRECT_WGSL, DIRECT_WORKGROUP } from './kernels/direct.js';
 import { DEPTHWISE_VEC4_WGSL } from './kernels/depthwise.js';
 import { IGEMM_KT, PACK_WORKGROUP, igemmWgsl, packFilterWgsl } from './kernels/igemm.js';
 import {
@@ -481,6 +481,15 @@ export class WebGPUBackend {
       storage: [product, output],
       params: convParams(g, tiles * g.outChannels, padded),
       workgroups: linearDispatch(this.#context.limits, tiles * g.outChannels, WINOGRAD_WORKGROUP),
+    });
+    // Outputs that came out infinite or NaN are recomputed as sums (infinity - infinity in a tile).
+    calls.push({
+      label: 'winograd_nonfinite_recompute',
+      wgsl: DIRECT_NONFINITE_WGSL,
+      storage: [x.bufferFor(op, 'input'), w.bufferFor(op, 'filter'), output],
+      params: convParams(g, size),
+      // As many invocations as the output pass (which fits the device's dispatch limits): a few outputs each.
+      workgroups: linearDispatch(this.#context.limits, tiles * g.outChannels, DIRECT_WORKGROUP),
     });
     const submitted = this.#context.submit(op, calls);
     void submitted
