@@ -55,3 +55,62 @@ for (const special of [Infinity, -Infinity, NaN]) {
     }
   });
 }
+
+/** The input and filter gradients' direct references (float64 sums; padding a multiplied zero in dw). */
+async function gradientCase(special: number, strides: number) {
+  const { conv2dBackpropFilterDirect, conv2dBackpropInputDirect } =
+    await import('../src/algorithms/backprop_direct.js');
+  const { filterGradientGeometry } = await import('../src/ops/conv2d_backprop_filter.js');
+  const { BACKPROP_INPUT_NAMES, inputGradientGeometry } = await import('../src/ops/conv2d_backprop_input.js');
+  const inputShape = [2, 20, 20, 16];
+  const filter = randomNormal([3, 3, 16, 24], { seed: 2 });
+  const dy = randomNormal([2, 20 / strides, 20 / strides, 24], { seed: 3 });
+  const x = randomNormal(inputShape, { seed: 4 });
+  const options = { padding: 'SAME' as const, strides };
+  const badFilter = new Tensor(filter.data.slice(), filter.shape);
+  badFilter.data[100] = special;
+  const badDy = new Tensor(dy.data.slice(), dy.shape);
+  badDy.data[50] = special;
+  const gi = inputGradientGeometry(BACKPROP_INPUT_NAMES, inputShape, badFilter, dy, options);
+  const { g: gf } = filterGradientGeometry('test', inputShape, filter.shape, badDy, options);
+  return {
+    inputShape,
+    options,
+    filter: badFilter,
+    dy,
+    x,
+    badDy,
+    dxWant: conv2dBackpropInputDirect(gi, badFilter.data, dy.data),
+    dwWant: conv2dBackpropFilterDirect(gf, x.data, badDy.data),
+  };
+}
+
+for (const special of [Infinity, NaN]) {
+  test(`webgpu gradients on ${special} (filter for dx, dy for dw) agree with the CPU direct references`, async () => {
+    for (const strides of [1, 2]) {
+      const c = await gradientCase(special, strides);
+      for (const algorithm of ['direct', 'igemm'] as const) {
+        const label = `${algorithm}, strides ${strides}, ${special}`;
+        const opts = { ...c.options, algorithm };
+        const f = gpu.upload(c.filter);
+        const dy = gpu.upload(c.dy);
+        assertSameSpecials(
+          (await gpu.conv2dBackpropInput(c.inputShape, f, dy, opts).read()).data,
+          c.dxWant,
+          `input gradient ${label}`,
+        );
+        assertSameSpecials(
+          (await gpu.conv2dTranspose(dy, f, c.inputShape, opts).read()).data,
+          c.dxWant,
+          `transpose ${label}`,
+        );
+        assertSameSpecials(
+          (await gpu.conv2dBackpropFilter(gpu.upload(c.x), [3, 3, 16, 24], gpu.upload(c.badDy), opts).read())
+            .data,
+          c.dwWant,
+          `filter gradient ${label}`,
+        );
+      }
+    }
+  });
+}
