@@ -65,3 +65,26 @@ test('predict refuses a profile option that is not true or false', async () => {
   model.predict(x, { profile: true });
   assert.ok(model.lastProfile && model.lastProfile.length > 0, 'profile: true still records step times');
 });
+
+test('steps and arena check their batch and threads as predict does', async () => {
+  const model = await loadLayersModel(await denseModel());
+  for (const batch of [0, -1, 1.5, NaN, '2']) {
+    for (const call of [() => model.steps(batch as never), () => model.arena(batch as never)]) {
+      assert.throws(
+        call,
+        (e: unknown) =>
+          e instanceof InvalidArgumentError && /^LayersModel\.(steps|arena): batch must be/.test(e.message),
+        `batch ${String(batch)}`,
+      );
+    }
+  }
+  for (const threads of [0, NaN, '2', 1000]) {
+    assert.throws(
+      () => model.steps(1, threads as never),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /^LayersModel\.steps: threads must be/.test(e.message),
+      `threads ${String(threads)}`,
+    );
+  }
+  assert.equal(model.steps(2, 1).length, model.steps(1).length, 'a valid batch and thread count still plan');
+});
