@@ -48,3 +48,16 @@ test('convGeometry refuses options that are not an object (null gave a TypeError
     );
   }
 });
+
+test('accuracyOf refuses an unknown algorithm with an InvalidArgumentError', async () => {
+  const { accuracyOf } = await import('../src/index.js');
+  const g = convGeometry('conv2d', [1, 8, 8, 4], [3, 3, 4, 4], { padding: 'SAME' });
+  for (const algorithm of ['x', 'auto', 'Winograd']) {
+    assert.throws(
+      () => accuracyOf(algorithm as never, g),
+      isInvalid(/accuracyOf: algorithm must be one of 'direct', 'im2col', 'igemm', 'winograd', 'fft'/),
+      algorithm,
+    );
+  }
+  assert.ok(accuracyOf('igemm', g).relativeErrorBound > 0, 'a known algorithm has a bound');
+});
