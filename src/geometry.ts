@@ -403,6 +403,9 @@ export function convGeometry(
         `convGeometry('conv2d', [1, 4, 4, 1], [3, 3, 1, 1], { padding: 'SAME' }); got ${show(op)}`,
     );
   }
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    invalid(op, 'options', `must be an object, got ${show(options)}`);
+  }
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const layout =
     dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';

@@ -45,12 +45,24 @@ export function checkAllocatable(op: string, what: string, shape: readonly numbe
   }
 }
 
+/** A Float32Array, also one made in another realm (a worker's message, an iframe). */
+function isFloat32Array(data: unknown): data is Float32Array {
+  return (
+    data instanceof Float32Array ||
+    (ArrayBuffer.isView(data) && Object.prototype.toString.call(data) === '[object Float32Array]')
+  );
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly data: Float32Array;
 
   /** Wraps `data` without copying. Use `tensor()` to build one from user values. */
   constructor(data: Float32Array, shape: readonly number[]) {
+    if (!isFloat32Array(data)) {
+      // Another array would be read by some paths as float32 bytes (a GPU upload, the wasm heap).
+      invalid('Tensor', 'data', `must be a Float32Array, got ${show(data)}; tensor(values, shape) converts`);
+    }
     if (data.length !== sizeOf(shape)) {
       throw new InvalidArgumentError(
         `Tensor: data has ${data.length} values but shape ${show(shape)} needs ${sizeOf(shape)}`,

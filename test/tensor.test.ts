@@ -108,3 +108,15 @@ test('NaN and Infinity values are kept', () => {
   assert.equal(t.data[1], Infinity);
   assert.equal(t.toString(), '[ nan  inf -inf]');
 });
+
+test('new Tensor refuses data that is not a Float32Array (a GPU upload would read its bytes as float32)', () => {
+  for (const data of [new Float64Array(3), new Int32Array(3), [1, 2, 3], new Uint8Array(12)]) {
+    assert.throws(
+      () => new Tensor(data as never, [3]),
+      (e: unknown) =>
+        e instanceof InvalidArgumentError && /Tensor: data must be a Float32Array/.test(e.message),
+      `data ${Object.prototype.toString.call(data)}`,
+    );
+  }
+  assert.equal(new Tensor(new Float32Array(3), [3]).size, 3, 'a Float32Array is taken');
+});

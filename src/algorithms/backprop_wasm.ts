@@ -22,6 +22,10 @@ export function conv2dBackpropInputWasm(
 ): Float32Array {
   const engine = wasmEngine();
   if (engine && g.flops === 0) return new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  // The engine reads dy with a zero border, and 0 * NaN or 0 * infinity is NaN where TensorFlow (dy x
+  // filter^T, then col2im) adds nothing: a filter that is not all finite takes the GEMM path instead,
+  // which adds only the products that land inside the input.
+  if (!allFinite(filter)) return conv2dBackpropInputGemm(g, filter, dy);
   // A band that cannot fit wasm memory (a filter spread over thousands of rows) runs in JavaScript's.
   if (!engine || !inputGradientFitsWasm(g)) return conv2dBackpropInputGemm(g, filter, dy);
   return inputOnEngine(engine, g, filter, dy);
@@ -40,4 +44,10 @@ export function conv2dBackpropFilterWasm(
   // A chunk that cannot fit wasm memory (a filter spread over thousands of rows) runs in JavaScript's.
   if (!engine || !filterGradientFitsWasm(g)) return conv2dBackpropFilterGemm(g, input, dy);
   return filterOnEngine(engine, g, input, dy);
+}
+
+/** Whether every value is finite (no NaN, no infinity). */
+function allFinite(values: Float32Array): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
 }

@@ -95,6 +95,8 @@ function outputStats(output: Float32Array): { min: number; max: number; mean: nu
     if (v > max) max = v;
     sum += v;
   }
+  // A NaN output makes every stat NaN (as reduce_min / reduce_max do), not the others' extremes.
+  if (Number.isNaN(sum) && output.some(Number.isNaN)) return { min: NaN, max: NaN, mean: NaN };
   return { min, max, mean: sum / output.length };
 }
 

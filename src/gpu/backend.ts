@@ -46,13 +46,14 @@ import {
   type GpuDepthwiseKernel,
 } from './planner.js';
 import { convParams } from './kernels/conv_params.js';
-import { DIRECT_WGSL } from './kernels/direct.js';
+import { DIRECT_NONFINITE_WGSL, DIRECT_WGSL, DIRECT_WORKGROUP } from './kernels/direct.js';
 import { DEPTHWISE_VEC4_WGSL } from './kernels/depthwise.js';
 import { IGEMM_KT, PACK_WORKGROUP, igemmWgsl, packFilterWgsl } from './kernels/igemm.js';
 import {
   BACKPROP_FILTER_GEMM_WGSL,
   BACKPROP_FILTER_REDUCE_WGSL,
   BACKPROP_FILTER_WGSL,
+  BACKPROP_INPUT_NONFINITE_WGSL,
   BACKPROP_INPUT_WGSL,
   BACKPROP_WORKGROUP,
 } from './kernels/backprop.js';
@@ -339,7 +340,16 @@ export class WebGPUBackend {
     const { plan, asConv } = planGpuInputGradient(g, choice, limits);
     if (asConv) {
       const packed = this.#packedFilter(op, asConv, w, true);
-      return this.#igemm(op, asConv, plan, dy, w, packed, g.inputShape);
+      // Values igemm made infinite or NaN are recomputed as sums (the zero border times a NaN weight).
+      const invocations = Math.min(size, limits.maxComputeWorkgroupsPerDimension ** 2 * BACKPROP_WORKGROUP);
+      const recompute = (output: GPUBuffer): KernelCall => ({
+        label: 'conv2d_backprop_input_nonfinite_recompute',
+        wgsl: BACKPROP_INPUT_NONFINITE_WGSL,
+        storage: [dy.bufferFor(op, names.dy), w.bufferFor(op, names.filter), output],
+        params: convParams(g, size),
+        workgroups: linearDispatch(limits, invocations, BACKPROP_WORKGROUP),
+      });
+      return this.#igemm(op, asConv, plan, dy, w, packed, g.inputShape, recompute);
     }
     const output = createStorage(device, size, op);
     const done = this.#context.submit(op, [
@@ -393,6 +403,7 @@ export class WebGPUBackend {
     w: GpuTensor,
     packed: DerivedBuffer,
     shape: readonly number[],
+    after?: (output: GPUBuffer) => KernelCall,
   ): GpuTensor {
     const size = sizeOf(g.outputShape);
     const output = createStorage(this.#context.device, size, op);
@@ -412,6 +423,7 @@ export class WebGPUBackend {
         workgroups: [xGroups, count, zGroups],
       });
     }
+    if (after) calls.push(after(output));
     const done = Promise.all([packed.ready, this.#context.submit(op, calls)]).then(() => undefined);
     return this.#output(output, shape, done, [x, w]);
   }
@@ -481,6 +493,15 @@ export class WebGPUBackend {
       storage: [product, output],
       params: convParams(g, tiles * g.outChannels, padded),
       workgroups: linearDispatch(this.#context.limits, tiles * g.outChannels, WINOGRAD_WORKGROUP),
+    });
+    // Outputs that came out infinite or NaN are recomputed as sums (infinity - infinity in a tile).
+    calls.push({
+      label: 'winograd_nonfinite_recompute',
+      wgsl: DIRECT_NONFINITE_WGSL,
+      storage: [x.bufferFor(op, 'input'), w.bufferFor(op, 'filter'), output],
+      params: convParams(g, size),
+      // As many invocations as the output pass (which fits the device's dispatch limits): a few outputs each.
+      workgroups: linearDispatch(this.#context.limits, tiles * g.outChannels, DIRECT_WORKGROUP),
     });
     const submitted = this.#context.submit(op, calls);
     void submitted

@@ -4,7 +4,7 @@
  */
 import { convGeometry, type ConvGeometry } from '../geometry.js';
 import { invalid, show } from '../errors.js';
-import type { Precision } from '../plan/accuracy.js';
+import { checkPrecision, type Precision } from '../plan/accuracy.js';
 import { DIRECT_WORKGROUP } from './kernels/direct.js';
 import { DEPTHWISE_WORKGROUP } from './kernels/depthwise.js';
 import { igemmName, igemmWorkgroupBytes, type IgemmVariant } from './kernels/igemm.js';
@@ -124,6 +124,9 @@ export function planGpuConv2d(
   limits: GpuPlanLimits = DEFAULT_GPU_LIMITS,
   precision: Precision = 'auto',
 ): GpuConvPlan {
+  // Exported: checked here too, so an unknown choice is an error, never a silent 'auto'.
+  choice = checkGpuConv2dAlgorithm(g.op, choice);
+  precision = checkPrecision(g.op, precision);
   if (precision === 'highest' && choice === 'winograd') {
     // As on the CPU: two explicit options that contradict are an error, not a silent choice.
     invalid(

@@ -1,10 +1,12 @@
 /** reduceSum: sums over axes (all by default), as tf.reduce_sum; keepDims keeps them as size 1. */
 import { Tensor, sizeOf, toTensor } from '../tensor.js';
 import { normalizeAxis } from './options.js';
+import { invalid, show } from '../errors.js';
 
 export function reduceSum(x: Tensor, axis?: number | number[], keepDims = false): Tensor {
   const op = 'reduceSum';
   const t = toTensor(op, 'x', x);
+  if (typeof keepDims !== 'boolean') invalid(op, 'keepDims', `must be true or false, got ${show(keepDims)}`);
   const axes = axis === undefined ? t.shape.map((_, i) => i) : Array.isArray(axis) ? axis : [axis];
   const reduced = new Set(axes.map((a) => normalizeAxis(op, 'axis', a, t.rank)));
   const keptShape = t.shape.map((d, i) => (reduced.has(i) ? 1 : d));

@@ -60,6 +60,11 @@ export async function igemmOnWorkers(
   return output;
 }
 
+/**
+ * conv2d as a promise: igemm on several threads runs on the worker pool while this thread waits without
+ * blocking. The input and filter values are read while it runs (the input band by band, between waits):
+ * write to their data only after the promise settles.
+ */
 export async function conv2dAsync(
   input: Tensor,
   filter: Tensor,

@@ -79,6 +79,10 @@ export function accuracyOf(algorithm: string, g: ConvGeometry): Accuracy {
         note: `FFT: bound u (16 + sqrt(K)), measured 1.4e-7 to 6.3e-7; ${HUGE_VALUES}`,
       };
     default:
-      throw new Error(`accuracyOf: unknown algorithm ${show(algorithm)}`);
+      return invalid(
+        'accuracyOf',
+        'algorithm',
+        `must be one of 'direct', 'im2col', 'igemm', 'winograd', 'fft'; got ${show(algorithm)}`,
+      );
   }
 }

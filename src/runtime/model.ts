@@ -42,6 +42,14 @@ function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** A batch size argument: an integer >= 1, as predict's inputs must have. */
+function checkBatch(op: string, batch: unknown): number {
+  if (typeof batch !== 'number' || !Number.isSafeInteger(batch) || batch < 1) {
+    invalid(op, 'batch', `must be an integer >= 1, got ${show(batch)}`);
+  }
+  return batch;
+}
+
 export class LayersModel {
   readonly name: string;
   readonly inputs: SymbolicShape[];
@@ -84,7 +92,8 @@ export class LayersModel {
 
   /** The compiled steps for a batch size: what runs, fused, in order. */
   steps(batch = 1, threads?: number): Step[] {
-    return this.plan(batch, threads).steps;
+    const op = 'LayersModel.steps';
+    return this.plan(checkBatch(op, batch), checkThreads(op, threads)).steps;
   }
 
   private checkInputs(op: string, x: Tensor | readonly Tensor[]): Tensor[] {
@@ -125,6 +134,9 @@ export class LayersModel {
     }
     const opts = checkOptionKeys(op, options, PREDICT_OPTIONS);
     const threads = checkThreads(op, opts.threads);
+    if (opts.profile !== undefined && typeof opts.profile !== 'boolean') {
+      invalid(op, 'profile', `must be true or false, got ${show(opts.profile)}`);
+    }
     const inputs = this.checkInputs(op, x);
     const graph = this.live(op);
     const batch = inputs[0].shape[0];
@@ -211,7 +223,7 @@ export class LayersModel {
 
   /** The activation arena the plan for `batch` uses, and the peak of simultaneously live activations (bytes). */
   arena(batch = 1): ArenaPlan & { tensors: number } {
-    return this.plan(batch).arena;
+    return this.plan(checkBatch('LayersModel.arena', batch)).arena;
   }
 
   /** The Keras summary table, plus convkit's algorithm per layer, FLOPs and activation bytes (batch 1). */

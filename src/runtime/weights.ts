@@ -53,7 +53,8 @@ export function matchWeights(
     for (const spec of group.weights) {
       const bytes = specBytes(spec, where);
       const located = { group: g, offset, count: spec.shape.reduce((a, b) => a * b, 1), spec };
-      if (!byName.has(spec.name)) byName.set(spec.name, located);
+      // A name listed twice: the last entry wins, as in tfjs' decodeWeights (its values are what tfjs runs).
+      byName.set(spec.name, located);
       offset += bytes;
     }
     groupBytes.push(offset);

@@ -11,23 +11,28 @@ import { CONV_WGSL_COMMON } from './conv_params.js';
 
 export const BACKPROP_WORKGROUP = 64;
 
-export const BACKPROP_INPUT_WGSL = /* wgsl */ `
+/** The input-gradient kernel; `onlyNonFinite`: it recomputes only values already in dx that are not finite. */
+function backpropInputWgsl(onlyNonFinite: boolean): string {
+  return /* wgsl */ `
 ${CONV_WGSL_COMMON}
 @group(0) @binding(0) var<storage, read> dy: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> dx: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(${BACKPROP_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = ${linearIndex(BACKPROP_WORKGROUP)};
-  if (idx >= p.total) { return; }
+fn gradientAt(idx: i32) {
   let ic = idx % p.inC;
   var r = idx / p.inC;
   let ix = r % p.inW;
   r = r / p.inW;
   let iy = r % p.inH;
   let b = r / p.inH;
+${
+  onlyNonFinite
+    ? `  // Exponent bits all ones: infinity or NaN (WGSL has no isinf / isnan).
+  if ((bitcast<u32>(dx[xIndex(b, iy, ix, ic)]) & 0x7f800000u) != 0x7f800000u) { return; }`
+    : ''
+}
   let grp = ic / p.cinPG;
   let icg = ic - grp * p.cinPG;
   let oc0 = grp * p.coutPG;
@@ -51,7 +56,30 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   dx[xIndex(b, iy, ix, ic)] = sum;
 }
+
+@compute @workgroup_size(${BACKPROP_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let first = ${linearIndex(BACKPROP_WORKGROUP)};
+${
+  onlyNonFinite
+    ? `  // Fewer invocations than values may be dispatched: each takes every step-th value.
+  let step = i32(nwg.x * nwg.y * ${BACKPROP_WORKGROUP}u);
+  for (var idx = first; idx < p.total; idx += step) { gradientAt(idx); }`
+    : `  if (first < p.total) { gradientAt(first); }`
+}
+}
 `;
+}
+
+export const BACKPROP_INPUT_WGSL = backpropInputWgsl(false);
+
+/**
+ * Run after the input gradient's igemm (dy with a zero border under the flipped filter), with
+ * backprop_input's bindings and dx holding igemm's result: each value that is not finite is recomputed
+ * by the sum over the taps that reach it. A NaN or infinite weight times the border's zeros is NaN where
+ * TensorFlow (dy x filter^T, then col2im) adds nothing; a finite value passes untouched.
+ */
+export const BACKPROP_INPUT_NONFINITE_WGSL = backpropInputWgsl(true);
 
 /** p.extra = the number of slices; p.total = filter values * slices. */
 export const BACKPROP_FILTER_WGSL = /* wgsl */ `
@@ -86,11 +114,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let b = row / p.outH;
     let oy = row - b * p.outH;
     let iy = oy * p.sh - p.padT + ky * p.dh;
-    if (iy < 0 || iy >= p.inH) { continue; }
+    let rowInside = iy >= 0 && iy < p.inH;
     for (var ox = 0; ox < p.outW; ox++) {
       let ix = ox * p.sw - p.padL + kx * p.dw;
-      if (ix < 0 || ix >= p.inW) { continue; }
-      sum = sum + x[xIndex(b, iy, ix, c)] * dy[yIndex(b, oy, ox, oc)];
+      // Padding is a multiplied zero (0 * infinity is NaN), as in the CPU ops and the GEMM kernel.
+      var xv = 0.0;
+      if (rowInside && ix >= 0 && ix < p.inW) { xv = x[xIndex(b, iy, ix, c)]; }
+      sum = sum + xv * dy[yIndex(b, oy, ox, oc)];
     }
   }
   dw[idx] = sum;

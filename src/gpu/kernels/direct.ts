@@ -9,17 +9,16 @@ import { CONV_WGSL_COMMON } from './conv_params.js';
 
 export const DIRECT_WORKGROUP = 64;
 
-export const DIRECT_WGSL = /* wgsl */ `
+/** The direct kernel; `onlyNonFinite`: it recomputes only outputs already in y that are not finite. */
+function directWgsl(onlyNonFinite: boolean): string {
+  return /* wgsl */ `
 ${CONV_WGSL_COMMON}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> w: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 @group(0) @binding(3) var<uniform> p: Params;
 
-@compute @workgroup_size(${DIRECT_WORKGROUP})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let idx = ${linearIndex(DIRECT_WORKGROUP)};
-  if (idx >= p.total) { return; }
+fn outputAt(idx: i32) {
   // Output coordinates in NHWC order (channel fastest), whatever the layout.
   let oc = idx % p.outC;
   var r = idx / p.outC;
@@ -27,6 +26,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   r = r / p.outW;
   let oy = r % p.outH;
   let b = r / p.outH;
+${
+  onlyNonFinite
+    ? `  // Exponent bits all ones: infinity or NaN (WGSL has no isinf / isnan).
+  if ((bitcast<u32>(y[yIndex(b, oy, ox, oc)]) & 0x7f800000u) != 0x7f800000u) { return; }`
+    : ''
+}
   let c0 = (oc / p.coutPG) * p.cinPG;
   var sum = 0.0;
   for (var ky = 0; ky < p.kh; ky++) {
@@ -44,4 +49,28 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   y[yIndex(b, oy, ox, oc)] = sum;
 }
+
+@compute @workgroup_size(${DIRECT_WORKGROUP})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let first = ${linearIndex(DIRECT_WORKGROUP)};
+${
+  onlyNonFinite
+    ? `  // Fewer invocations than outputs may be dispatched (as many as Winograd's output pass): each takes
+  // every step-th output.
+  let step = i32(nwg.x * nwg.y * ${DIRECT_WORKGROUP}u);
+  for (var idx = first; idx < p.total; idx += step) { outputAt(idx); }`
+    : `  if (first < p.total) { outputAt(first); }`
+}
+}
 `;
+}
+
+export const DIRECT_WGSL = directWgsl(false);
+
+/**
+ * Run after Winograd (its bindings as conv2d_direct's, y holding Winograd's output): each output that
+ * is not finite is recomputed as the sum of products. Winograd's transforms mix a tile's values, so an
+ * infinity in its input or filter meets infinity - infinity (NaN) where the sum is an infinity; a
+ * finite output passes untouched. As the CPU Winograd's igemm recompute (src/algorithms/winograd.ts).
+ */
+export const DIRECT_NONFINITE_WGSL = directWgsl(true);
