@@ -97,7 +97,12 @@ test('unsupported layers, options, activations and dtypes are UnsupportedModelEr
       (t) => delete layer(t, 'img').config.batch_input_shape,
       /layer 'img' \(InputLayer\) option batch_input_shape is missing/,
     ],
-    ['unknown model class', (t) => (t.class_name = 'Graph'), /modelTopology is a "Graph"/],
+    ['unknown model class', (t) => (t.class_name = 'Graph'), /modelTopology has class_name "Graph"/],
+    [
+      'no model class',
+      (t) => delete t.class_name,
+      /modelTopology has no class_name; convkit reads Sequential/,
+    ],
   ];
   for (const [what, edit, pattern] of edits) {
     const t = topology();

@@ -304,9 +304,9 @@ function rootModel(topology: unknown): KerasLayer {
   if (isRecord(top) && isRecord(top.model_config)) top = top.model_config;
   if (!isRecord(top)) invalid(op, 'modelTopology', `must be an object, got ${show(top)}`);
   if (typeof top.class_name !== 'string' || !MODEL_CLASSES.has(top.class_name)) {
-    graphError(
-      `modelTopology is a ${show(top.class_name)}; convkit reads Sequential, Model and Functional models`,
-    );
+    const what =
+      top.class_name === undefined ? 'has no class_name' : `has class_name ${show(top.class_name)}`;
+    graphError(`modelTopology ${what}; convkit reads Sequential, Model and Functional models`);
   }
   return { class_name: top.class_name, config: (top.config ?? {}) as Record<string, unknown> };
 }
