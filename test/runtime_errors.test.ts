@@ -100,7 +100,7 @@ test('unsupported layers, options, activations and dtypes are UnsupportedModelEr
     ['unknown model class', (t) => (t.class_name = 'Graph'), /modelTopology has class_name "Graph"/],
     [
       'no model class',
-      (t) => delete t.class_name,
+      (t) => delete (t as { class_name?: unknown }).class_name,
       /modelTopology has no class_name; convkit reads Sequential/,
     ],
   ];
