@@ -2,11 +2,11 @@
  * loadLayersModel(source, { backend: 'webgpu' }) on Dawn's SwiftShader adapter: small tfjs-layers
  * models covering every layer kind the GPU runtime runs (convolutions with every activation fused,
  * depthwise, separable, Dense, BatchNormalization folded and alone, pooling, global pooling, padding,
- * concatenation, broadcasting add / multiply, Rescaling, the aliases), a residual block and a
- * MobileNet-like block, at batch 1 and 3. The GPU model's predictAsync must equal the CPU runtime's
+ * concatenation, broadcasting add / multiply, Rescaling, Conv2DTranspose, the aliases), a residual
+ * block and a MobileNet-like block, at batch 1 and 3. The GPU model's predictAsync must equal the CPU runtime's
  * predict (precision 'highest', so no CPU Winograd) within 1e-5 of the output's scale (1e-4 where the
- * GPU's Winograd runs). predict is refused on a GPU model, and a layer with no GPU kernel is refused at
- * load, before any weight is read.
+ * GPU's Winograd runs). predict is refused on a GPU model, and a model the GPU cannot run (a rank-7
+ * broadcasting Add) is refused at load.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -246,21 +246,32 @@ test('predict (synchronous) on a WebGPU model is refused, naming predictAsync; i
   } finally {
     gpu.dispose();
   }
+  await assert.rejects(gpu.predictAsync(randomInput([1, ...IMG], 1)), /disposed/, 'a disposed model refuses');
 });
 
-test('a layer with no GPU kernel (Conv2DTranspose) is refused at load, naming it, before weights are read', async () => {
-  const model = seq(
-    IMG,
-    L.conv2d({ filters: 2, kernelSize: 1 }),
-    L.conv2dTranspose({ filters: 2, kernelSize: 2, name: 'up' }),
+test('Conv2DTranspose (valid; stride 2 same with relu; stride 3)', async () => {
+  await check('transpose', () =>
+    fn(IMG, (x) => [
+      apply(L.conv2dTranspose({ filters: 3, kernelSize: 3 }), x),
+      apply(
+        L.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+        x,
+      ),
+      apply(L.conv2dTranspose({ filters: 2, kernelSize: 2, strides: 3 }), x),
+    ]),
   );
-  seedWeights(model, 5);
+});
+
+test('what the GPU cannot run is refused at load, naming the layer, before weights are read', async () => {
+  // Broadcasting Add over 7 axes (batch included): the GPU kernel takes at most 6.
+  const model = fn([2, 1, 2, 1, 2, 3], (x) => apply(L.add({ name: 'wide_add' }), [x, x]));
   const artifacts = await artifactsOf(model);
-  // No weight data at all: the refusal must come before the shards are read.
-  const noWeights = { ...artifacts, weightData: new ArrayBuffer(0) };
+  const cpu = await loadLayersModel(artifacts, { warmup: false });
+  assert.equal(cpu.outputs[0].shape.length, 7, 'the CPU runtime runs it (rank 7)');
+  cpu.dispose();
   await assert.rejects(
-    loadLayersModel(noWeights, { backend: 'webgpu' }),
-    (e: Error) => e instanceof UnsupportedModelError && /'up' \(Conv2DTranspose\).*WebGPU/.test(e.message),
-    'Conv2DTranspose refused on the GPU',
+    loadLayersModel(artifacts, { backend: 'webgpu' }),
+    (e: Error) => e instanceof UnsupportedModelError && /'wide_add' \(Add\).*at most 6 axes/.test(e.message),
+    'a rank-7 Add refused on the GPU',
   );
 });

@@ -44,23 +44,48 @@ import type { Graph } from './graph.js';
 
 const op = 'LayersModel.predictAsync';
 
-/** Layer kinds with no GPU kernel yet: refused at load (never a CPU detour). */
-const NO_GPU_KERNEL: Record<string, string> = {
-  transpose: 'Conv2DTranspose',
-};
-
-/** Refuses, before any weight is read, a graph with a layer the GPU runtime cannot run. */
+/**
+ * Refuses, before any weight is read, a graph the GPU runtime cannot run: every layer kind the CPU
+ * runtime reads has a GPU kernel, but broadcasting Add / Multiply takes at most BINARY_RANK axes
+ * (batch included) there. A kind added to layers.ts without a GPU kernel is refused here too.
+ */
 export function checkGpuSupport(graph: Graph): void {
   for (const node of graph.nodes) {
     const def = node.layer.def;
-    if (def.kind in NO_GPU_KERNEL) {
+    const refuse = (why: string) => {
       throw new UnsupportedModelError(
-        `loadLayersModel: layer '${def.name}' (${def.className}) has no WebGPU kernel yet; ` +
-          `load the model with { backend: 'wasm' }`,
+        `loadLayersModel: layer '${def.name}' (${def.className}) ${why}; load the model with { backend: 'wasm' }`,
       );
+    };
+    if (!GPU_KINDS.has(def.kind)) refuse('has no WebGPU kernel yet');
+    const rank = graph.shapes[node.output].length + 1;
+    if ((def.kind === 'add' || def.kind === 'multiply') && rank > BINARY_RANK) {
+      refuse(`has rank-${rank} inputs; on WebGPU it takes at most ${BINARY_RANK} axes (batch included)`);
     }
   }
 }
+
+/** The layer kinds (layers.ts' LayerDef) that run on the GPU. */
+const GPU_KINDS = new Set<string>([
+  'input',
+  'conv',
+  'depthwise',
+  'separable',
+  'transpose',
+  'dense',
+  'batchnorm',
+  'pointwise',
+  'softmax',
+  'add',
+  'multiply',
+  'concat',
+  'pad',
+  'pool',
+  'global',
+  'reshape',
+  'identity',
+  'rescale',
+]);
 
 /** The epilogue kernel's activation fields for a Pointwise (softmax is a separate pass). */
 function activationFields(
@@ -185,7 +210,7 @@ export class GpuRunner {
         if (d.kind === 'dense') shape = [1, 1, inC, d.units];
         else if (d.kind === 'conv') shape = [...d.kernel, inC / d.groups, d.filters];
         else if (d.kind === 'depthwise' || d.kind === 'separable') shape = [...d.kernel, inC, d.multiplier];
-        else throw new UnsupportedModelError(`loadLayersModel: layer '${d.name}' has no WebGPU kernel yet`);
+        else shape = [...d.kernel, d.filters, inC]; // Conv2DTranspose: [h, w, out, in]
         const pointwise =
           d.kind === 'separable' ? up(o.pointwise!, [1, 1, inC * d.multiplier, d.filters]) : null;
         const bias = o.bias ? up(o.bias, [o.bias.length]) : null;
@@ -254,8 +279,12 @@ export class GpuRunner {
     } else if (d.kind === 'conv') {
       const conv = { strides: d.strides, padding: d.padding, dilations: d.dilations, precision };
       y = run.keep(backend.conv2d(x, w.filter, conv));
+    } else if (d.kind === 'transpose') {
+      y = run.keep(
+        backend.conv2dTranspose(x, w.filter, outShape, { strides: d.strides, padding: d.padding }),
+      );
     } else {
-      // depthwise or separable (the constructor refused the rest)
+      // depthwise or separable
       const dw = d as Extract<ConvOp['def'], { kind: 'depthwise' }>;
       const conv = { strides: dw.strides, padding: dw.padding, dilations: dw.dilations };
       y = run.keep(backend.depthwiseConv2d(x, w.filter, conv));
