@@ -129,14 +129,30 @@ interface ConvWeights {
   bias: GpuTensor | null;
 }
 
-/** Everything one predictAsync made on the GPU, freed once its outputs are read. */
+/**
+ * Everything one predictAsync made on the GPU. Buffers are freed as soon as no tensor still to be read
+ * lives on them (`release`), the rest after the read-back: destroying a buffer after the work that reads
+ * it was submitted is safe (the queue finishes that work first).
+ */
 class Run {
-  readonly made: GpuTensor[] = [];
+  /** Tensors made and not yet freed, with their buffers (views share their source's). */
+  readonly made = new Map<GpuTensor, GPUBuffer>();
   constructor(readonly context: GpuContext) {}
 
   keep(t: GpuTensor): GpuTensor {
-    this.made.push(t);
+    this.made.set(t, t.bufferFor(op, 'x'));
     return t;
+  }
+
+  /** Frees every buffer that none of `live` lives on. */
+  release(live: readonly GpuTensor[]): void {
+    const keep = new Set(live.map((t) => this.made.get(t)));
+    for (const [t, buffer] of this.made) {
+      if (!keep.has(buffer)) {
+        t.dispose();
+        this.made.delete(t);
+      }
+    }
   }
 
   /** A tensor of `shape` over `t`'s buffer (Reshape, Flatten, Dense's row view): no copy. */
@@ -175,7 +191,8 @@ class Run {
   }
 
   dispose(): void {
-    for (const t of this.made) t.dispose();
+    for (const t of this.made.keys()) t.dispose();
+    this.made.clear();
   }
 }
 
@@ -190,12 +207,14 @@ export class GpuRunner {
   /** A 16-byte buffer bound where a kernel's optional input (bias, residual) is absent. */
   readonly #empty: GpuTensor;
   #weights: GpuTensor[] = [];
+  readonly #lastUseOf: number[];
 
   private constructor(backend: WebGPUBackend, graph: Graph, ops: readonly Op[]) {
     this.#backend = backend;
     this.device = backend.adapterName;
     this.#graph = graph;
     this.#ops = ops;
+    this.#lastUseOf = GpuRunner.#lastUse(graph, ops);
     const up = (data: Float32Array, shape: number[]) => {
       const t = backend.upload(new Tensor(data, shape));
       this.#weights.push(t);
@@ -238,6 +257,17 @@ export class GpuRunner {
     }
   }
 
+  /** For each tensor, the index of the last op that reads it (Infinity for the model's outputs). */
+  static #lastUse(graph: Graph, ops: readonly Op[]): number[] {
+    const last = new Array<number>(graph.shapes.length).fill(-1);
+    ops.forEach((o, i) => {
+      const reads = o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs;
+      for (const t of reads) last[t] = i;
+    });
+    for (const t of graph.outputs) last[t] = Infinity;
+    return last;
+  }
+
   /** Uploads the weights to the process's shared WebGPU backend (made on first use). */
   static async create(graph: Graph, ops: readonly Op[]): Promise<GpuRunner> {
     return new GpuRunner(await sharedWebGPU(), graph, ops);
@@ -252,12 +282,15 @@ export class GpuRunner {
       const batch = inputs[0].shape[0];
       const values: GpuTensor[] = [];
       graph.inputs.forEach((t, i) => (values[t] = run.keep(backend.upload(inputs[i]))));
-      for (const o of this.#ops) {
+      const lastUse = this.#lastUseOf;
+      this.#ops.forEach((o, i) => {
         values[o.output] =
           o.type === 'conv'
             ? this.#convolve(run, o, values, batch, precision)
             : this.#layer(run, o, values, batch);
-      }
+        // Activations no later op reads are freed now (with the op's own temporaries).
+        run.release(values.filter((v, t) => v !== undefined && lastUse[t] > i));
+      });
       return await Promise.all(graph.outputs.map((t) => values[t].read()));
     } finally {
       run.dispose();
