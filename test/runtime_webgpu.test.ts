@@ -221,6 +221,30 @@ test('Conv2D 3x3 with 32 channels in and out (the GPU planner picks Winograd): w
   );
 });
 
+test('two inputs, two outputs (predictAllAsync), one output also read by a later layer', async () => {
+  const a = tfl.input({ shape: IMG });
+  const b = tfl.input({ shape: [6, 5, 2] });
+  const cat = apply(L.concatenate(), [apply(L.conv2d({ filters: 3, kernelSize: 1 }), a), b]);
+  const model = tfl.model({
+    inputs: [a, b],
+    outputs: [cat, apply(L.globalAveragePooling2d({}), apply(L.conv2d({ filters: 2, kernelSize: 3 }), cat))],
+  });
+  seedWeights(model, 9);
+  const [cpu, gpu] = await load(await artifactsOf(model));
+  try {
+    const xs = [randomInput([2, ...IMG], 3), randomInput([2, 6, 5, 2], 4)];
+    const want = cpu.predictAll(xs);
+    const got = await gpu.predictAllAsync(xs);
+    got.forEach((g, i) => {
+      const err = scaledError(g.data, want[i].data);
+      assert.ok(err <= 1e-5, `two inputs: output ${i} is off by ${err} of its scale`);
+    });
+  } finally {
+    cpu.dispose();
+    gpu.dispose();
+  }
+});
+
 test('predict (synchronous) on a WebGPU model is refused, naming predictAsync; inputs are checked', async () => {
   const model = seq(IMG, L.conv2d({ filters: 2, kernelSize: 1 }));
   seedWeights(model, 3);
