@@ -221,6 +221,16 @@ test('Conv2D 3x3 with 32 channels in and out (the GPU planner picks Winograd): w
   );
 });
 
+test('a shared layer (one Conv2D applied twice) and a nested Sequential', async () => {
+  await check('shared layer', () =>
+    fn(IMG, (x) => {
+      const shared = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'tanh' });
+      const inner = seq(IMG, L.conv2d({ filters: 4, kernelSize: 1 }), L.reLU());
+      return apply(shared, apply(inner, apply(shared, x)));
+    }),
+  );
+});
+
 test('two inputs, two outputs (predictAllAsync), one output also read by a later layer', async () => {
   const a = tfl.input({ shape: IMG });
   const b = tfl.input({ shape: [6, 5, 2] });

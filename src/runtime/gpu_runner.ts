@@ -209,15 +209,22 @@ export class GpuRunner {
   #weights: GpuTensor[] = [];
   readonly #lastUseOf: number[];
 
-  private constructor(backend: WebGPUBackend, graph: Graph, ops: readonly Op[]) {
+  private constructor(backend: WebGPUBackend, graph: Graph, ops: readonly Op[], made: Set<GpuTensor>) {
     this.#backend = backend;
     this.device = backend.adapterName;
     this.#graph = graph;
     this.#ops = ops;
     this.#lastUseOf = GpuRunner.#lastUse(graph, ops);
+    // A shared layer's ops hold the same arrays: each is uploaded (and packed) once.
+    const uploaded = new Map<Float32Array, GpuTensor>();
     const up = (data: Float32Array, shape: number[]) => {
-      const t = backend.upload(new Tensor(data, shape));
-      this.#weights.push(t);
+      let t = uploaded.get(data);
+      if (t === undefined || t.shape.join() !== shape.join()) {
+        t = backend.upload(new Tensor(data, shape));
+        this.#weights.push(t);
+        made.add(t);
+        uploaded.set(data, t);
+      }
       return t;
     };
     this.#empty = up(new Float32Array(4), [4]);
@@ -270,7 +277,14 @@ export class GpuRunner {
 
   /** Uploads the weights to the process's shared WebGPU backend (made on first use). */
   static async create(graph: Graph, ops: readonly Op[]): Promise<GpuRunner> {
-    return new GpuRunner(await sharedWebGPU(), graph, ops);
+    const backend = await sharedWebGPU();
+    const before = new Set<GpuTensor>();
+    try {
+      return new GpuRunner(backend, graph, ops, before);
+    } catch (error) {
+      for (const t of before) t.dispose(); // what was uploaded before a weight was refused
+      throw error;
+    }
   }
 
   /** The outputs for `inputs` (checked by the model): one upload per input, one read-back per output. */

@@ -61,7 +61,11 @@ export async function loadLayersModel(
   if (opts.warmup ?? true) {
     const inputs = model.inputs.map((s) => zeros([1, ...(s.shape.slice(1) as number[])]));
     // The GPU warm-up packs every filter and compiles every pipeline the batch-1 plan uses.
-    if (runner) await model.predictAllAsync(inputs);
+    if (runner)
+      await model.predictAllAsync(inputs).catch((error: unknown) => {
+        model.dispose(); // frees the uploaded weights
+        throw error;
+      });
     else model.predictAll(inputs);
   }
   return model;
