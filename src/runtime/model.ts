@@ -214,6 +214,15 @@ export class LayersModel {
         if (this.gpu !== null) {
           const name = 'LayersModel.predictAsync';
           // On the GPU only the precision applies (threads and profiles are the CPU's).
+          for (const key of ['threads', 'profile'] as const) {
+            if (options?.[key] !== undefined) {
+              invalid(
+                name,
+                `options.${key}`,
+                `applies to the CPU runtime; a model loaded with backend 'webgpu' takes only precision`,
+              );
+            }
+          }
           const opts = checkOptionKeys(name, options, ['precision'] as const);
           const precision =
             opts.precision === undefined ? this.precision : checkPrecision(name, opts.precision);
@@ -313,6 +322,9 @@ export class LayersModel {
       `Total params: ${params} (${(params * 4).toLocaleString('en-US')} bytes)`,
       `FLOPs per example: ${flops.toLocaleString('en-US')}`,
       `Activations: arena ${arena.size.toLocaleString('en-US')} bytes for ${arena.tensors} tensors; peak live ${arena.peak.toLocaleString('en-US')} bytes`,
+      ...(this.gpu
+        ? [`Runs on WebGPU (${this.gpu.device}); the convkit column and the arena are the CPU runtime's plan`]
+        : []),
       rule,
     ].join('\n');
   }
