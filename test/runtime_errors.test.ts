@@ -244,10 +244,10 @@ test('predict checks its input against the model and its options; bad sources an
     'number source',
   );
   await rejects(
-    loadLayersModel(artifacts, { backend: 'webgpu' }),
+    loadLayersModel(artifacts, { backend: 'cuda' as never }),
     InvalidArgumentError,
-    /'webgpu' is not available for whole models yet/,
-    'webgpu',
+    /backend must be 'wasm' or 'webgpu', got "cuda"/,
+    'unknown backend',
   );
   await rejects(
     loadLayersModel('ftp://example.com/model.json'),

@@ -112,6 +112,11 @@ export class WebGPUBackend {
     this.#context = context;
   }
 
+  /** Internal: the device's state, for the model runtime's own kernels (src/runtime/gpu_runner.ts). */
+  get context(): GpuContext {
+    return this.#context;
+  }
+
   /** The adapter's name (description, vendor, architecture, as the adapter reports them). */
   get adapterName(): string {
     return this.#context.adapterName;

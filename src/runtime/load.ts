@@ -16,7 +16,10 @@ import type { LayersModelArtifacts } from '../io/tfjs_layers.js';
 import { checkPrecision, type Precision } from '../plan/accuracy.js';
 
 export interface LoadLayersModelOptions {
-  /** 'wasm' (default): the CPU runtime. The WebGPU runtime is not written yet. */
+  /**
+   * 'wasm' (default): the CPU runtime. 'webgpu': the whole network on the GPU (weights uploaded at load,
+   * activations kept in GPU buffers); such a model answers `predictAsync` only.
+   */
   backend?: 'wasm' | 'webgpu';
   /** Fold BatchNormalization and fuse bias / residual / activation into convolutions (default true). */
   fuse?: boolean;
@@ -36,10 +39,7 @@ export async function loadLayersModel(
   options?: LoadLayersModelOptions,
 ): Promise<LayersModel> {
   const opts = checkOptionKeys(op, options, ['backend', 'fuse', 'precision', 'warmup']);
-  if (opts.backend !== undefined && opts.backend !== 'wasm') {
-    if (opts.backend === 'webgpu') {
-      invalid(op, 'backend', `'webgpu' is not available for whole models yet; use 'wasm'`);
-    }
+  if (opts.backend !== undefined && opts.backend !== 'wasm' && opts.backend !== 'webgpu') {
     invalid(op, 'backend', `must be 'wasm' or 'webgpu', got ${show(opts.backend)}`);
   }
   for (const key of ['fuse', 'warmup'] as const) {
@@ -50,11 +50,23 @@ export async function loadLayersModel(
   const precision = checkPrecision(op, opts.precision);
   const src = await openModelSource(source);
   const graph = buildGraph(src.topology);
+  // The GPU runtime is loaded only when asked for (it and the `webgpu` package stay out of CPU use).
+  const gpu = opts.backend === 'webgpu' ? await import('./gpu_runner.js') : null;
+  gpu?.checkGpuSupport(graph);
   const plan = matchWeights(graph.layers, src.groups, src.where);
   const weights = readWeights(plan, await src.readShards(), src.groups, src.where);
-  const model = new LayersModel(graph, buildOps(graph, weights, opts.fuse ?? true), precision);
+  const ops = buildOps(graph, weights, opts.fuse ?? true);
+  const runner = gpu ? await gpu.GpuRunner.create(graph, ops) : null;
+  const model = new LayersModel(graph, ops, precision, runner);
   if (opts.warmup ?? true) {
-    model.predictAll(model.inputs.map((s) => zeros([1, ...(s.shape.slice(1) as number[])])));
+    const inputs = model.inputs.map((s) => zeros([1, ...(s.shape.slice(1) as number[])]));
+    // The GPU warm-up packs every filter and compiles every pipeline the batch-1 plan uses.
+    if (runner)
+      await model.predictAllAsync(inputs).catch((error: unknown) => {
+        model.dispose(); // frees the uploaded weights
+        throw error;
+      });
+    else model.predictAll(inputs);
   }
   return model;
 }

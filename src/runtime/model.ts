@@ -38,6 +38,17 @@ export interface SymbolicShape {
 
 const PREDICT_OPTIONS = ['threads', 'profile', 'precision'] as const;
 
+/**
+ * Where a model loaded with `backend: 'webgpu'` runs (gpu_runner.ts, loaded lazily): the whole
+ * network on the GPU for inputs the model has checked.
+ */
+export interface DeviceRunner {
+  /** The adapter's name. */
+  readonly device: string;
+  run(inputs: readonly Tensor[], precision: Precision): Promise<Tensor[]>;
+  dispose(): void;
+}
+
 function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
@@ -63,9 +74,16 @@ export class LayersModel {
   /** predictAsync calls in flight (they share the plan's arena, so predict waits for them). */
   private asyncRuns = 0;
   private asyncQueue: Promise<unknown> = Promise.resolve();
+  private gpu: DeviceRunner | null;
 
-  constructor(graph: Graph, ops: readonly Op[], precision: Precision = 'auto') {
+  constructor(
+    graph: Graph,
+    ops: readonly Op[],
+    precision: Precision = 'auto',
+    gpu: DeviceRunner | null = null,
+  ) {
     this.graph = graph;
+    this.gpu = gpu;
     this.ops = ops;
     this.precision = precision;
     this.name = graph.name;
@@ -129,6 +147,15 @@ export class LayersModel {
 
   /** Checks a call and readies the plan: the inputs are in `values`, the steps are to run. */
   private prepare(op: string, x: Tensor | readonly Tensor[], options?: PredictOptions, queued = false) {
+    if (this.gpu !== null) {
+      this.live(op);
+      invalid(
+        op,
+        'model',
+        `'${this.name}' was loaded with backend 'webgpu', which cannot answer synchronously; ` +
+          `use await model.predictAsync(x) (or predictAllAsync)`,
+      );
+    }
     if (!queued && this.asyncRuns > 0) {
       invalid(op, 'model', `'${this.name}' is running predictAsync; await it before calling predict again`);
     }
@@ -196,6 +223,23 @@ export class LayersModel {
     this.asyncRuns++;
     const run = async (): Promise<Tensor[]> => {
       try {
+        if (this.gpu !== null) {
+          const name = 'LayersModel.predictAsync';
+          // On the GPU only the precision applies (threads and profiles are the CPU's).
+          for (const key of ['threads', 'profile'] as const) {
+            if (options?.[key] !== undefined) {
+              invalid(
+                name,
+                `options.${key}`,
+                `applies to the CPU runtime; a model loaded with backend 'webgpu' takes only precision`,
+              );
+            }
+          }
+          const opts = checkOptionKeys(name, options, ['precision'] as const);
+          const precision =
+            opts.precision === undefined ? this.precision : checkPrecision(name, opts.precision);
+          return await this.gpu.run(this.checkInputs(name, x), precision);
+        }
         const { steps, values, profile, outputs } = this.prepare(
           'LayersModel.predictAsync',
           x,
@@ -290,6 +334,9 @@ export class LayersModel {
       `Total params: ${params} (${(params * 4).toLocaleString('en-US')} bytes)`,
       `FLOPs per example: ${flops.toLocaleString('en-US')}`,
       `Activations: arena ${arena.size.toLocaleString('en-US')} bytes for ${arena.tensors} tensors; peak live ${arena.peak.toLocaleString('en-US')} bytes`,
+      ...(this.gpu
+        ? [`Runs on WebGPU (${this.gpu.device}); the convkit column and the arena are the CPU runtime's plan`]
+        : []),
       rule,
     ].join('\n');
   }
@@ -298,6 +345,7 @@ export class LayersModel {
   dispose(): void {
     this.graph = null;
     this.ops = [];
+    this.gpu?.dispose();
     this.compiled.clear();
   }
 }
