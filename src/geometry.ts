@@ -56,6 +56,19 @@ export function checkInt32Dims(
   });
 }
 
+/** Shapes given raw (convGeometry is public) must be arrays; an object is shown as JSON, not [object Object]. */
+function checkShapeArrays(op: string, inputShape: unknown, filterShape: unknown): void {
+  for (const [arg, shape] of [
+    ['input', inputShape],
+    ['filter', filterShape],
+  ] as const) {
+    if (!Array.isArray(shape)) {
+      const given = shape !== null && typeof shape === 'object' ? JSON.stringify(shape) : show(shape);
+      invalid(op, arg, `shape must be an array of sizes such as [1, 4, 4, 1], got ${given}`);
+    }
+  }
+}
+
 /** The names of an image tensor's dimensions in a layout (rank 3: one image, no batch axis). */
 export function imageDimNames(dataFormat: DataFormat, rank: number): string[] {
   const names =
@@ -409,15 +422,7 @@ export function convGeometry(
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const layout =
     dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
-  for (const [arg, shape] of [
-    ['input', inputShape],
-    ['filter', filterShape],
-  ] as const) {
-    if (!Array.isArray(shape)) {
-      const given = shape !== null && typeof shape === 'object' ? JSON.stringify(shape) : show(shape);
-      invalid(op, arg, `shape must be an array of sizes such as [1, 4, 4, 1], got ${given}`);
-    }
-  }
+  checkShapeArrays(op, inputShape, filterShape);
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, out_channels]');
   checkInt32Dims(op, 'input', inputShape, imageDimNames(dataFormat, inputShape.length));
@@ -632,15 +637,7 @@ export function depthwiseGeometry(
   const dataFormat = checkDataFormat(op, options.dataFormat);
   const layout =
     dataFormat === 'NHWC' ? '[batch, height, width, channels]' : '[batch, channels, height, width]';
-  for (const [arg, shape] of [
-    ['input', inputShape],
-    ['filter', filterShape],
-  ] as const) {
-    if (!Array.isArray(shape)) {
-      const given = shape !== null && typeof shape === 'object' ? JSON.stringify(shape) : show(shape);
-      invalid(op, arg, `shape must be an array of sizes such as [1, 4, 4, 1], got ${given}`);
-    }
-  }
+  checkShapeArrays(op, inputShape, filterShape);
   checkRank(op, 'input', inputShape, [3, 4], `${layout}, or one image without the batch axis`);
   checkRank(op, 'filter', filterShape, [4], '[filter_height, filter_width, in_channels, channel_multiplier]');
   checkInt32Dims(op, 'input', inputShape, imageDimNames(dataFormat, inputShape.length));
