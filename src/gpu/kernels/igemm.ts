@@ -74,6 +74,34 @@ function loadA(vec4A: boolean): string {
     }`;
 }
 
+/**
+ * The inner step of a 4x4-per-invocation GEMM tile, shared by igemm and Winograd's batched GEMMs: stage
+ * KT rows of B (vec4 columns; `bRead` reads row k, column q) in workgroup memory, then multiply-add
+ * them into acc[0..3] with the A tile already staged in As. Expects K, KT, NP4, TM, WX, THREADS, t, tx,
+ * ty, k0, q0, As, Bs and acc in scope.
+ */
+export function stageBAndMultiply(bRead: string): string {
+  return /* wgsl */ `    for (var e = t; e < KT * WX; e += THREADS) {
+      let kk = e / WX;
+      let nq = e % WX;
+      let k = k0 + kk;
+      let q = q0 + nq;
+      var bv = vec4<f32>(0.0);
+      if (k < K && q < NP4) { bv = ${bRead}; }
+      Bs[kk * WX + nq] = bv;
+    }
+    workgroupBarrier();
+    for (var kk = 0; kk < KT; kk++) {
+      let bv = Bs[kk * WX + tx];
+      let r = kk * TM + 4 * ty;
+      acc[0] = fma(vec4<f32>(As[r]), bv, acc[0]);
+      acc[1] = fma(vec4<f32>(As[r + 1]), bv, acc[1]);
+      acc[2] = fma(vec4<f32>(As[r + 2]), bv, acc[2]);
+      acc[3] = fma(vec4<f32>(As[r + 3]), bv, acc[3]);
+    }
+    workgroupBarrier();`;
+}
+
 export function igemmWgsl(v: IgemmVariant): string {
   const { wx, wy, vec4A } = v;
   return /* wgsl */ `
@@ -105,25 +133,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
   var acc: array<vec4<f32>, 4>;
   for (var i = 0; i < 4; i++) { acc[i] = vec4<f32>(0.0); }
   for (var k0 = 0; k0 < K; k0 += KT) {${loadA(vec4A)}
-    for (var e = t; e < KT * WX; e += THREADS) {
-      let kk = e / WX;
-      let nq = e % WX;
-      let k = k0 + kk;
-      let q = q0 + nq;
-      var bv = vec4<f32>(0.0);
-      if (k < K && q < NP4) { bv = wp[(grp * K + k) * NP4 + q]; }
-      Bs[kk * WX + nq] = bv;
-    }
-    workgroupBarrier();
-    for (var kk = 0; kk < KT; kk++) {
-      let bv = Bs[kk * WX + tx];
-      let a = kk * TM + 4 * ty;
-      acc[0] = fma(vec4<f32>(As[a]), bv, acc[0]);
-      acc[1] = fma(vec4<f32>(As[a + 1]), bv, acc[1]);
-      acc[2] = fma(vec4<f32>(As[a + 2]), bv, acc[2]);
-      acc[3] = fma(vec4<f32>(As[a + 3]), bv, acc[3]);
-    }
-    workgroupBarrier();
+${stageBAndMultiply('wp[(grp * K + k) * NP4 + q]')}
   }
   let n0 = 4 * (q0 + tx);
   for (var i = 0; i < 4; i++) {

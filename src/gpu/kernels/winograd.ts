@@ -14,6 +14,7 @@
  */
 import { linearIndex } from '../buffers.js';
 import { CONV_WGSL_COMMON } from './conv_params.js';
+import { stageBAndMultiply } from './igemm.js';
 
 export const WINOGRAD_WORKGROUP = 64;
 /** Invocations of the GEMM along N (vec4 columns) and M (rows, 4 per invocation). */
@@ -156,25 +157,7 @@ fn main(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid
       if (m < M && k < K) { value = a[aBase + m * K + k]; }
       As[kk * TM + mm] = value;
     }
-    for (var e = t; e < KT * WX; e += THREADS) {
-      let kk = e / WX;
-      let nq = e % WX;
-      let k = k0 + kk;
-      let q = q0 + nq;
-      var bv = vec4<f32>(0.0);
-      if (k < K && q < NP4) { bv = bm[bBase + k * NP4 + q]; }
-      Bs[kk * WX + nq] = bv;
-    }
-    workgroupBarrier();
-    for (var kk = 0; kk < KT; kk++) {
-      let bv = Bs[kk * WX + tx];
-      let r = kk * TM + 4 * ty;
-      acc[0] = fma(vec4<f32>(As[r]), bv, acc[0]);
-      acc[1] = fma(vec4<f32>(As[r + 1]), bv, acc[1]);
-      acc[2] = fma(vec4<f32>(As[r + 2]), bv, acc[2]);
-      acc[3] = fma(vec4<f32>(As[r + 3]), bv, acc[3]);
-    }
-    workgroupBarrier();
+${stageBAndMultiply('bm[bBase + k * NP4 + q]')}
   }
   let q = q0 + tx;
   if (q >= NP4) { return; }
