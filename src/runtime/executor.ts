@@ -66,10 +66,25 @@ export interface CompiledPlan {
   batch: number;
   steps: Step[];
   arena: ArenaPlan & { tensors: number };
-  /** values[t] for every tensor: arena slots for computed ones; inputs and aliases set per call. */
+  /**
+   * values[t] for every tensor: arena slots for computed ones (set by bindArena); inputs and aliases
+   * set per call.
+   */
   values: Float32Array[];
-  /** The arena's backing array: outputs living in it are copied out. */
-  memory: Float32Array;
+  /** Computed tensors' slots: tensor, offset and length in floats. */
+  slots: { tensor: number; at: number; size: number }[];
+  /** The array the slots are views of, and the float index where the arena starts in it (bindArena). */
+  memory: Float32Array | null;
+  base: number;
+}
+
+/** Points every computed tensor's value at its slot in `memory`, the arena starting at float `base`. */
+export function bindArena(plan: CompiledPlan, memory: Float32Array, base: number): void {
+  for (const { tensor, at, size } of plan.slots) {
+    plan.values[tensor] = memory.subarray(base + at, base + at + size);
+  }
+  plan.memory = memory;
+  plan.base = base;
 }
 
 function full(graph: Graph, t: number, batch: number): number[] {
@@ -388,11 +403,15 @@ export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOp
   );
   const { ids, sizes, arena } = planSlots(graph, steps, options.batch);
   checkAllocatable(op, 'the activation arena', [arena.size / 4]);
-  const memory = new Float32Array(arena.size / 4);
   const values = new Array<Float32Array>(graph.shapes.length);
-  ids.forEach((t, k) => {
-    const at = arena.offsets[k] / 4;
-    values[t] = memory.subarray(at, at + sizes[k]);
-  });
-  return { batch: options.batch, steps, arena: { ...arena, tensors: ids.length }, values, memory };
+  const slots = ids.map((tensor, k) => ({ tensor, at: arena.offsets[k] / 4, size: sizes[k] }));
+  return {
+    batch: options.batch,
+    steps,
+    arena: { ...arena, tensors: ids.length },
+    values,
+    slots,
+    memory: null,
+    base: 0,
+  };
 }
