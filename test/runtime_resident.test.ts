@@ -147,3 +147,40 @@ test('WasmHeap.pin: regions never overlap each other or resident weights; freed 
   assert.equal(heap.addressOf(view), 40, 'a view of the memory has its byte address');
   assert.equal(heap.addressOf(new Float32Array(4)), -1, 'another array has none');
 });
+
+test('ZeroPadding2D before a valid DepthwiseConv2D folds into it (not when the padding has two readers)', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [9, 9, 8] });
+  const padded = L.zeroPadding2d({
+    padding: [
+      [1, 2],
+      [0, 1],
+    ],
+    name: 'pad',
+  }).apply(input) as Sym;
+  const dw = L.depthwiseConv2d({ kernelSize: 3, strides: 2, name: 'dw' }).apply(padded) as Sym;
+  const folded = tfl.model({ inputs: input, outputs: dw });
+  const other = L.conv2d({ filters: 8, kernelSize: 1, name: 'other' }).apply(padded) as Sym;
+  const twice = tfl.model({ inputs: input, outputs: [dw, other] });
+  const x = randomInput([2, 9, 9, 8], 5);
+  for (const [oracle, pads] of [
+    [folded, 0],
+    [twice, 1],
+  ] as const) {
+    seedWeights(oracle, 4);
+    const model = await loadLayersModel(await artifactsOf(oracle));
+    const names = model.steps(2).map((s) => s.name);
+    if (pads === 0)
+      assert.match(model.summary(), /pad .*fused into dw/, 'the summary says where the pad went');
+    assert.equal(names.filter((n) => n === 'pad').length, pads, `pad steps: ${names.join(', ')}`);
+    if (pads === 0) assert.ok(names.includes('dw+pad'), `the depthwise step names the padding: ${names}`);
+    const got = model.predictAll(x, { threads: 1 });
+    const want = tfjsPredict(oracle, x);
+    want.forEach((w, i) =>
+      assert.ok(relativeError(got[i].data, w) < 1e-5, `output ${i} (${pads} pad steps)`),
+    );
+    model.dispose();
+  }
+  twice.dispose();
+});

@@ -276,10 +276,10 @@ export class LayersModel {
     const graph = this.live('LayersModel.summary');
     const steps = this.steps(1);
     const chosen = new Map<string, { algorithm: string; flops: number }>();
-    this.ops.forEach((o, i) => {
-      chosen.set(o.names[0], { algorithm: steps[i].algorithm, flops: steps[i].flops });
-      for (const n of o.names.slice(1)) chosen.set(n, { algorithm: `fused into ${o.names[0]}`, flops: 0 });
-    });
+    for (const s of steps) {
+      chosen.set(s.layers[0], { algorithm: s.algorithm, flops: s.flops });
+      for (const n of s.layers.slice(1)) chosen.set(n, { algorithm: `fused into ${s.layers[0]}`, flops: 0 });
+    }
     const producer = new Map<number, string>();
     const rows: string[][] = [];
     const counted = new Set<string>();
