@@ -14,7 +14,9 @@
  *      The padding columns are zeroed once per call (every band row has them at the same place);
  *   2. the kernel computes the band's output rows into wasm memory;
  *   3. they are copied out (transposed back for NCHW). A small NHWC output (WHOLE_OUTPUT_BYTES) is
- *      instead computed whole in wasm memory and leaves in one slice at the end.
+ *      instead computed whole in wasm memory and leaves in one slice at the end; when such an output
+ *      already lives in wasm memory (the model runtime's arena), channels a multiple of 4, it is
+ *      written in place and never copied.
  * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
  * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
  * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
@@ -145,9 +147,17 @@ export function depthwiseConv2dWasm(
   const layout = engine ? dwconvLayout(g) : null;
   // A module built before f32_dwconv existed (stale generated files) also takes the TypeScript path.
   if (!engine || !layout || !kernels?.f32_dwconv) return depthwiseConv2dFast(g, input, filter);
-  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
-  if (size === 0) return new Float32Array(0);
+  if (g.batch * g.outHeight * g.outWidth * g.outChannels === 0) return new Float32Array(0);
   const { heap } = engine;
+  // A small NHWC output already in wasm memory (the model runtime's arena) is written in place when
+  // its channels fill whole vectors (a partial tile writes past the pixel's last channel). Larger ones
+  // measured slower in place (0.9x on MobileNetV2's 56x56x144) than computed a band at a time in
+  // cache and copied out. The address is taken before placing the filter and scratch can grow memory.
+  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  const outAt =
+    out && g.dataFormat === 'NHWC' && g.outChannels % 4 === 0 && size * 4 <= WHOLE_OUTPUT_BYTES
+      ? heap.addressOf(out)
+      : -1;
   const taps = g.filterHeight * g.filterWidth;
   const packed = packedWeights(filter, dwconvPackKey(taps, layout.channels), () =>
     packDwconvFilter(filter, taps, layout.channels),
@@ -156,14 +166,14 @@ export function depthwiseConv2dWasm(
   const inputBand = heap.scratchBase;
   // Small NHWC outputs are computed whole into wasm memory (where they stay in cache) and leave in one
   // slice; larger ones leave band by band, each band copied out while it is still in cache.
-  const whole = g.dataFormat === 'NHWC' && size * 4 <= WHOLE_OUTPUT_BYTES;
+  const whole = outAt < 0 && g.dataFormat === 'NHWC' && size * 4 <= WHOLE_OUTPUT_BYTES;
   const outputBand = align64(inputBand + layout.inputBytes);
   const outputEnd = outputBand + (whole ? size * 4 + SPILL_BYTES : layout.outputBytes);
   const biasClamp = clamp && g.dataFormat === 'NHWC' ? kernels.f32_bias_clamp : undefined;
   const biasAt = align64(outputEnd);
   heap.ensure(biasClamp && clamp?.bias ? biasAt + clamp.bias.length * 4 : outputEnd);
   if (biasClamp && clamp?.bias) heap.f32.set(clamp.bias, biasAt >> 2);
-  const output = whole ? null : (out ?? new Float32Array(size));
+  const output = whole || outAt >= 0 ? null : (out ?? new Float32Array(size));
   zeroPaddingColumns(heap.f32, inputBand >> 2, g, layout);
   const rowBytes = layout.rowFloats * 4;
   const imageBytes = g.outHeight * g.outWidth * g.outChannels * 4;
@@ -175,7 +185,12 @@ export function depthwiseConv2dWasm(
       if (rows <= 0) break;
       const inputRows = (rows - 1) * g.strideHeight + g.effectiveFilterHeight;
       copyInputRows(heap.f32, inputBand >> 2, input, g, layout, b, first * g.strideHeight, inputRows);
-      const y = whole ? outputBand + b * imageBytes + band * bandBytes : outputBand;
+      const y =
+        outAt >= 0
+          ? outAt + b * imageBytes + band * bandBytes
+          : whole
+            ? outputBand + b * imageBytes + band * bandBytes
+            : outputBand;
       kernels.f32_dwconv(
         rows,
         g.outWidth,
@@ -199,6 +214,7 @@ export function depthwiseConv2dWasm(
   }
   if (clamp && biasClamp) clamp.applied = true;
   if (output) return output;
+  if (outAt >= 0) return out!;
   const result = heap.f32.subarray(outputBand >> 2, (outputBand >> 2) + size);
   if (!out) return result.slice();
   out.set(result);

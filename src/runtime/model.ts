@@ -14,6 +14,7 @@ import type { ArenaPlan } from './arena.js';
 import { compilePlan, type CompiledPlan, type Step } from './executor.js';
 import type { Op } from './fuse.js';
 import type { Graph } from './graph.js';
+import { ActivationMemory } from './resident.js';
 
 export interface PredictOptions {
   /** Threads for the convolutions (integer >= 1); default: conv2d's own choice per layer. */
@@ -75,6 +76,8 @@ export class LayersModel {
   private asyncRuns = 0;
   private asyncQueue: Promise<unknown> = Promise.resolve();
   private gpu: DeviceRunner | null;
+  /** Where the plans' activation arenas live (wasm memory when it can). */
+  private readonly activations = new ActivationMemory();
 
   constructor(
     graph: Graph,
@@ -168,12 +171,14 @@ export class LayersModel {
     const graph = this.live(op);
     const batch = inputs[0].shape[0];
     const precision = opts.precision === undefined ? this.precision : checkPrecision(op, opts.precision);
-    const { steps, values } = this.plan(batch, threads, precision);
+    const plan = this.plan(batch, threads, precision);
+    this.activations.bind(plan);
+    const { steps, values } = plan;
     graph.inputs.forEach((t, i) => (values[t] = inputs[i].data));
     // Outputs leave the arena (or the input, passed through) in one copy each.
     const outputs = () =>
       graph.outputs.map((t) => new Tensor(values[t].slice(), [batch, ...graph.shapes[t]]));
-    return { steps, values, profile: opts.profile === true, outputs };
+    return { plan, steps, profile: opts.profile === true, outputs };
   }
 
   private time(s: Step, ms: number): StepTime {
@@ -182,16 +187,16 @@ export class LayersModel {
 
   /** All outputs, for models with several. */
   predictAll(x: Tensor | readonly Tensor[], options?: PredictOptions): Tensor[] {
-    const { steps, values, profile, outputs } = this.prepare('LayersModel.predict', x, options);
+    const { plan, steps, profile, outputs } = this.prepare('LayersModel.predict', x, options);
     if (profile) {
       const times: StepTime[] = [];
-      for (const s of steps) {
+      for (let i = 0; i < steps.length; i++) {
         const start = performance.now();
-        s.run(values);
-        times.push(this.time(s, performance.now() - start));
+        this.activations.runStep(plan, i);
+        times.push(this.time(steps[i], performance.now() - start));
       }
       this.lastProfile = times;
-    } else for (const s of steps) s.run(values);
+    } else for (let i = 0; i < steps.length; i++) this.activations.runStep(plan, i);
     return outputs();
   }
 
@@ -240,19 +245,15 @@ export class LayersModel {
             opts.precision === undefined ? this.precision : checkPrecision(name, opts.precision);
           return await this.gpu.run(this.checkInputs(name, x), precision);
         }
-        const { steps, values, profile, outputs } = this.prepare(
-          'LayersModel.predictAsync',
-          x,
-          options,
-          true,
-        );
+        const { plan, steps, profile, outputs } = this.prepare('LayersModel.predictAsync', x, options, true);
         if (steps.some((s) => s.runAsync)) await loadWorkerThreads();
+        // Another model's call may have grown the memory while this one was loading the workers.
+        this.activations.bind(plan);
         const times: StepTime[] = [];
-        for (const s of steps) {
+        for (let i = 0; i < steps.length; i++) {
           const start = performance.now();
-          if (s.runAsync) await s.runAsync(values);
-          else s.run(values);
-          if (profile) times.push(this.time(s, performance.now() - start));
+          await this.activations.runStepAsync(plan, i);
+          if (profile) times.push(this.time(steps[i], performance.now() - start));
         }
         if (profile) this.lastProfile = times;
         return outputs();
@@ -275,10 +276,10 @@ export class LayersModel {
     const graph = this.live('LayersModel.summary');
     const steps = this.steps(1);
     const chosen = new Map<string, { algorithm: string; flops: number }>();
-    this.ops.forEach((o, i) => {
-      chosen.set(o.names[0], { algorithm: steps[i].algorithm, flops: steps[i].flops });
-      for (const n of o.names.slice(1)) chosen.set(n, { algorithm: `fused into ${o.names[0]}`, flops: 0 });
-    });
+    for (const s of steps) {
+      chosen.set(s.layers[0], { algorithm: s.algorithm, flops: s.flops });
+      for (const n of s.layers.slice(1)) chosen.set(n, { algorithm: `fused into ${s.layers[0]}`, flops: 0 });
+    }
     const producer = new Map<number, string>();
     const rows: string[][] = [];
     const counted = new Set<string>();
@@ -347,5 +348,6 @@ export class LayersModel {
     this.ops = [];
     this.gpu?.dispose();
     this.compiled.clear();
+    this.activations.dispose();
   }
 }

@@ -3,7 +3,8 @@
  * activations that are a clamp (none, ReLU, ReLU6, ReLU with max_value), the output, bias and residual
  * go into the wasm heap's scratch, one SIMD pass computes clamp(y + bias + residual), and the result
  * comes back: two memory copies and a vector loop cost less than the scalar JavaScript pass (about 4x
- * on MobileNetV2's 112x112 layers). Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
+ * on MobileNetV2's 112x112 layers). Output and residual that already live in wasm memory (the model
+ * runtime's arena) are not copied: the pass runs on them in place. Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
  */
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { epilogue } from './kernels.js';
@@ -51,14 +52,20 @@ export function epilogueFast(
   }
   const { heap } = engine;
   const n = out.length;
-  const y = heap.scratchBase;
-  const r = residual ? align64(y + n * 4) : 0;
-  const b = align64((r || y) + n * 4);
+  // Output and residual already in wasm memory (the model runtime's arena) are used where they are;
+  // addresses taken before ensure can grow the memory (which detaches views, not data).
+  const outAt = heap.addressOf(out);
+  const residualAt = residual ? heap.addressOf(residual) : -1;
+  const y = outAt >= 0 ? outAt : heap.scratchBase;
+  let top = outAt >= 0 ? heap.scratchBase : align64(y + n * 4);
+  const r = !residual ? 0 : residualAt >= 0 ? residualAt : top;
+  if (residual && residualAt < 0) top = align64(top + n * 4);
+  const b = top;
   heap.ensure(b + (bias?.length ?? 0) * 4 + 64);
   const f32 = heap.f32;
-  f32.set(out, y >> 2);
-  if (residual) f32.set(residual, r >> 2);
+  if (outAt < 0) f32.set(out, y >> 2);
+  if (residual && residualAt < 0) f32.set(residual, r >> 2);
   if (bias) f32.set(bias, b >> 2);
   kernel(y, n, b, bias?.length ?? 0, r, bounds[0], bounds[1]);
-  out.set(f32.subarray(y >> 2, (y >> 2) + n));
+  if (outAt < 0) out.set(f32.subarray(y >> 2, (y >> 2) + n));
 }

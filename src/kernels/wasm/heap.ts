@@ -2,7 +2,8 @@
  * The fast engine's one WebAssembly.Memory and how it is laid out:
  *
  *   [0, RESERVED)                 never used (address 0 stays an invalid pointer)
- *   [RESERVED, arenaTop)          packed weights kept resident between calls (see placeWeights)
+ *   [RESERVED, pinnedTop)         pinned regions: the model runtime's activation arenas (see pin)
+ *   [pinnedTop, arenaTop)         packed weights kept resident between calls (see placeWeights)
  *   [scratchBase, ...)            one call's scratch: indirection table, input band, output band
  *
  * The memory only grows. Packed weights stay resident so that repeated calls with the same filter
@@ -64,6 +65,10 @@ export class WasmHeap {
   private f32View: Float32Array;
   private i32View: Int32Array;
   private arenaTop = RESERVED_BYTES;
+  /** End of the pinned regions, where the weight arena starts. */
+  private pinnedTop = RESERVED_BYTES;
+  /** Pinned regions by address: [address, bytes, in use]. */
+  private pinned: [number, number, boolean][] = [];
   /** Packed array -> its address. Weak: a form dropped by the weights cache is not kept alive here. */
   private resident = new WeakMap<Float32Array, number>();
   private residentCount = 0;
@@ -164,10 +169,8 @@ export class WasmHeap {
       this.resident.set(packed, slot);
       return slot;
     }
-    if (this.arenaTop + bytes > RESERVED_BYTES + this.arenaBytes && this.residentCount > 0) {
-      this.resident = new WeakMap();
-      this.residentCount = 0;
-      this.arenaTop = RESERVED_BYTES;
+    if (this.arenaTop + bytes > this.pinnedTop + this.arenaBytes && this.residentCount > 0) {
+      this.dropWeights();
     }
     const address = this.arenaTop;
     this.grow(address + bytes);
@@ -176,6 +179,55 @@ export class WasmHeap {
     this.resident.set(packed, address);
     this.residentCount++;
     return address;
+  }
+
+  private dropWeights(): void {
+    this.resident = new WeakMap();
+    this.residentCount = 0;
+    this.arenaTop = this.pinnedTop;
+  }
+
+  /**
+   * Reserves `bytes` (64-byte aligned) below the weights for a caller's data that stays in wasm memory
+   * between calls (the model runtime's activation arena, which the kernels then read and write in
+   * place), and returns its address. A freed region that fits is reused; otherwise the pinned area
+   * grows, and the resident weights above it are dropped (copied in again on their next use). Must not
+   * be called while a kernel runs. Throws WasmMemoryError when the memory cannot grow to hold it.
+   */
+  pin(bytes: number): number {
+    const size = align64(Math.max(bytes, 64));
+    const hole = this.pinned.find(([, b, used]) => !used && b >= size);
+    if (hole) {
+      hole[2] = true;
+      return hole[0];
+    }
+    const address = this.pinnedTop;
+    this.grow(address + size);
+    this.pinned.push([address, size, true]);
+    this.pinnedTop = address + size;
+    this.dropWeights();
+    return address;
+  }
+
+  /** Frees a region from pin (its bytes are kept for the next pin that fits). */
+  unpin(address: number): void {
+    const region = this.pinned.find(([a]) => a === address);
+    if (!region) return;
+    region[2] = false;
+    // Neighbouring free regions merge, so a larger pin can reuse them.
+    this.pinned.sort((a, b) => a[0] - b[0]);
+    const merged: [number, number, boolean][] = [];
+    for (const r of this.pinned) {
+      const last = merged[merged.length - 1];
+      if (last && !last[2] && !r[2] && last[0] + last[1] === r[0]) last[1] += r[1];
+      else merged.push(r);
+    }
+    this.pinned = merged;
+  }
+
+  /** Byte address of `view` when it lies in this heap's memory (as it is now), else -1. */
+  addressOf(view: Float32Array): number {
+    return view.buffer === this.memory.buffer ? view.byteOffset : -1;
   }
 
   /** First byte free for a call's scratch (after the resident weights). */

@@ -1,0 +1,186 @@
+/**
+ * The model runtime's activation arena in WebAssembly memory (src/runtime/resident.ts, WasmHeap.pin):
+ * kernels read and write activations in place (igemm's 1x1 input and output, the depthwise kernel's
+ * small outputs, the residual epilogue), the results still agree with tfjs-layers when the memory
+ * grows under a running step (views detached and re-derived), outputs are never views of wasm memory,
+ * and pinned regions, freed regions and resident weights never overlap.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { loadLayersModel } from '../src/runtime/index.js';
+import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { WasmHeap } from '../src/kernels/wasm/heap.js';
+import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
+
+type Sym = tfl.SymbolicTensor;
+
+/** An inverted residual block as MobileNetV2 has them, then a stride-2 depthwise on odd channels. */
+function block(channels: number): tfl.LayersModel {
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
+  const input = tfl.input({ shape: [10, 10, channels] });
+  let y = ap(L.conv2d({ filters: 4 * channels, kernelSize: 1, useBias: false }), input);
+  y = ap(L.reLU({ maxValue: 6 }), ap(L.batchNormalization({}), y));
+  y = ap(L.depthwiseConv2d({ kernelSize: 3, padding: 'same', useBias: false }), y);
+  y = ap(L.reLU({ maxValue: 6 }), ap(L.batchNormalization({}), y));
+  y = ap(L.batchNormalization({}), ap(L.conv2d({ filters: channels, kernelSize: 1, useBias: false }), y));
+  y = ap(L.add(), [input, y]);
+  y = ap(L.conv2d({ filters: 6, kernelSize: 1, activation: 'relu' }), y);
+  y = ap(
+    L.zeroPadding2d({
+      padding: [
+        [0, 1],
+        [0, 1],
+      ],
+    }),
+    y,
+  );
+  y = ap(L.depthwiseConv2d({ kernelSize: 3, strides: 2, activation: 'relu6' }), y);
+  y = ap(L.dense({ units: 5 }), ap(L.flatten({}), y));
+  return tfl.model({ inputs: input, outputs: y });
+}
+
+test('activations in wasm memory: agrees with tfjs-layers, batch 1 and 3, 8 and 6 channels', async () => {
+  await tf.setBackend('cpu');
+  for (const channels of [8, 6]) {
+    const oracle = block(channels);
+    seedWeights(oracle, channels);
+    const model = await loadLayersModel(await artifactsOf(oracle));
+    for (const batch of [1, 3]) {
+      const x = randomInput([batch, 10, 10, channels], batch);
+      const want = tfjsPredict(oracle, x)[0];
+      for (let run = 0; run < 2; run++) {
+        const got = model.predict(x, { threads: 1 }).data;
+        assert.ok(relativeError(got, want) < 1e-5, `${channels} channels, batch ${batch}, run ${run}`);
+      }
+    }
+    model.dispose();
+    oracle.dispose();
+  }
+});
+
+test('memory that grows under a running step (detaching every view) still gives the right output', async () => {
+  await tf.setBackend('cpu');
+  const heap = wasmEngine()?.heap;
+  assert.ok(heap, 'the WebAssembly engine runs here');
+  const oracle = block(8);
+  seedWeights(oracle, 3);
+  const model = await loadLayersModel(await artifactsOf(oracle), { warmup: false });
+  const x = randomInput([2, 10, 10, 8], 7);
+  const want = tfjsPredict(oracle, x)[0];
+  // Each step grows the memory once before it runs, as a kernel placing scratch or weights would.
+  const steps = model.steps(2, 1);
+  const grown = new Set<number>();
+  steps.forEach((step, k) => {
+    const run = step.run.bind(step);
+    step.run = (values) => {
+      if (!grown.has(k)) {
+        grown.add(k);
+        const before = heap.memory.buffer;
+        heap.ensure(heap.byteLength + (1 << 16));
+        assert.notEqual(heap.memory.buffer, before, 'the memory grew');
+      }
+      run(values);
+    };
+  });
+  const got = model.predict(x, { threads: 1 }).data;
+  assert.equal(grown.size, steps.length, 'every step grew the memory once');
+  assert.ok(relativeError(got, want) < 1e-5, `after growth: ${relativeError(got, want)}`);
+  // A conv2d between two predicts that grows the memory: the next predict re-derives its views.
+  heap.ensure(heap.byteLength + (1 << 20));
+  const again = model.predict(x, { threads: 1 }).data;
+  assert.ok(relativeError(again, want) < 1e-5, 'after growth between predicts');
+  model.dispose();
+  oracle.dispose();
+});
+
+test('outputs are copies, never views of wasm memory; models side by side keep their own arenas', async () => {
+  await tf.setBackend('cpu');
+  const heap = wasmEngine()!.heap;
+  const oracles = [block(8), block(6)];
+  oracles.forEach((m, i) => seedWeights(m, 10 + i));
+  const models = await Promise.all(oracles.map(async (m) => loadLayersModel(await artifactsOf(m))));
+  const xs = [randomInput([1, 10, 10, 8], 1), randomInput([1, 10, 10, 6], 2)];
+  const first = models.map((m, i) => m.predict(xs[i], { threads: 1 }).data);
+  first.forEach((y) => assert.notEqual(y.buffer, heap.memory.buffer, 'the output is not in wasm memory'));
+  first[0].fill(1e6);
+  const second = models.map((m, i) => m.predict(xs[i], { threads: 1 }).data);
+  assert.deepEqual(second[1], first[1], 'the second model is unaffected by the first');
+  assert.deepEqual(
+    second[0],
+    models[0].predict(xs[0], { threads: 1 }).data,
+    'writing an output changed nothing',
+  );
+  assert.ok(relativeError(second[0], tfjsPredict(oracles[0], xs[0])[0]) < 1e-5, 'model 0 still right');
+  // A model disposed frees its region; a model loaded after it reuses it and both stay right.
+  models[0].dispose();
+  const third = await loadLayersModel(await artifactsOf(oracles[0]));
+  assert.ok(relativeError(third.predict(xs[0]).data, tfjsPredict(oracles[0], xs[0])[0]) < 1e-5, 'reloaded');
+  assert.deepEqual(models[1].predict(xs[1], { threads: 1 }).data, first[1], 'model 1 unchanged');
+  third.dispose();
+  models[1].dispose();
+  oracles.forEach((m) => m.dispose());
+});
+
+test('WasmHeap.pin: regions never overlap each other or resident weights; freed ones are reused', () => {
+  const heap = new WasmHeap(1 << 16);
+  const weights = Float32Array.from({ length: 100 }, (_, i) => i);
+  const w0 = heap.placeWeights(weights);
+  const a = heap.pin(1000);
+  const b = heap.pin(5000);
+  assert.ok(a >= 64 && b >= a + 1000, `regions in order: ${a}, ${b}`);
+  // Pinning dropped the resident weights: placed again, above every pinned region, values intact.
+  const w1 = heap.placeWeights(weights);
+  assert.ok(w1 >= b + 5000, `weights ${w1} (were at ${w0}) above the pinned regions`);
+  assert.deepEqual(heap.f32.subarray(w1 >> 2, (w1 >> 2) + 100), weights, 'weights copied in again');
+  assert.ok(heap.scratchBase >= w1 + 400, 'scratch above the weights');
+  heap.unpin(a);
+  assert.equal(heap.pin(900), a, 'a freed region that fits is reused');
+  heap.unpin(a);
+  heap.unpin(b);
+  assert.equal(heap.pin(5500), a, 'neighbouring freed regions merge');
+  assert.equal(heap.placeWeights(weights), w1, 'reusing a region keeps the weights where they were');
+  const view = heap.f32.subarray(10, 20);
+  assert.equal(heap.addressOf(view), 40, 'a view of the memory has its byte address');
+  assert.equal(heap.addressOf(new Float32Array(4)), -1, 'another array has none');
+});
+
+test('ZeroPadding2D before a valid DepthwiseConv2D folds into it (not when the padding has two readers)', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [9, 9, 8] });
+  const padded = L.zeroPadding2d({
+    padding: [
+      [1, 2],
+      [0, 1],
+    ],
+    name: 'pad',
+  }).apply(input) as Sym;
+  const dw = L.depthwiseConv2d({ kernelSize: 3, strides: 2, name: 'dw' }).apply(padded) as Sym;
+  const folded = tfl.model({ inputs: input, outputs: dw });
+  const other = L.conv2d({ filters: 8, kernelSize: 1, name: 'other' }).apply(padded) as Sym;
+  const twice = tfl.model({ inputs: input, outputs: [dw, other] });
+  const x = randomInput([2, 9, 9, 8], 5);
+  for (const [oracle, pads] of [
+    [folded, 0],
+    [twice, 1],
+  ] as const) {
+    seedWeights(oracle, 4);
+    const model = await loadLayersModel(await artifactsOf(oracle));
+    const names = model.steps(2).map((s) => s.name);
+    if (pads === 0)
+      assert.match(model.summary(), /pad .*fused into dw/, 'the summary says where the pad went');
+    assert.equal(names.filter((n) => n === 'pad').length, pads, `pad steps: ${names.join(', ')}`);
+    if (pads === 0) assert.ok(names.includes('dw+pad'), `the depthwise step names the padding: ${names}`);
+    const got = model.predictAll(x, { threads: 1 });
+    const want = tfjsPredict(oracle, x);
+    want.forEach((w, i) =>
+      assert.ok(relativeError(got[i].data, w) < 1e-5, `output ${i} (${pads} pad steps)`),
+    );
+    model.dispose();
+  }
+  twice.dispose();
+});
