@@ -4,7 +4,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InvalidArgumentError, convGeometry, planGpuConv2d, reduceSum, zeros } from '../src/index.js';
+import {
+  InvalidArgumentError,
+  convGeometry,
+  planConv2d,
+  planGpuConv2d,
+  reduceSum,
+  zeros,
+} from '../src/index.js';
 
 const isInvalid = (pattern: RegExp) => (e: unknown) =>
   e instanceof InvalidArgumentError && pattern.test(e.message);
@@ -60,4 +67,15 @@ test('accuracyOf refuses an unknown algorithm with an InvalidArgumentError', asy
     );
   }
   assert.ok(accuracyOf('igemm', g).relativeErrorBound > 0, 'a known algorithm has a bound');
+});
+
+test('planConv2d: anything but a geometry from convGeometry is named, not a raw TypeError', () => {
+  for (const bad of [null, undefined, 3, 'conv2d', {}]) {
+    assert.throws(
+      () => planConv2d(bad as never),
+      (e: Error) =>
+        e instanceof InvalidArgumentError &&
+        /planConv2d: geometry must be what convGeometry returns/.test(e.message),
+    );
+  }
 });

@@ -97,6 +97,11 @@ test('unsupported layers, options, activations and dtypes are UnsupportedModelEr
       (t) => delete layer(t, 'img').config.batch_input_shape,
       /layer 'img' \(InputLayer\) option batch_input_shape is missing/,
     ],
+    [
+      'input with a zero-size dimension',
+      (t) => (layer(t, 'img').config.batch_input_shape = [null, 0, 8, 3]),
+      /option batch_input_shape is \[null,0,8,3\]; a dimension of 0 leaves nothing to compute/,
+    ],
     ['unknown model class', (t) => (t.class_name = 'Graph'), /modelTopology has class_name "Graph"/],
     [
       'no model class',

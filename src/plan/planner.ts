@@ -129,6 +129,10 @@ function emptyOutputPlan(g: ConvGeometry): Conv2dPlan | null {
  * and threads change only how the same kernel calls are shared out (bit-identical results).
  */
 export function planConv2d(g: ConvGeometry, choice: unknown = 'auto', options: PlanOptions = {}): Conv2dPlan {
+  // Public: a user may pass anything; a geometry comes from convGeometry.
+  if (g === null || typeof g !== 'object' || !Array.isArray(g.outputShape)) {
+    invalid('planConv2d', 'geometry', `must be what convGeometry returns, got ${show(g)}`);
+  }
   if (choice !== 'auto' && !isAlgorithm(choice)) {
     invalid(
       g.op,

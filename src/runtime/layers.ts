@@ -248,6 +248,9 @@ export function declaredInputShape(r: LayerReader): number[] | null {
   if (!Array.isArray(v) || v.length < 2)
     r.fail('batch_input_shape', `must be [batch, ...dims], got ${show(v)}`);
   const dims = v.slice(1);
+  if (dims.some((d) => d === 0)) {
+    r.fail('batch_input_shape', `is ${show(v)}; a dimension of 0 leaves nothing to compute`);
+  }
   if (!dims.every((d) => Number.isSafeInteger(d) && (d as number) >= 1)) {
     r.fail('batch_input_shape', `is ${show(v)}; convkit needs every dimension but the batch known`);
   }
