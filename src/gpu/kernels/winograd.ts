@@ -70,6 +70,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 }
 `;
 
+/**
+ * WGSL lines that split invocation `idx` into its 2x2 output tile (batch b, tile row ty, column tx; t
+ * the tile's index) and its channel `channel` (of p.`count`), for the input and output transforms.
+ */
+function tileOfInvocation(channel: string, count: 'inC' | 'outC'): string {
+  return `  let tilesH = (p.outH + 1) / 2;
+  let tilesW = (p.outW + 1) / 2;
+  let ${channel} = idx % p.${count};
+  let t = idx / p.${count};
+  let tx = t % tilesW;
+  let r = t / tilesW;
+  let ty = r % tilesH;
+  let b = r / tilesH;`;
+}
+
 export const WINOGRAD_INPUT_WGSL = /* wgsl */ `
 ${CONV_WGSL_COMMON}
 @group(0) @binding(0) var<storage, read> x: array<f32>;
@@ -80,14 +95,7 @@ ${CONV_WGSL_COMMON}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = ${linearIndex(WINOGRAD_WORKGROUP)};
   if (idx >= p.total) { return; }
-  let tilesH = (p.outH + 1) / 2;
-  let tilesW = (p.outW + 1) / 2;
-  let ci = idx % p.inC;
-  let t = idx / p.inC;
-  let tx = t % tilesW;
-  let r = t / tilesW;
-  let ty = r % tilesH;
-  let b = r / tilesH;
+${tileOfInvocation('ci', 'inC')}
   let iy0 = 2 * ty - p.padT;
   let ix0 = 2 * tx - p.padL;
   var d: array<array<f32, 4>, 4>;
@@ -178,14 +186,7 @@ ${CONV_WGSL_COMMON}
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let idx = ${linearIndex(WINOGRAD_WORKGROUP)};
   if (idx >= p.total) { return; }
-  let tilesH = (p.outH + 1) / 2;
-  let tilesW = (p.outW + 1) / 2;
-  let co = idx % p.outC;
-  let t = idx / p.outC;
-  let tx = t % tilesW;
-  let r = t / tilesW;
-  let ty = r % tilesH;
-  let b = r / tilesH;
+${tileOfInvocation('co', 'outC')}
   let plane = (p.total / p.outC) * p.extra;
   let at = t * p.extra + co;
   var m: array<array<f32, 4>, 4>;
