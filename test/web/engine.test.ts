@@ -7,55 +7,24 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-import type { Browser } from 'playwright-core';
-import { serveDirectory } from '../../web/static_server.mjs';
-import { launchChromium } from './chromium.js';
+import { openTestPage, type TestPage } from './test_page.js';
 import type { EngineChecks } from './engine_page/main.js';
 
 const PAGE = fileURLToPath(new URL('./engine_page/', import.meta.url));
 
-let outDir = '';
-let server: Server | undefined;
-let browser: Browser | undefined;
+let opened: TestPage;
 let checks: EngineChecks;
-const problems: string[] = [];
 
 before(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'convkit-engine-'));
-  await build({
-    root: PAGE,
-    configFile: false,
-    base: './',
-    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
-    // 'error': the worker pool's dynamic import of node:worker_threads is reported as a (harmless) warning.
-    logLevel: 'error',
-  });
-  const served = await serveDirectory(outDir, { isolated: true });
-  server = served.server;
-  browser = await launchChromium();
-  const page = await browser.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(served.url);
-  await page.waitForFunction(() => 'runEngineChecks' in window);
-  checks = await page.evaluate(() =>
+  opened = await openTestPage(PAGE, { name: 'engine', isolated: true });
+  await opened.page.waitForFunction(() => 'runEngineChecks' in window);
+  checks = await opened.page.evaluate(() =>
     (window as unknown as { runEngineChecks: () => Promise<EngineChecks> }).runEngineChecks(),
   );
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+after(() => opened?.close());
 
 test('the page is cross-origin isolated and runs the WebAssembly SIMD kernels', () => {
   assert.equal(checks.crossOriginIsolated, true);
@@ -77,5 +46,5 @@ test('conv2dAsync computes on Web Workers, with the same bits as one thread', ()
   assert.ok(checks.async.workerCalls > 0, `worker calls: ${checks.async.workerCalls}`);
   assert.equal(checks.async.sameBits, true);
   assert.ok(checks.async.relativeError <= 1e-5, `relative error ${checks.async.relativeError}`);
-  assert.deepEqual(problems, []);
+  assert.deepEqual(opened.problems, []);
 });

@@ -6,15 +6,9 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
-import type { Browser } from 'playwright-core';
-import { serveDirectory } from '../../web/static_server.mjs';
-import { launchChromium } from './chromium.js';
+import { openTestPage, type TestPage } from './test_page.js';
 import type { RuntimeChecks } from './runtime_page/main.js';
 import { saveTfjsLayersModel } from '../../src/io/tfjs_layers_files.js';
 import { loadLayersModel } from '../../src/runtime/index.js';
@@ -23,50 +17,36 @@ import { randomNormal } from '../../src/tensor.js';
 
 const PAGE = fileURLToPath(new URL('./runtime_page/', import.meta.url));
 
-let outDir = '';
-let server: Server | undefined;
-let browser: Browser | undefined;
+let opened: TestPage;
 let checks: RuntimeChecks;
 let expected: Float32Array;
-const problems: string[] = [];
 
 before(async () => {
-  outDir = mkdtempSync(join(tmpdir(), 'convkit-runtime-'));
-  await build({
-    root: PAGE,
-    configFile: false,
-    base: './',
-    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 2048 },
-    logLevel: 'error',
+  opened = await openTestPage(PAGE, {
+    name: 'runtime',
+    isolated: true,
+    consoleErrors: false,
+    prepare: async (outDir) => {
+      // The model the page loads, and Node's prediction for the page's input.
+      saveTfjsLayersModel(createLenet({ seed: 9, hiddenUnits: 16 }), join(outDir, 'model'));
+      const nodeModel = await loadLayersModel(join(outDir, 'model'));
+      expected = nodeModel.predict(randomNormal([2, 28, 28, 1], { seed: 7 })).data;
+    },
   });
-  // The model the page loads, and Node's prediction for the page's input.
-  saveTfjsLayersModel(createLenet({ seed: 9, hiddenUnits: 16 }), join(outDir, 'model'));
-  const nodeModel = await loadLayersModel(join(outDir, 'model'));
-  expected = nodeModel.predict(randomNormal([2, 28, 28, 1], { seed: 7 })).data;
-  const served = await serveDirectory(outDir, { isolated: true });
-  server = served.server;
-  browser = await launchChromium();
-  const page = await browser.newPage();
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(served.url);
-  await page.waitForFunction(() => 'runRuntimeChecks' in window);
-  checks = await page.evaluate(
+  await opened.page.waitForFunction(() => 'runRuntimeChecks' in window);
+  checks = await opened.page.evaluate(
     (url) =>
       (window as unknown as { runRuntimeChecks: (u: string) => Promise<RuntimeChecks> }).runRuntimeChecks(
         url,
       ),
-    `${served.url.replace(/\/?$/, '/')}model/model.json`,
+    `${opened.url.replace(/\/?$/, '/')}model/model.json`,
   );
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-  if (outDir) rmSync(outDir, { recursive: true, force: true });
-});
+after(() => opened?.close());
 
 test('loadLayersModel fetches a model by URL in the browser and predicts what Node predicts', () => {
-  assert.deepEqual(problems, [], 'no page errors');
+  assert.deepEqual(opened.problems, [], 'no page errors');
   assert.notEqual(checks.wasmVariant, 'none', 'WebAssembly SIMD is used');
   assert.deepEqual(checks.inputShape, [null, 28, 28, 1], 'input shape');
   assert.equal(checks.output.length, expected.length, 'output size');
