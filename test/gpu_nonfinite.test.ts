@@ -5,28 +5,11 @@
  * sum is an infinity; its non-finite outputs are recomputed as sums (as the CPU Winograd does).
  */
 import { test } from 'node:test';
-import assert from 'node:assert/strict';
+import { assertSameSpecials } from './helpers/assert_close.js';
 import { GPU_CONV2D_KERNELS, conv2d, randomNormal, Tensor } from '../src/index.js';
 import { sharedBackend } from './helpers/webgpu.js';
 
 const gpu = await sharedBackend();
-
-/** Same value, NaN matching NaN; finite values within 1e-4 of the output's scale. */
-function assertSameSpecials(got: Float32Array, want: Float32Array, label: string): void {
-  assert.equal(got.length, want.length, `${label}: length`);
-  let scale = 1;
-  for (const v of want) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < want.length; i++) {
-    const a = got[i];
-    const b = want[i];
-    const ok = Number.isNaN(b)
-      ? Number.isNaN(a)
-      : Number.isFinite(b)
-        ? Math.abs(a - b) <= 1e-4 * scale
-        : a === b;
-    assert.ok(ok, `${label}: output ${i} is ${a}, the direct sum is ${b}`);
-  }
-}
 
 for (const special of [Infinity, -Infinity, NaN]) {
   test(`webgpu conv2d kernels on ${special} in the input or the filter agree with the CPU direct loop`, async () => {

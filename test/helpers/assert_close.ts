@@ -72,3 +72,29 @@ export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
   return scale === 0 ? worst : worst / scale;
 }
+
+/**
+ * got matches want value by value: NaN where want is NaN, the same infinity where want is infinite,
+ * and finite values within `tolerance` of the largest finite |want| (at least 1). For non-finite inputs,
+ * where a relative error says nothing.
+ */
+export function assertSameSpecials(
+  got: Float32Array,
+  want: Float32Array,
+  label: string,
+  tolerance = 1e-4,
+): void {
+  assert.equal(got.length, want.length, `${label}: length`);
+  let scale = 1;
+  for (const v of want) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i];
+    const b = want[i];
+    const ok = Number.isNaN(b)
+      ? Number.isNaN(a)
+      : Number.isFinite(b)
+        ? Math.abs(a - b) <= tolerance * scale
+        : a === b;
+    assert.ok(ok, `${label}: value ${i} is ${a}, the reference gives ${b}`);
+  }
+}
