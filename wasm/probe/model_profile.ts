@@ -1,0 +1,91 @@
+/**
+ * Probe: a bench network's per-step profile in convkit, one thread against N, summed by class and
+ * algorithm, fastest of several runs per step. Used to see where a model's time goes and what threads
+ * buy per step kind.
+ *
+ *   node --import tsx wasm/probe/model_profile.ts [mobilenet_v2|resnet50|mobilenet_v1] [--threads=N] [--batch=B] [--steps]
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { NETWORKS, seedNetwork, type NetworkName } from '../../bench/model_nets.js';
+import { loadLayersModel } from '../../src/runtime/index.js';
+import { Tensor } from '../../src/tensor.js';
+
+const args = process.argv.slice(2);
+const name = (args.find((a) => !a.startsWith('--')) ?? 'mobilenet_v2') as NetworkName;
+const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 2);
+const batch = Number(args.find((a) => a.startsWith('--batch='))?.slice(8) ?? 1);
+const perStep = args.includes('--steps');
+const RUNS = 7;
+
+await tf.setBackend('cpu');
+const built = NETWORKS[name]();
+seedNetwork(built, 1);
+let artifacts: tf.io.ModelArtifacts | undefined;
+await built.save(
+  tf.io.withSaveHandler(async (a) => {
+    artifacts = a;
+    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+  }),
+);
+const model = await loadLayersModel({
+  modelTopology: artifacts!.modelTopology as object,
+  weightSpecs: artifacts!.weightSpecs as never,
+  weightData: artifacts!.weightData as ArrayBuffer,
+});
+const x = new Tensor(
+  Float32Array.from({ length: batch * 224 * 224 * 3 }, (_, i) => Math.sin(i)),
+  [batch, 224, 224, 3],
+);
+
+function profile(t: number): { names: string[]; keys: string[]; ms: number[]; total: number } {
+  const best: number[] = [];
+  let names: string[] = [];
+  let keys: string[] = [];
+  const totals: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    const t0 = performance.now();
+    model.predict(x, { threads: t, profile: true });
+    totals.push(performance.now() - t0);
+    const steps = model.lastProfile!;
+    names = steps.map((s) => s.name);
+    keys = steps.map((s) => `${s.className}/${s.algorithm}`);
+    steps.forEach((s, i) => (best[i] = Math.min(best[i] ?? Infinity, s.ms)));
+  }
+  totals.sort((a, b) => a - b);
+  return { names, keys, ms: best, total: totals[RUNS >> 1] };
+}
+
+for (let i = 0; i < 3; i++) {
+  model.predict(x, { threads: 1 });
+  model.predict(x, { threads });
+}
+const one = profile(1);
+const many = profile(threads);
+console.log(
+  `${name} batch ${batch}: predict median ${one.total.toFixed(1)} ms (1 thread), ${many.total.toFixed(1)} ms (${threads})`,
+);
+const byKey = new Map<string, [number, number, number]>();
+one.keys.forEach((k, i) => {
+  const e = byKey.get(k) ?? [0, 0, 0];
+  e[0] += one.ms[i];
+  e[1] += many.ms[i] ?? 0;
+  e[2]++;
+  byKey.set(k, e);
+});
+const sum1 = one.ms.reduce((a, b) => a + b, 0);
+const sumN = many.ms.reduce((a, b) => a + b, 0);
+console.log(`sum of fastest steps: ${sum1.toFixed(1)} ms (1), ${sumN.toFixed(1)} ms (${threads})`);
+for (const [k, [a, b, n]] of [...byKey].sort((p, q) => q[1][0] - p[1][0])) {
+  console.log(
+    `${k.padEnd(40)} n=${String(n).padStart(3)} ${a.toFixed(2).padStart(8)} ms ${b.toFixed(2).padStart(8)} ms  ${(a / b).toFixed(2)}x`,
+  );
+}
+if (perStep) {
+  one.names.forEach((s, i) =>
+    console.log(
+      `${s.slice(0, 70).padEnd(70)} ${one.keys[i].padEnd(28)} ${one.ms[i].toFixed(3).padStart(7)} ${many.ms[i].toFixed(3).padStart(7)}`,
+    ),
+  );
+}
+model.dispose();
