@@ -13,6 +13,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '../src/runtime/index.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { WasmHeap } from '../src/kernels/wasm/heap.js';
+import { existingParallelEngine } from '../src/parallel/parallel_engine.js';
+import type { CompiledPlan } from '../src/runtime/executor.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
 
 type Sym = tfl.SymbolicTensor;
@@ -183,4 +185,32 @@ test('ZeroPadding2D before a valid DepthwiseConv2D folds into it (not when the p
     model.dispose();
   }
   twice.dispose();
+});
+
+test('a plan with threaded igemm keeps its arena in the worker pool memory: same bits as one thread, in place', async () => {
+  await tf.setBackend('cpu');
+  const oracle = block(8);
+  seedWeights(oracle, 21);
+  const model = await loadLayersModel(await artifactsOf(oracle));
+  const x = randomInput([2, 10, 10, 8], 22);
+  const one = model.predict(x, { threads: 1 }).data;
+  for (const threads of [2, 3]) {
+    const got = model.predict(x, { threads }).data;
+    for (let i = 0; i < one.length; i++) {
+      assert.ok(Object.is(got[i], one[i]), `threads ${threads}, element ${i}: ${got[i]} vs ${one[i]}`);
+    }
+  }
+  assert.ok(relativeError(one, tfjsPredict(oracle, x)[0]) < 2e-5, 'agrees with tfjs-layers');
+  // White box: the two-thread plan is bound to the pool's shared heap (the threaded kernels work in place).
+  const plan = (model as unknown as { plan(batch: number, threads?: number): CompiledPlan }).plan(2, 2);
+  assert.ok(plan.threaded, 'the plan runs igemm on several threads');
+  const pool = existingParallelEngine();
+  assert.ok(pool !== null, 'the worker pool exists after a threaded predict');
+  assert.ok(plan.memory?.buffer === pool.heap.memory.buffer, 'its arena lives in the pool heap');
+  const single = (model as unknown as { plan(batch: number, threads?: number): CompiledPlan }).plan(2, 1);
+  assert.ok(
+    !single.threaded && single.memory?.buffer === wasmEngine()!.heap.memory.buffer,
+    'one thread: the engine heap',
+  );
+  model.dispose();
 });

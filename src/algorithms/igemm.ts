@@ -95,12 +95,17 @@ export function igemmMinBandBytes(g: ConvGeometry): number {
 }
 
 /**
- * An output stage for the model runtime: y = clamp(y + bias, lo, hi) on each output band while it is
- * in wasm memory, before it is copied out (bias + ReLU / ReLU6 fused into the convolution). `applied`
- * is set when it ran (NHWC, one group, the kernel present); otherwise the caller applies it.
+ * An output stage for the model runtime: y = clamp(y + bias + residual, lo, hi), bias + residual Add +
+ * ReLU / ReLU6 fused into the convolution. Where it can (NHWC, one group, output channels a multiple of
+ * 4, a residual that lives in wasm memory: the model's arena) the kernel applies it to each tile right
+ * after storing it (f32_igemm_4x8_epilogue); else, without a residual, it runs on each output band
+ * while that is in wasm memory, before it is copied out. `applied` is set when it ran; otherwise the
+ * caller applies it.
  */
 export interface OutputClamp {
   bias: Float32Array | null;
+  /** Same shape as the output (the model's residual Add), or null / absent. */
+  residual?: Float32Array | null;
   lo: number;
   hi: number;
   applied?: boolean;
@@ -108,22 +113,109 @@ export interface OutputClamp {
 
 interface ClampExports {
   f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
+  f32_igemm_4x8_epilogue?(
+    m: number,
+    n: number,
+    ks: number,
+    kc: number,
+    ind: number,
+    aOffset: number,
+    w: number,
+    c: number,
+    ldc: number,
+    bias: number,
+    residual: number,
+    residualDelta: number,
+    loBits: number,
+    hiBits: number,
+  ): void;
 }
 
-/** The clamp as a function of a heap range, with the bias placed after the run's scratch; or null. */
+const bitsScratch = new Float32Array(1);
+const bitsView = new Int32Array(bitsScratch.buffer);
+
+/** The float32 bit pattern of x, as an int32 (how f32_igemm_4x8_epilogue takes its bounds). */
+function float32Bits(x: number): number {
+  bitsScratch[0] = x;
+  return bitsView[0];
+}
+
+/** Places the clamp's bias after the run's scratch: its address (0 without a bias). */
+function placeBias(heap: WasmHeap, run: IgemmRun, clamp: OutputClamp): number {
+  const biasAt = align64(run.outputBand + run.layout.outputBytes) + 64;
+  heap.ensure(biasAt + (clamp.bias ? clamp.bias.length * 4 : 0));
+  if (!clamp.bias) return 0;
+  heap.f32.set(clamp.bias, biasAt >> 2);
+  return biasAt;
+}
+
+/** The clamp (no residual) as a function of a heap range; or null. */
 function clampStage(
   engine: WasmEngine,
   run: IgemmRun,
   clamp?: OutputClamp,
 ): ((at: number, floats: number) => void) | null {
   const kernel = (engine.kernels as unknown as ClampExports).f32_bias_clamp;
-  if (!clamp || !kernel || run.g.dataFormat !== 'NHWC') return null;
-  const { heap } = engine;
-  const biasAt = align64(run.outputBand + run.layout.outputBytes) + 64;
+  if (!clamp || clamp.residual || !kernel || run.g.dataFormat !== 'NHWC') return null;
+  const biasAt = placeBias(engine.heap, run, clamp);
   const c = clamp.bias ? clamp.bias.length : 0;
-  heap.ensure(biasAt + c * 4);
-  if (clamp.bias) heap.f32.set(clamp.bias, biasAt >> 2);
   return (at, floats) => kernel(at, floats, biasAt, c, 0, clamp.lo, clamp.hi);
+}
+
+/**
+ * Turns one f32_igemm_4x8 argument list into f32_igemm_4x8_epilogue's, with the clamp fused into the
+ * kernel (see OutputClamp). The list's output lies in a band of consecutive output pixels written at
+ * byte address `bandAt`, whose first pixel is pixel `bandPixel` of the whole NHWC output: that places
+ * each value's residual.
+ */
+export type FusedArgs = (call: number[], bandAt: number, bandPixel: number) => number[];
+
+/** The kernel that runs FusedArgs' lists. */
+export const IGEMM_EPILOGUE_KERNEL = 'f32_igemm_4x8_epilogue';
+
+/**
+ * FusedArgs for a run placed in `heap`, or null where the kernel cannot apply the clamp: no clamp, an
+ * NCHW output or groups (the tile's columns are not the output's), output channels not a multiple of
+ * 4, or a residual outside wasm memory (`residualAt` < 0; take it before placing the run). Places the
+ * bias after the run's scratch.
+ */
+export function fusedEpilogueArgs(
+  heap: WasmHeap,
+  run: IgemmRun,
+  residualAt: number,
+  clamp?: OutputClamp,
+): FusedArgs | null {
+  const { g } = run;
+  if (!clamp || g.dataFormat !== 'NHWC' || g.groups !== 1 || g.outChannels % 4 !== 0) return null;
+  if (clamp.residual && residualAt < 0) return null;
+  const biasAt = placeBias(heap, run, clamp);
+  const hasResidual = clamp.residual ? 1 : 0;
+  const pixelBytes = g.outChannels * 4;
+  const lo = float32Bits(clamp.lo);
+  const hi = float32Bits(clamp.hi);
+  return (c, bandAt, bandPixel) => {
+    // The residual of the value at address a lies at a + delta (modulo 2^32: it may be below).
+    const delta = hasResidual ? (residualAt + bandPixel * pixelBytes - bandAt) | 0 : 0;
+    return [...c, biasAt, hasResidual, delta, lo, hi];
+  };
+}
+
+type FusedCall = (call: number[], bandAt: number, bandPixel: number) => void;
+
+/** fusedEpilogueArgs, run on this thread's kernel instance; null where it cannot (or no kernel). */
+function fusedStage(
+  engine: WasmEngine,
+  run: IgemmRun,
+  residualAt: number,
+  clamp?: OutputClamp,
+): FusedCall | null {
+  const kernel = (engine.kernels as unknown as ClampExports).f32_igemm_4x8_epilogue;
+  const args = kernel ? fusedEpilogueArgs(engine.heap, run, residualAt, clamp) : null;
+  if (!kernel || !args) return null;
+  return (c, bandAt, bandPixel) => {
+    const a = args(c, bandAt, bandPixel);
+    kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+  };
 }
 
 /**
@@ -336,8 +428,10 @@ function runIgemm(
   // taken before placing the run can grow the memory (which detaches the views, not the data).
   const inputAt = heap.addressOf(input);
   const outputAt = heap.addressOf(output);
+  const residualAt = clamp?.residual ? heap.addressOf(clamp.residual) : -1;
   const run = placeIgemm(heap, g, filter);
-  const stage = clampStage(engine, run, clamp);
+  const fused = fusedStage(engine, run, residualAt, clamp);
+  const stage = fused ? null : clampStage(engine, run, clamp);
   const chunkTiles = outputChunkTiles(run);
   const groupTiles = groupChunkTiles(run);
   const at = inPlace(run, inputAt, chunkTiles > 0 ? -1 : outputAt);
@@ -357,20 +451,24 @@ function runIgemm(
         };
       }
       if (at.input < 0) loadInputBand(heap, run, input, b, band);
+      const bandPixel = (b * g.outHeight + first) * g.outWidth;
       if (chunkTiles > 0) {
-        computeBandInChunks(engine, here, output, b, band, chunkTiles, stage);
+        computeBandInChunks(engine, here, output, b, band, chunkTiles, stage, fused);
         continue;
       }
       const blocked = run.groupsPerPanel > 1 && bandInputFinite(kernels, heap, run, rows);
       const parts = groupTiles > 0 ? Math.ceil(Math.ceil((rows * g.outWidth) / 4) / groupTiles) : 1;
       for (const calls of bandKernelCalls(here, rows, parts, blocked)) {
-        for (const c of calls) kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+        for (const c of calls) {
+          if (fused) fused(c, here.outputBand, bandPixel);
+          else kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
+        }
       }
       if (at.output >= 0) stage?.(here.outputBand, rows * g.outWidth * g.outChannels);
       else storeOutputBand(heap, run, output, b, band, stage);
     }
   }
-  if (clamp && stage) clamp.applied = true;
+  if (clamp && (stage || fused)) clamp.applied = true;
 }
 
 /**
@@ -382,7 +480,7 @@ function runIgemm(
  * (outputChunkTiles): there a chunk written in cache and copied out measured faster (1.5x on
  * MobileNetV2's block_1_expand, 112x112x96) than the kernel's stores going to memory directly.
  */
-function inPlace(run: IgemmRun, inputAt: number, outputAt: number): { input: number; output: number } {
+export function inPlace(run: IgemmRun, inputAt: number, outputAt: number): { input: number; output: number } {
   const { g, layout } = run;
   if (g.dataFormat !== 'NHWC' || g.groups !== 1) return { input: -1, output: -1 };
   const rowsAsTheyAre =
@@ -453,6 +551,7 @@ function computeBandInChunks(
   band: number,
   chunkTiles: number,
   stage: ((at: number, floats: number) => void) | null,
+  fused: FusedCall | null,
 ): void {
   const { heap, kernels } = engine;
   const { g, layout } = run;
@@ -464,7 +563,7 @@ function computeBandInChunks(
   const src = run.outputBand >> 2;
   for (let p0 = 0; p0 < pixels; p0 += chunkTiles * 4) {
     const count = Math.min(pixels - p0, chunkTiles * 4);
-    kernels.f32_igemm_4x8(
+    const call = [
       count,
       n,
       layout.ks,
@@ -474,7 +573,10 @@ function computeBandInChunks(
       run.weights,
       run.outputBand,
       n,
-    );
+    ];
+    if (fused) fused(call, run.outputBand, dst / n + p0);
+    else
+      kernels.f32_igemm_4x8(call[0], call[1], call[2], call[3], call[4], call[5], call[6], call[7], call[8]);
     stage?.(run.outputBand, count * n);
     output.set(heap.f32.subarray(src, src + count * n), dst + p0 * n);
   }

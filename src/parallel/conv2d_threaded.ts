@@ -11,9 +11,9 @@
  */
 import type { ConvGeometry } from '../geometry.js';
 import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
-import { conv2dIgemm } from '../algorithms/igemm.js';
+import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
 import { winogradProblem } from '../algorithms/winograd.js';
-import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
+import { IGEMM_KERNEL, igemmInPlaceJobs, igemmJobs } from './igemm_jobs.js';
 import { winogradThreaded } from './winograd_jobs.js';
 import { parallelEngine, type ParallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, isNode, workersSupported } from './pool.js';
@@ -50,10 +50,21 @@ export function conv2dIgemmThreaded(
   filter: Float32Array,
   threads: number,
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): Float32Array | null {
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   return onPool((engine) => {
     if (size === 0) return new Float32Array(0);
+    // An output in the pool's own memory (a model's arena) is written in place, clamp included.
+    const inPlace = out ? igemmInPlaceJobs(engine.heap, g, input, filter, threads, out, clamp) : null;
+    if (inPlace && out) {
+      for (const job of inPlace.jobs) {
+        job.load();
+        engine.pool.runSync(inPlace.kernel, job.calls, threads);
+      }
+      if (clamp && inPlace.clamped) clamp.applied = true;
+      return out;
+    }
     // Allocated while the workers run the first job: a large new array costs page faults.
     let output: Float32Array | undefined;
     const allocate = (): Float32Array => (output ??= out ?? new Float32Array(size));
@@ -86,7 +97,9 @@ export function conv2dWinogradThreaded(
 
 /**
  * runConv2d on `threads` threads where the plan's algorithm has a threaded form. With `out` (the
- * output's size; the model runtime passes its arena's slot) the result is written there.
+ * output's size; the model runtime passes its arena's slot) the result is written there. `clamp`: the
+ * model runtime's output stage, which threaded igemm applies when the output lives in the pool's memory
+ * (see igemmInPlaceJobs; `clamp.applied` says whether it ran).
  */
 export function runConv2dThreaded(
   plan: Conv2dPlan,
@@ -95,9 +108,10 @@ export function runConv2dThreaded(
   filter: Float32Array,
   threads: number,
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): Float32Array {
   if (threads > 1 && plan.algorithm === 'igemm') {
-    const output = conv2dIgemmThreaded(g, input, filter, threads, out);
+    const output = conv2dIgemmThreaded(g, input, filter, threads, out, clamp);
     if (output) return output;
   }
   if (threads > 1 && plan.algorithm === 'winograd') {

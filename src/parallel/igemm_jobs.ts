@@ -13,10 +13,14 @@ import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import {
   bandKernelCalls,
   bandRows,
+  fusedEpilogueArgs,
+  IGEMM_EPILOGUE_KERNEL,
+  inPlace,
   loadInputBand,
   placeIgemm,
   storeOutputBand,
   type IgemmRun,
+  type OutputClamp,
 } from '../algorithms/igemm.js';
 import { bandInputFinite } from '../algorithms/igemm_groups.js';
 import { parallelEngine } from './parallel_engine.js';
@@ -138,4 +142,70 @@ export function* igemmJobs(
       },
     };
   }
+}
+
+/** In-place jobs and the kernel their calls are for (see igemmInPlaceJobs). */
+export interface InPlaceIgemm {
+  kernel: string;
+  /** Whether the calls also apply the clamp (bias, residual, bounds). */
+  clamped: boolean;
+  jobs: Generator<IgemmJob>;
+}
+
+/**
+ * Jobs for an output that already lives in `heap` (the model runtime's arena, pinned there when its
+ * plan runs on several threads): the calls write each band where it belongs, so nothing is copied out;
+ * an input that is its own band (1x1 stride 1, no padding, NHWC) is read where it is too. With `clamp`,
+ * where the kernel can apply it (see fusedEpilogueArgs), the calls are f32_igemm_4x8_epilogue's and
+ * every thread applies bias, residual and clamp to the tiles it computed. Null where the output is not
+ * in `heap`, is NCHW, or has groups: then igemmJobs, and the caller's epilogue.
+ */
+export function igemmInPlaceJobs(
+  heap: WasmHeap,
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+  out: Float32Array,
+  clamp?: OutputClamp,
+): InPlaceIgemm | null {
+  if (g.dataFormat !== 'NHWC' || g.groups !== 1) return null;
+  // Addresses first: placing the run may grow the memory (which moves no data).
+  const outputAt = heap.addressOf(out);
+  if (outputAt < 0) return null;
+  const inputAt = heap.addressOf(input);
+  const residualAt = clamp?.residual ? heap.addressOf(clamp.residual) : -1;
+  const run = placeIgemm(heap, g, filter);
+  const fused = fusedEpilogueArgs(heap, run, residualAt, clamp);
+  const at = inPlace(run, inputAt, outputAt);
+  const inRowBytes = g.inWidth * g.inChannels * 4;
+  const outRowBytes = g.outWidth * g.outChannels * 4;
+  function* jobs(): Generator<IgemmJob> {
+    for (let b = 0; b < g.batch; b++) {
+      for (let band = 0; band < run.layout.bands; band++) {
+        const { first, rows } = bandRows(run, band);
+        if (rows === 0) break;
+        const here: IgemmRun = {
+          ...run,
+          inputBand:
+            at.input >= 0 ? at.input + (b * g.inHeight + first * g.strideHeight) * inRowBytes : run.inputBand,
+          outputBand: at.output + (b * g.outHeight + first) * outRowBytes,
+        };
+        const bandPixel = (b * g.outHeight + first) * g.outWidth;
+        const calls: number[][] = [];
+        yield {
+          load: () => {
+            if (at.input < 0) loadInputBand(heap, run, input, b, band);
+            calls.length = 0;
+            tileCalls(null, heap, here, rows, threads, calls);
+            if (fused)
+              for (let i = 0; i < calls.length; i++) calls[i] = fused(calls[i], here.outputBand, bandPixel);
+          },
+          calls,
+          store: () => {},
+        };
+      }
+    }
+  }
+  return { kernel: fused ? IGEMM_EPILOGUE_KERNEL : IGEMM_KERNEL, clamped: fused !== null, jobs: jobs() };
 }

@@ -73,6 +73,11 @@ export function parallelEngine(): ParallelEngine | null {
   return current;
 }
 
+/** The engine if one was made and still works; makes none. */
+export function existingParallelEngine(): ParallelEngine | null {
+  return current && !current.pool.broken ? current : null;
+}
+
 /**
  * Runs `job` on the engine after every job submitted before it (they share the heap's scratch),
  * marking the engine busy meanwhile so that synchronous runs compute on their own thread instead.

@@ -55,6 +55,8 @@ export interface Step {
   run(values: Float32Array[]): void;
   /** The same on the worker pool, asynchronously (igemm on several threads; predictAsync uses it). */
   runAsync?(values: Float32Array[]): Promise<void>;
+  /** It runs igemm on several threads (synchronously on the worker pool, in predict). */
+  threaded?: boolean;
 }
 
 export interface CompileOptions {
@@ -78,6 +80,8 @@ export interface CompiledPlan {
   /** The array the slots are views of, and the float index where the arena starts in it (bindArena). */
   memory: Float32Array | null;
   base: number;
+  /** Some step runs igemm on the worker pool (predict then keeps the arena in the pool's memory). */
+  threaded: boolean;
 }
 
 /** Points every computed tensor's value at its slot in `memory`, the arena starting at float `base`. */
@@ -112,7 +116,7 @@ function convRunner(
   options: CompileOptions,
   conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
   clamp?: OutputClamp,
-): { algorithm: string; run: Writer; clamps: boolean; runAsync?: AsyncWriter } {
+): { algorithm: string; run: Writer; clamps: boolean; threaded?: boolean; runAsync?: AsyncWriter } {
   const plan = planConv2d(g, 'auto', { precision: options.precision });
   const threads = planThreads(g, plan.algorithm, options.threads);
   if (clamp && plan.algorithm === 'igemm' && threads === 1) {
@@ -128,17 +132,22 @@ function convRunner(
     };
   }
   // On several threads igemm can also run on the workers while this thread waits without blocking.
-  const runAsync: AsyncWriter | undefined =
-    plan.algorithm === 'igemm' && threads > 1
-      ? async (x, out) => {
-          const done = await igemmOnWorkers(g, x, filter, threads, out);
-          if (!done) into(out, runConv2d(plan, g, x, filter, out));
-        }
-      : undefined;
+  const threadedIgemm = plan.algorithm === 'igemm' && threads > 1;
+  const runAsync: AsyncWriter | undefined = threadedIgemm
+    ? async (x, out) => {
+        const done = await igemmOnWorkers(g, x, filter, threads, out);
+        if (!done) into(out, runConv2d(plan, g, x, filter, out));
+      }
+    : undefined;
   return {
     algorithm: describe(plan),
-    run: (x, out) => into(out, runConv2dThreaded(plan, g, x, filter, threads, out)),
-    clamps: false,
+    // Threaded igemm applies the clamp when the arena lives in the pool's memory (see resident.ts).
+    run: (x, out) => {
+      if (clamp) clamp.applied = false;
+      into(out, runConv2dThreaded(plan, g, x, filter, threads, out, threadedIgemm ? clamp : undefined));
+    },
+    clamps: clamp !== undefined && threadedIgemm,
+    threaded: threadedIgemm,
     runAsync,
   };
 }
@@ -157,12 +166,14 @@ function convStep(
   let body: Writer;
   // Set when the convolution itself applies bias and activation (then the step skips its epilogue).
   let fusedEpilogue = false;
-  // Conv2D / Dense on igemm: the clamp goes to the kernel's output stage when it can (see convRunner).
-  const bounds0 = o.residual === null ? clampOf(o.activation) : null;
+  // Conv2D / Dense on igemm: bias, residual and clamp go to the kernel's output stage when it can (see
+  // convRunner); the residual's arena slot is set before each run.
+  const bounds0 = clampOf(o.activation);
   const clamp: OutputClamp | undefined = bounds0
-    ? { bias: o.bias, lo: bounds0[0], hi: bounds0[1] }
+    ? { bias: o.bias, residual: null, lo: bounds0[0], hi: bounds0[1] }
     : undefined;
   let clamping = false;
+  let threaded = false;
   let bodyAsync: AsyncWriter | undefined;
   if (d.kind === 'dense') {
     const inUnits = xShape[xShape.length - 1];
@@ -176,6 +187,7 @@ function convStep(
     };
     const r = convRunner(g, o.filter, options, unit, clamp);
     clamping = r.clamps;
+    threaded = r.threaded === true;
     bodyAsync = r.runAsync;
     ({ algorithm } = r);
     body = r.run;
@@ -186,6 +198,7 @@ function convStep(
     const g = convGeometry(op, xShape, filterShape, conv);
     const r = convRunner(g, o.filter, options, conv, clamp);
     clamping = r.clamps;
+    threaded = r.threaded === true;
     bodyAsync = r.runAsync;
     ({ algorithm } = r);
     body = r.run;
@@ -252,8 +265,10 @@ function convStep(
     flops,
     inputs: o.residual === null ? [o.input] : [o.input, o.residual],
     output: o.output,
+    threaded,
     run: (values) => {
       const out = values[o.output];
+      if (clamp && o.residual !== null) clamp.residual = values[o.residual];
       body(values[o.input], out);
       finish(values, out, clamping ? clamp!.applied === true : fused);
     },
@@ -461,5 +476,6 @@ export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOp
     slots,
     memory: null,
     base: 0,
+    threaded: steps.some((s) => s.threaded === true),
   };
 }

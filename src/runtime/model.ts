@@ -172,7 +172,8 @@ export class LayersModel {
     const batch = inputs[0].shape[0];
     const precision = opts.precision === undefined ? this.precision : checkPrecision(op, opts.precision);
     const plan = this.plan(batch, threads, precision);
-    this.activations.bind(plan);
+    // predict keeps a threaded plan's arena in the worker pool's memory; predictAsync (queued) in the engine's.
+    this.activations.bind(plan, plan.threaded && !queued);
     const { steps, values } = plan;
     graph.inputs.forEach((t, i) => (values[t] = inputs[i].data));
     // Outputs leave the arena (or the input, passed through) in one copy each.

@@ -12,6 +12,8 @@
  */
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
+import { existingParallelEngine, parallelEngine } from '../parallel/parallel_engine.js';
+import { syncThreadsSupported } from '../parallel/conv2d_threaded.js';
 import { bindArena, type CompiledPlan } from './executor.js';
 
 /** A step is run again at most this many times after the memory grew under it. */
@@ -21,21 +23,46 @@ const unpinWhenCollected = new FinalizationRegistry<{ heap: WasmHeap; address: n
   ({ heap, address }) => heap.unpin(address),
 );
 
-export class ActivationMemory {
-  private readonly heap: WasmHeap | null = wasmEngine()?.heap ?? null;
-  private address = -1;
-  private bytes = 0;
-  private fallback: Float32Array | null = null;
-  private readonly token = {};
+/** A model's arena pinned in one heap. */
+interface Region {
+  heap: WasmHeap;
+  address: number;
+  bytes: number;
+  token: object;
+}
 
-  /** Points `plan`'s slots at this model's arena memory (made large enough for it) before a run. */
-  bind(plan: CompiledPlan): void {
+/**
+ * The worker pool's shared heap, where a plan that runs igemm on several threads keeps its arena (the
+ * threaded kernels then read and write it in place: see igemmInPlaceJobs), or null where there is no
+ * pool here or an asynchronous run holds it.
+ */
+function pooledHeap(): WasmHeap | null {
+  if (!syncThreadsSupported()) return null;
+  const engine = parallelEngine();
+  return engine && !engine.busy ? engine.heap : null;
+}
+
+export class ActivationMemory {
+  /** At most one region per heap: the fast engine's, and the worker pool's (see pooledHeap). */
+  private regions: Region[] = [];
+  /** The region the last bind used (null: the fallback array). */
+  private current: Region | null = null;
+  private fallback: Float32Array | null = null;
+
+  /**
+   * Points `plan`'s slots at this model's arena memory (made large enough for it) before a run:
+   * `pooled` (predict of a plan with threaded steps) in the worker pool's heap when there is one,
+   * else in the fast engine's.
+   */
+  bind(plan: CompiledPlan, pooled = false): void {
     const need = plan.arena.size;
-    if (this.heap && this.fallback === null && need > this.bytes) this.pinAtLeast(this.heap, need);
-    if (this.heap && this.fallback === null) {
-      const memory = this.heap.f32;
-      if (plan.memory !== memory || plan.base !== this.address >> 2) {
-        bindArena(plan, memory, this.address >> 2);
+    const heap = (pooled ? pooledHeap() : null) ?? wasmEngine()?.heap ?? null;
+    this.current = heap && this.fallback === null ? this.regionIn(heap, need) : null;
+    const region = this.current;
+    if (region) {
+      const memory = region.heap.f32;
+      if (plan.memory !== memory || plan.base !== region.address >> 2) {
+        bindArena(plan, memory, region.address >> 2);
       }
       return;
     }
@@ -43,22 +70,34 @@ export class ActivationMemory {
     if (plan.memory !== this.fallback) bindArena(plan, this.fallback, 0);
   }
 
-  private pinAtLeast(heap: WasmHeap, need: number): void {
-    if (this.address >= 0) {
-      unpinWhenCollected.unregister(this.token);
-      heap.unpin(this.address);
-      this.address = -1;
-      this.bytes = 0;
+  /** This model's region in `heap`, at least `need` bytes; null (and the fallback from now on) if it cannot. */
+  private regionIn(heap: WasmHeap, need: number): Region | null {
+    // A pool that broke was replaced over new memory: regions in its heap are gone with it.
+    const live = new Set([wasmEngine()?.heap, existingParallelEngine()?.heap]);
+    this.regions = this.regions.filter((r) => live.has(r.heap));
+    let region = this.regions.find((r) => r.heap === heap);
+    if (region && region.bytes >= need) return region;
+    if (region) {
+      this.release(region);
+      this.regions = this.regions.filter((r) => r !== region);
     }
+    let address: number;
     try {
-      this.address = heap.pin(need);
+      address = heap.pin(need);
     } catch (error) {
       if (!(error instanceof WasmMemoryError)) throw error;
       this.fallback = new Float32Array(need / 4);
-      return;
+      return null;
     }
-    this.bytes = need;
-    unpinWhenCollected.register(this, { heap, address: this.address }, this.token);
+    region = { heap, address, bytes: need, token: {} };
+    unpinWhenCollected.register(this, { heap, address }, region.token);
+    this.regions.push(region);
+    return region;
+  }
+
+  private release(region: Region): void {
+    unpinWhenCollected.unregister(region.token);
+    region.heap.unpin(region.address);
   }
 
   /** Runs step `index` of a bound plan, again on fresh views if the memory grew under it. */
@@ -95,7 +134,8 @@ export class ActivationMemory {
    * again; throws the step's own failure otherwise.
    */
   private rebound(plan: CompiledPlan, index: number, attempt: number, failure: unknown): boolean {
-    const heap = this.heap;
+    const region = this.current;
+    const heap = region?.heap ?? null;
     const grew =
       heap !== null &&
       plan.memory !== null &&
@@ -110,19 +150,16 @@ export class ActivationMemory {
         `LayersModel.predict: step '${plan.steps[index].name}' kept growing WebAssembly memory`,
       );
     }
-    bindArena(plan, heap.f32, this.address >> 2);
+    bindArena(plan, heap.f32, region!.address >> 2);
     for (let i = 0; i < index; i++) if (plan.steps[i].algorithm === 'alias') plan.steps[i].run(plan.values);
     return true;
   }
 
-  /** Frees the pinned region (the model is disposed). */
+  /** Frees the pinned regions (the model is disposed). */
   dispose(): void {
-    if (this.heap && this.address >= 0) {
-      unpinWhenCollected.unregister(this.token);
-      this.heap.unpin(this.address);
-    }
-    this.address = -1;
-    this.bytes = 0;
+    for (const region of this.regions) this.release(region);
+    this.regions = [];
+    this.current = null;
     this.fallback = null;
   }
 }

@@ -364,6 +364,72 @@ const PANEL_CHUNK_BYTES: usize = 192 << 10;
 const FEW_ROWS: i32 = 12;
 
 /**
+ * The output stage of f32_igemm_4x8_epilogue: after each tile is stored, its block of C (still in L1)
+ * becomes clamp(C + bias + residual, lo, hi), the model runtime's fused bias + residual Add + ReLU/ReLU6
+ * (the same operations in the same order as f32_bias_clamp, so the same bits), instead of a second pass
+ * over an output that may have left the cache. Set only for the duration of one call (instance globals:
+ * each worker of the pool has its own).
+ */
+let epilogueOn = false;
+/** Bias (one float per output column) or 0 for none. */
+let epilogueBias: usize = 0;
+/** The residual of C[i, j] lies at (address of C[i, j]) + epilogueResidualDelta; used if epilogueResidual. */
+let epilogueResidual = false;
+let epilogueResidualDelta: usize = 0;
+let epilogueLo: f32 = 0;
+let epilogueHi: f32 = 0;
+
+/** Applies the output stage to rows x cols of C at c (column col0 of C); cols is a multiple of 4. */
+function epilogueBlock(c: usize, ldcBytes: usize, rows: i32, col0: i32, cols: i32): void {
+  const vlo = f32x4.splat(epilogueLo);
+  const vhi = f32x4.splat(epilogueHi);
+  const bias = epilogueBias + ((<usize>col0) << 2);
+  const bytes = (<usize>cols) << 2;
+  for (let r = 0; r < rows; r++) {
+    const row = c + <usize>r * ldcBytes;
+    for (let k: usize = 0; k < bytes; k += 16) {
+      let v = v128.load(row + k);
+      if (epilogueBias) v = f32x4.add(v, v128.load(bias + k));
+      if (epilogueResidual) v = f32x4.add(v, v128.load(row + k + epilogueResidualDelta));
+      v128.store(row + k, f32x4.min(f32x4.max(v, vlo), vhi));
+    }
+  }
+}
+
+/**
+ * f32_igemm_4x8 followed, tile by tile, by the output stage C = clamp(C + bias + residual, lo, hi):
+ * bias is 0 for none; residual: 1 when C[i, j]'s residual lies at its address + residualDelta (bytes,
+ * modulo 2^32, so it may be below), 0 for none; lo and hi as float32 bit patterns (the worker pool
+ * passes every argument as an i32). n must be a multiple of 4 (every tile's columns are whole
+ * vectors); the host checks.
+ */
+export function f32_igemm_4x8_epilogue(
+  m: i32,
+  n: i32,
+  ks: i32,
+  kc: i32,
+  ind: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: i32,
+  bias: usize,
+  residual: i32,
+  residualDelta: usize,
+  loBits: i32,
+  hiBits: i32,
+): void {
+  epilogueOn = true;
+  epilogueBias = bias;
+  epilogueResidual = residual != 0;
+  epilogueResidualDelta = residualDelta;
+  epilogueLo = reinterpret<f32>(loBits);
+  epilogueHi = reinterpret<f32>(hiBits);
+  f32_igemm_4x8(m, n, ks, kc, ind, aOffset, w, c, ldc);
+  epilogueOn = false;
+}
+
+/**
  * C (m x n floats at c, leading dimension ldc floats) = indirect A x packed W, as described above.
  * ks and kc must be >= 1. Walks the weight panels in chunks that stay in cache and, within a chunk,
  * every 4-row tile, so a panel is reused by all rows while it is hot; at most FEW_ROWS rows take
@@ -429,8 +495,14 @@ function panelTiles(
         const cols2 = rows & 1 && q + 1 < last ? n - ((q + 1) << 3) : 0;
         const w2 = cols2 > 4 ? wq + panelBytes : 0;
         tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes, w2, min(8, cols2));
-        if (w2) q++;
+        if (w2) {
+          // Every row of the tail then covered both panels (C's columns are contiguous across them).
+          if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, 8 + min(8, cols2));
+          q++;
+          continue;
+        }
       }
+      if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, cols);
     }
   }
 }
@@ -466,8 +538,10 @@ function fewRowsGemm(
       // Row r's entry in its 4-row block of the indirection table (blocks are 16 bytes a segment).
       const p = ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
       const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
-      if (r + 1 < m) tile2x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq, ldcBytes);
+      const rows = min(2, m - r);
+      if (rows == 2) tile2x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq, ldcBytes);
       else tile1x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq);
+      if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, 8 + cols2);
     }
   }
   if (q < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, q, panels);

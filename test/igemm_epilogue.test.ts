@@ -1,0 +1,204 @@
+/**
+ * igemm's output stage fused into the kernel (f32_igemm_4x8_epilogue): conv2dIgemm with an OutputClamp
+ * (bias, residual, clamp bounds) must give the same bits as conv2dIgemm alone followed by the
+ * separate WebAssembly epilogue pass (f32_bias_clamp through epilogueFast), which the runtime ran before. Operands live
+ * in pinned wasm memory, as the model runtime's arena does, so the kernel can read the residual in
+ * place; the geometries reach each way the kernel stores tiles (4x8, 4x4 last panels, tail rows, the
+ * few-rows GEMM) and each way the host runs a band (output in place, copied out, in chunks).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { convGeometry, type ConvGeometry } from '../src/geometry.js';
+import { conv2dIgemm, type OutputClamp } from '../src/algorithms/igemm.js';
+import { epilogueFast } from '../src/runtime/wasm_epilogue.js';
+import type { Pointwise } from '../src/runtime/layers.js';
+import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { parallelEngine } from '../src/parallel/parallel_engine.js';
+import { conv2dIgemmThreaded } from '../src/parallel/conv2d_threaded.js';
+import { createRng } from '../src/layers/random.js';
+
+const engine = wasmEngine();
+
+interface Case {
+  input: number[];
+  filter: number[];
+  strides?: [number, number];
+  padding: 'SAME' | 'VALID';
+}
+
+function sameBits(a: Float32Array, b: Float32Array, what: string): void {
+  assert.equal(a.length, b.length, `${what}: lengths`);
+  for (let i = 0; i < a.length; i++) {
+    if (Object.is(a[i], b[i]) || (Number.isNaN(a[i]) && Number.isNaN(b[i]))) continue;
+    assert.fail(`${what}: element ${i} is ${a[i]}, the unfused reference ${b[i]}`);
+  }
+}
+
+/**
+ * Runs one case fused (operands pinned in wasm memory) and unfused; returns whether the kernel
+ * applied the stage itself.
+ */
+function check(
+  c: Case,
+  seed: number,
+  withBias: boolean,
+  withResidual: boolean,
+  lo: number,
+  hi: number,
+): boolean {
+  const heap = engine!.heap;
+  const g: ConvGeometry = convGeometry('conv2d', c.input, c.filter, {
+    strides: c.strides,
+    padding: c.padding,
+  });
+  const rng = createRng(seed);
+  const value = () =>
+    rng.next() < 0.01 ? [NaN, Infinity, -Infinity][Math.floor(rng.next() * 3)] : 4 * rng.next() - 2;
+  const inSize = c.input.reduce((a, b) => a * b, 1);
+  const outSize = g.outputShape.reduce((a, b) => a * b, 1);
+  const x = Float32Array.from({ length: inSize }, value);
+  const w = Float32Array.from({ length: c.filter.reduce((a, b) => a * b, 1) }, () => 2 * rng.next() - 1);
+  const bias = withBias ? Float32Array.from({ length: g.outChannels }, () => 2 * rng.next() - 1) : null;
+  const residual = withResidual ? Float32Array.from({ length: outSize }, value) : null;
+
+  const act: Pointwise | null = lo === 0 && hi === 6 ? { fn: 'relu6' } : lo === 0 ? { fn: 'relu' } : null;
+  const want = conv2dIgemm(g, x, w);
+  epilogueFast(want, bias, residual, act, g.outChannels);
+
+  // Input, output and residual in one pinned region, as the model runtime's arena holds them.
+  const at = heap.pin((inSize + 2 * outSize + 48) * 4);
+  const inAt = at >> 2;
+  const outAt = inAt + inSize + 16;
+  const resAt = outAt + outSize + 16;
+  try {
+    heap.f32.set(x, inAt);
+    if (residual) heap.f32.set(residual, resAt);
+    const f32 = heap.f32;
+    const clamp: OutputClamp = {
+      bias,
+      residual: residual ? f32.subarray(resAt, resAt + outSize) : null,
+      lo,
+      hi,
+    };
+    conv2dIgemm(g, f32.subarray(inAt, inAt + inSize), w, f32.subarray(outAt, outAt + outSize), clamp);
+    const got = heap.f32.slice(outAt, outAt + outSize);
+    if (!clamp.applied) epilogueFast(got, bias, residual, act, g.outChannels);
+    sameBits(got, want, `${JSON.stringify(c)} bias ${withBias} residual ${withResidual} [${lo}, ${hi}]`);
+    return clamp.applied === true;
+  } finally {
+    heap.unpin(at);
+  }
+}
+
+test('the kernel module exports f32_igemm_4x8_epilogue', () => {
+  const kernels = engine?.kernels as unknown as Record<string, unknown> | undefined;
+  assert.equal(typeof kernels?.f32_igemm_4x8_epilogue, 'function', 'exported');
+});
+
+test('fused bias + residual + clamp = igemm then the epilogue, bit for bit, on the paths that matter', () => {
+  const cases: Case[] = [
+    // 1x1 stride 1: input and output in place; 56 channels: a 4x4 last panel.
+    { input: [1, 9, 7, 24], filter: [1, 1, 24, 56], padding: 'VALID' },
+    // 3x3 SAME: the input is copied (padding), the output written in place; 5 rows mod 4 = 1 tail row.
+    { input: [2, 5, 5, 12], filter: [3, 3, 12, 20], padding: 'SAME' },
+    // Few rows (m <= 12): panels two at a time (2x16, 1x16 tiles), an odd last panel.
+    { input: [1, 3, 3, 16], filter: [1, 1, 16, 36], padding: 'VALID' },
+    // Large output with small weights: computed in chunks, each copied out of scratch.
+    { input: [1, 64, 64, 8], filter: [1, 1, 8, 32], padding: 'VALID' },
+    // Stride 2 with a 3-row tail.
+    { input: [1, 9, 13, 8], filter: [3, 3, 8, 12], strides: [2, 2], padding: 'SAME' },
+    // Channels not a multiple of 4: the kernel cannot fuse; the band stage or the caller does it.
+    { input: [1, 6, 6, 5], filter: [3, 3, 5, 10], padding: 'SAME' },
+  ];
+  let fused = 0;
+  let seed = 1;
+  for (const c of cases) {
+    for (const [withBias, withResidual] of [
+      [true, true],
+      [true, false],
+      [false, true],
+      [false, false],
+    ]) {
+      for (const [lo, hi] of [
+        [0, 6],
+        [0, Infinity],
+        [-Infinity, Infinity],
+      ]) {
+        if (check(c, seed++, withBias, withResidual, lo, hi)) fused++;
+      }
+    }
+  }
+  assert.ok(fused >= 5 * 12, `the kernel applied the stage in ${fused} of ${cases.length * 12} runs`);
+});
+
+test('fused output stage on random geometries (fast-check)', () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 2 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.integer({ min: 1, max: 20 }),
+      fc.integer({ min: 1, max: 12 }).map((k) => 4 * k),
+      fc.constantFrom(1, 3),
+      fc.constantFrom(1, 2),
+      fc.constantFrom<'SAME' | 'VALID'>('SAME', 'VALID'),
+      fc.boolean(),
+      fc.integer({ min: 1, max: 1 << 20 }),
+      (batch, h, w, cin, cout, k, s, padding, withBias, seed) => {
+        if (padding === 'VALID' && (h < k || w < k)) return;
+        check(
+          { input: [batch, h, w, cin], filter: [k, k, cin, cout], strides: [s, s], padding },
+          seed,
+          withBias,
+          true,
+          0,
+          6,
+        );
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test('threaded igemm on an output in the pool heap: written in place with the stage, same bits as one thread', () => {
+  const pool = parallelEngine();
+  assert.ok(pool !== null, 'the worker pool is available in Node');
+  const heap = pool.heap;
+  const cases: Case[] = [
+    // Several bands (output past the 4 MiB band budget), input read in place.
+    { input: [1, 96, 96, 32], filter: [1, 1, 32, 128], padding: 'VALID' },
+    // Input copied (padding), two images.
+    { input: [2, 11, 9, 12], filter: [3, 3, 12, 20], padding: 'SAME' },
+  ];
+  let seed = 100;
+  for (const c of cases) {
+    const g = convGeometry('conv2d', c.input, c.filter, { strides: c.strides, padding: c.padding });
+    const rng = createRng(seed++);
+    const inSize = c.input.reduce((a, b) => a * b, 1);
+    const outSize = g.outputShape.reduce((a, b) => a * b, 1);
+    const x = Float32Array.from({ length: inSize }, () => 4 * rng.next() - 2);
+    const w = Float32Array.from({ length: c.filter.reduce((a, b) => a * b, 1) }, () => 2 * rng.next() - 1);
+    const bias = Float32Array.from({ length: g.outChannels }, () => 2 * rng.next() - 1);
+    const residual = Float32Array.from({ length: outSize }, () => 4 * rng.next() - 2);
+    const want = conv2dIgemm(g, x, w);
+    epilogueFast(want, bias, residual, { fn: 'relu6' }, g.outChannels);
+    const at = heap.pin((inSize + 2 * outSize + 48) * 4);
+    const inAt = at >> 2;
+    const outAt = inAt + inSize + 16;
+    const resAt = outAt + outSize + 16;
+    try {
+      heap.f32.set(x, inAt);
+      heap.f32.set(residual, resAt);
+      const f32 = heap.f32;
+      const clamp: OutputClamp = { bias, residual: f32.subarray(resAt, resAt + outSize), lo: 0, hi: 6 };
+      const out = f32.subarray(outAt, outAt + outSize);
+      const result = conv2dIgemmThreaded(g, f32.subarray(inAt, inAt + inSize), w, 2, out, clamp);
+      assert.ok(result === out, 'written into the given output');
+      assert.ok(clamp.applied === true, 'the threads applied the stage');
+      sameBits(heap.f32.slice(outAt, outAt + outSize), want, `threaded ${JSON.stringify(c)}`);
+    } finally {
+      heap.unpin(at);
+    }
+  }
+});
