@@ -61,6 +61,8 @@ export interface CompileOptions {
   threads?: number;
   /** conv2d's precision for every convolution (README, "Accuracy"); checked by the caller. */
   precision?: Precision;
+  /** Fold ZeroPadding2D into the depthwise convolution or pooling that reads it (paddingFolds; default true). */
+  fold?: boolean;
 }
 
 export interface CompiledPlan {
@@ -462,7 +464,10 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
 
 /** Plans every op for `options.batch` (and the thread request), with its activation arena. */
 export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOptions): CompiledPlan {
-  const folded = paddingFolds(graph, ops);
+  const folded =
+    options.fold === false
+      ? { skipped: new Set<Op>(), into: new Map<Op, never>() }
+      : paddingFolds(graph, ops);
   const steps: Step[] = [];
   for (const o of ops) {
     if (folded.skipped.has(o)) continue;
