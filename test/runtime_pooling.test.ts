@@ -21,7 +21,7 @@ import { globalPoolFast, pool2dFast, poolWasmAvailable } from '../src/runtime/wa
 import { setWasmVariant, wasmEngine } from '../src/kernels/wasm/engine.js';
 import { createRng } from '../src/layers/random.js';
 import { Tensor } from '../src/tensor.js';
-import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
+import { artifactsOf, randomInput, relativeError, tfjsPredict } from './helpers/tfjs_models.js';
 
 type Sym = tfl.SymbolicTensor;
 type Pads = [[number, number], [number, number]];
