@@ -315,9 +315,9 @@ test('pooling models match tfjs-layers (channels 3, 5, 8; batch 1 and 3), wasm a
 test('NaN and infinities through pooling models: same bits as the TypeScript kernels, tfjs where it agrees', async () => {
   await tf.setBackend('cpu');
   for (const [name, layer] of MODEL_CASES) {
-    const oracle = seq([8, 6, 5], layer());
+    const oracle = seq([8, 6, 9], layer());
     const model = await loadLayersModel(await artifactsOf(oracle));
-    const x = new Tensor(values(2 * 8 * 6 * 5, 99, 0.08), [2, 8, 6, 5]);
+    const x = new Tensor(values(2 * 8 * 6 * 9, 99, 0.08), [2, 8, 6, 9]);
     const got = model.predict(x).data;
     const want = tfjsPredict(oracle, x)[0];
     const d = oracle.layers[oracle.layers.length - 1].getConfig() as {
@@ -330,7 +330,7 @@ test('NaN and infinities through pooling models: same bits as the TypeScript ker
       const mode = name.includes('max') ? 'max' : 'avg';
       assertSameBits(
         got,
-        globalPool(x.data, 2, cells, 5, mode, new Float32Array(10)),
+        globalPool(x.data, 2, cells, 9, mode, new Float32Array(18)),
         `${name}: vs globalPool`,
       );
       // tfjs' max reduction propagates NaN too; its average sums in float64.
@@ -343,7 +343,7 @@ test('NaN and infinities through pooling models: same bits as the TypeScript ker
       const k = d.poolSize as [number, number];
       const strides = d.strides as [number, number];
       const padding = d.padding === 'same' ? 'SAME' : 'VALID';
-      const s: PoolShape = { batch: 2, height: 8, width: 6, channels: 5, outHeight: 0, outWidth: 0 };
+      const s: PoolShape = { batch: 2, height: 8, width: 6, channels: 9, outHeight: 0, outWidth: 0 };
       s.outHeight = outSize(8, k[0], strides[0], padding, 0);
       s.outWidth = outSize(6, k[1], strides[1], padding, 1);
       const mode = name.startsWith('max') ? 'max' : 'avg';

@@ -5,7 +5,8 @@
  * where this module is absent:
  *   - max: start from the window's first cell, then v replaces m where v > m or v is NaN, cells in
  *     row-major order. So a NaN in the window gives NaN (the last one met), and of equal values
- *     (-0 and +0) the first met is kept. f32x4.max would differ on both, hence gt / ne / bitselect.
+ *     (-0 and +0) the first met is kept. f32x4.max would differ on both, hence gt / ne / bitselect
+ *     (or f32x4.pmax where the window holds no NaN, see maxPixel).
  *   - average: a float32 sum from +0 in row-major order, then the sum divided by the count in float64
  *     and rounded to float32 (what kernels.ts' `acc[ch] / count` stored into a Float32Array does).
  *
@@ -35,7 +36,23 @@ function divide(acc: v128, d: f64): v128 {
   return v128.shuffle<f64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
 }
 
-/** Max over rows y0..y1, columns x0..x1 of the image (the window's real cells). */
+/** The exact max rule over one 4-channel vector of a window (start: its first cell; rows x cols bytes). */
+function maxExact(start: usize, rowBytes: usize, px: usize, cols: usize, rows: usize): v128 {
+  // The first cell is taken again in the loop: maxStep(m, m) is m, bit for bit.
+  let m = v128.load(start);
+  for (let r = start; r < start + rows; r += rowBytes) {
+    const e = r + cols;
+    for (let p = r; p < e; p += px) m = maxStep(m, v128.load(p));
+  }
+  return m;
+}
+
+/**
+ * Max over rows y0..y1, columns x0..x1 of the image (the window's real cells). Two vectors at a time
+ * take the fast form: f32x4.pmax(m, v) is m < v ? v : m, the exact rule for every v but NaN, and a
+ * float32 sum of the cells beside it becomes NaN when the window holds a NaN (or both infinities); only
+ * then are the two vectors taken again by the exact rule. The rest go by the exact rule at once.
+ */
 function maxPixel(
   x: usize,
   rowBytes: usize,
@@ -51,29 +68,31 @@ function maxPixel(
   const cols = <usize>(x1 - x0) * px;
   const rows = <usize>(y1 - y0) * rowBytes;
   const end = first + rows;
-  // The first cell is taken again in the loop: maxStep(m, m) is m, bit for bit.
   let k: usize = 0;
   for (; k + 32 <= vecBytes; k += 32) {
     let m0 = v128.load(first + k);
     let m1 = v128.load(first + k, 16);
+    let s0 = f32x4.splat(0);
+    let s1 = f32x4.splat(0);
     for (let r = first + k; r < end + k; r += rowBytes) {
       const e = r + cols;
       for (let p = r; p < e; p += px) {
-        m0 = maxStep(m0, v128.load(p));
-        m1 = maxStep(m1, v128.load(p, 16));
+        const v0 = v128.load(p);
+        const v1 = v128.load(p, 16);
+        m0 = f32x4.pmax(m0, v0);
+        m1 = f32x4.pmax(m1, v1);
+        s0 = f32x4.add(s0, v0);
+        s1 = f32x4.add(s1, v1);
       }
+    }
+    if (v128.any_true(v128.or(f32x4.ne(s0, s0), f32x4.ne(s1, s1)))) {
+      m0 = maxExact(first + k, rowBytes, px, cols, rows);
+      m1 = maxExact(first + k + 16, rowBytes, px, cols, rows);
     }
     v128.store(out + k, m0);
     v128.store(out + k, m1, 16);
   }
-  for (; k < vecBytes; k += 16) {
-    let m = v128.load(first + k);
-    for (let r = first + k; r < end + k; r += rowBytes) {
-      const e = r + cols;
-      for (let p = r; p < e; p += px) m = maxStep(m, v128.load(p));
-    }
-    v128.store(out + k, m);
-  }
+  for (; k < vecBytes; k += 16) v128.store(out + k, maxExact(first + k, rowBytes, px, cols, rows));
   for (; k < px; k += 4) {
     let m = load<f32>(first + k);
     for (let r = first + k; r < end + k; r += rowBytes) {
