@@ -21,7 +21,7 @@ import { globalPoolFast, pool2dFast, poolWasmAvailable } from '../src/runtime/wa
 import { setWasmVariant, wasmEngine } from '../src/kernels/wasm/engine.js';
 import { createRng } from '../src/layers/random.js';
 import { Tensor } from '../src/tensor.js';
-import { artifactsOf, randomInput, relativeError, tfjsPredict } from './helpers/tfjs_models.js';
+import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
 
 type Sym = tfl.SymbolicTensor;
 type Pads = [[number, number], [number, number]];
@@ -534,4 +534,36 @@ test('no pooling fold when the padded tensor has another reader, or the pooling 
     model.dispose();
     oracle.dispose();
   }
+});
+
+test('pooling of an activation in the wasm arena (read and written in place) matches tfjs and the unfolded plan', async () => {
+  await tf.setBackend('cpu');
+  const input = tfl.input({ shape: [11, 10, 3] });
+  let y = L.conv2d({ filters: 6, kernelSize: 1, activation: 'relu', name: 'conv' }).apply(input) as Sym;
+  y = L.zeroPadding2d({ padding: 1, name: 'pad' }).apply(y) as Sym;
+  y = L.maxPooling2d({ poolSize: 3, strides: 2, name: 'pool' }).apply(y) as Sym;
+  y = L.averagePooling2d({ poolSize: 2, padding: 'same', name: 'avg' }).apply(y) as Sym;
+  y = L.globalMaxPooling2d({ name: 'gmp' }).apply(y) as Sym;
+  const oracle = tfl.model({ inputs: input, outputs: y });
+  seedWeights(oracle, 21);
+  const artifacts = await artifactsOf(oracle);
+  const folded = await loadLayersModel(artifacts);
+  const unfolded = await loadLayersModel(artifacts, { fuse: false });
+  assert.deepEqual(
+    folded
+      .steps(1)
+      .map((s) => `${s.name}: ${s.algorithm}`)
+      .slice(1),
+    ['pool+pad: pool wasm', 'avg: pool wasm', 'gmp: global wasm'],
+    'the pad folds and every pooling step runs in wasm',
+  );
+  for (const batch of [1, 3]) {
+    const x = randomInput([batch, 11, 10, 3], 30 + batch);
+    const got = folded.predict(x, { threads: 1 }).data;
+    assert.ok(relativeError(got, tfjsPredict(oracle, x)[0]) < 1e-5, `batch ${batch} vs tfjs`);
+    assertSameBits(got, unfolded.predict(x, { threads: 1 }).data, `batch ${batch}: folded vs unfolded`);
+  }
+  folded.dispose();
+  unfolded.dispose();
+  oracle.dispose();
 });
