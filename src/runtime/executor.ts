@@ -31,12 +31,11 @@ import {
   batchNormAffine,
   broadcastBinary,
   concatChunks,
-  globalPool,
-  pool2d,
   scaleShift,
   softmaxAxis,
   zeroPad,
 } from './kernels.js';
+import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
 
 const op = 'loadLayersModel';
 
@@ -46,7 +45,7 @@ export interface Step {
   /** The same as a list, the layer that chose the algorithm first. */
   layers: string[];
   className: string;
-  /** e.g. 'winograd (f32-...)', 'depthwise wasm', 'pool', or 'alias' (same values: Reshape, Dropout). */
+  /** e.g. 'winograd (f32-...)', 'depthwise wasm', 'pool wasm', or 'alias' (same values: Reshape, Dropout). */
   algorithm: string;
   flops: number;
   inputs: number[];
@@ -64,6 +63,8 @@ export interface CompileOptions {
   threads?: number;
   /** conv2d's precision for every convolution (README, "Accuracy"); checked by the caller. */
   precision?: Precision;
+  /** Fold ZeroPadding2D into the depthwise convolution or pooling that reads it (paddingFolds; default true). */
+  fold?: boolean;
 }
 
 export interface CompiledPlan {
@@ -282,13 +283,18 @@ function convStep(
   };
 }
 
-function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
+function layerStep(
+  graph: Graph,
+  o: LayerOp,
+  batch: number,
+  pads: [[number, number], [number, number]] | null = null,
+): Step {
   const d = o.def;
   const inShapes = o.inputs.map((t) => full(graph, t, batch));
   const outShape = full(graph, o.output, batch);
   const outSize = outShape.reduce((a, b) => a * b, 1);
   const x = inShapes[0];
-  const algorithm: string = d.kind;
+  let algorithm: string = d.kind;
   let flops = outSize;
   let compute: (ins: Float32Array[], out: Float32Array) => void;
   switch (d.kind) {
@@ -374,12 +380,16 @@ function layerStep(graph: Graph, o: LayerOp, batch: number): Step {
       };
       flops = outSize * d.pool[0] * d.pool[1];
       const acc = new Float32Array(x[3]);
-      compute = ([a], out) => pool2d(a, s, d.mode, d.pool, d.strides, d.padding, out, acc);
+      // A folded ZeroPadding2D (paddingFolds) is explicit padding whose zeros take part in the windows.
+      const padding = pads ? { zeros: pads } : d.padding;
+      if (poolWasmAvailable()) algorithm = 'pool wasm';
+      compute = ([a], out) => pool2dFast(a, s, d.mode, d.pool, d.strides, padding, out, acc);
       break;
     }
     case 'global':
       flops = x.reduce((a, b) => a * b, 1);
-      compute = ([a], out) => globalPool(a, batch, x[1] * x[2], x[3], d.mode, out);
+      if (poolWasmAvailable()) algorithm = 'global wasm';
+      compute = ([a], out) => globalPoolFast(a, batch, x[1] * x[2], x[3], d.mode, out);
       break;
     default:
       throw new Error(`${op}: no kernel for layer kind ${d.kind}`);
@@ -426,11 +436,13 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
  * ZeroPadding2D layers whose only reader is a 'valid' DepthwiseConv2D (as in MobileNetV2 and V1
  * before every stride-2 depthwise layer) fold into it as its explicit padding: the depthwise kernel
  * writes padding as zeros while it copies its input into wasm memory anyway, so the padded tensor is
- * never built (the pad step was ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon).
+ * never built (the pad step was ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon). Likewise before a
+ * 'valid' MaxPooling2D or AveragePooling2D (ResNet-50's pool1_pad): the pooling kernels take the
+ * padding as zeros that are part of the windows (max includes them, the average counts them).
  */
 function paddingFolds(graph: Graph, ops: readonly Op[]) {
   const skipped = new Set<Op>();
-  const into = new Map<ConvOp, { op: ConvOp; pads: [[number, number], [number, number]] }>();
+  const into = new Map<Op, { op: Op; pads: [[number, number], [number, number]] }>();
   const readers = new Map<number, Op[]>();
   for (const o of ops) {
     for (const t of o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs) {
@@ -442,12 +454,23 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
     if (o.type !== 'layer' || o.def.kind !== 'pad' || outputs.has(o.output)) continue;
     const reader = readers.get(o.output);
     if (!reader || reader.length !== 1) continue;
-    const conv = reader[0];
-    if (conv.type !== 'conv' || conv.def.kind !== 'depthwise' || conv.def.padding !== 'VALID') continue;
-    if (conv.input !== o.output || conv.residual === o.output || into.has(conv)) continue;
+    const next = reader[0];
+    if (into.has(next)) continue;
+    if (next.type === 'layer') {
+      // A pooling whose one input is the padded tensor.
+      if (next.def.kind !== 'pool' || next.def.padding !== 'VALID' || next.inputs.length !== 1) continue;
+      skipped.add(o);
+      into.set(next, {
+        op: { ...next, inputs: [o.inputs[0]], names: [...next.names, ...o.names] },
+        pads: o.def.pads,
+      });
+      continue;
+    }
+    if (next.def.kind !== 'depthwise' || next.def.padding !== 'VALID') continue;
+    if (next.input !== o.output || next.residual === o.output) continue;
     skipped.add(o);
-    into.set(conv, {
-      op: { ...conv, input: o.inputs[0], names: [...conv.names, ...o.names] },
+    into.set(next, {
+      op: { ...next, input: o.inputs[0], names: [...next.names, ...o.names] },
       pads: o.def.pads,
     });
   }
@@ -456,13 +479,18 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
 
 /** Plans every op for `options.batch` (and the thread request), with its activation arena. */
 export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOptions): CompiledPlan {
-  const folded = paddingFolds(graph, ops);
+  const folded =
+    options.fold === false
+      ? { skipped: new Set<Op>(), into: new Map<Op, never>() }
+      : paddingFolds(graph, ops);
   const steps: Step[] = [];
   for (const o of ops) {
     if (folded.skipped.has(o)) continue;
-    const fold = o.type === 'conv' ? folded.into.get(o) : undefined;
-    if (fold) steps.push(convStep(graph, fold.op, options, fold.pads));
-    else steps.push(o.type === 'conv' ? convStep(graph, o, options) : layerStep(graph, o, options.batch));
+    const fold = folded.into.get(o);
+    const [f, pads] = fold ? [fold.op, fold.pads] : [o, null];
+    steps.push(
+      f.type === 'conv' ? convStep(graph, f, options, pads) : layerStep(graph, f, options.batch, pads),
+    );
   }
   const { ids, sizes, arena } = planSlots(graph, steps, options.batch);
   checkAllocatable(op, 'the activation arena', [arena.size / 4]);

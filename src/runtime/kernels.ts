@@ -169,31 +169,65 @@ export interface PoolShape {
   outWidth: number;
 }
 
-/** Max or average pooling, TF's rules: SAME padding is skipped (average counts only real cells). */
+/**
+ * Where pooling windows sit. TF's 'SAME' / 'VALID': padding is skipped (an average counts only the real
+ * cells under its window). `{ zeros }`: a ZeroPadding2D folded into a 'valid' pooling (executor.ts'
+ * paddingFolds): the zeros are values of the padded tensor and take part, so max includes them and
+ * the average divides by the whole window, exactly as pooling the padded tensor.
+ */
+export type PoolPadding = Padding | { zeros: [[number, number], [number, number]] };
+
+/** The padding above and left of the first window, and whether padding cells are zeros that count. */
+export function poolOrigin(
+  s: PoolShape,
+  k: [number, number],
+  stride: [number, number],
+  padding: PoolPadding,
+): { top: number; left: number; zeros: boolean } {
+  if (typeof padding === 'object')
+    return { top: padding.zeros[0][0], left: padding.zeros[1][0], zeros: true };
+  return {
+    top: padBefore(s.height, k[0], stride[0], 1, padding),
+    left: padBefore(s.width, k[1], stride[1], 1, padding),
+    zeros: false,
+  };
+}
+
+/**
+ * Max or average pooling of one NHWC batch (TF's rules, see PoolPadding). Max starts from the window's
+ * first cell and keeps the larger value, cells in row-major order: a NaN, once taken, stays (v > NaN is
+ * false) and a later NaN replaces it, so any NaN in the window gives NaN, as TensorFlow's CPU max
+ * pooling (tfjs-backend-cpu skips NaN instead); of equal values (-0, +0) the first is kept. Averages
+ * are float32 sums in the same order divided by the count. wasm/assembly/pool.ts gives the same bits.
+ */
 export function pool2d(
   x: Float32Array,
   s: PoolShape,
   mode: 'max' | 'avg',
   k: [number, number],
   stride: [number, number],
-  padding: Padding,
+  padding: PoolPadding,
   out: Float32Array,
   acc: Float32Array = new Float32Array(s.channels),
 ): Float32Array {
   const { batch, height, width, channels: c, outHeight, outWidth } = s;
-  const top = padBefore(height, k[0], stride[0], 1, padding);
-  const left = padBefore(width, k[1], stride[1], 1, padding);
+  const { top, left, zeros } = poolOrigin(s, k, stride, padding);
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
-      const y0 = Math.max(oy * stride[0] - top, 0);
-      const y1 = Math.min(oy * stride[0] - top + k[0], height);
+      const wy = oy * stride[0] - top;
+      const y0 = Math.max(wy, 0);
+      const y1 = Math.min(wy + k[0], height);
       for (let ox = 0; ox < outWidth; ox++) {
-        const x0 = Math.max(ox * stride[1] - left, 0);
-        const x1 = Math.min(ox * stride[1] - left + k[1], width);
+        const wx = ox * stride[1] - left;
+        const x0 = Math.max(wx, 0);
+        const x1 = Math.min(wx + k[1], width);
         const o = ((b * outHeight + oy) * outWidth + ox) * c;
         if (mode === 'max') {
-          // Start from the window's first cell (a window always has one), then keep the larger value;
-          // a NaN, once taken, stays (v > NaN is false), as in TensorFlow's max pooling.
+          if (zeros && (y0 !== wy || x0 !== wx || y1 !== wy + k[0] || x1 !== wx + k[1])) {
+            maxPadded(x, s, b, wy, wx, k, out, o);
+            continue;
+          }
+          // Start from the window's first cell (a window always has one), then keep the larger value.
           const first = ((b * height + y0) * width + x0) * c;
           for (let ch = 0; ch < c; ch++) out[o + ch] = x[first + ch];
           for (let y = y0; y < y1; y++) {
@@ -207,6 +241,7 @@ export function pool2d(
           }
           continue;
         }
+        // Padding zeros that take part add nothing: a sum from +0 is never -0, so + 0 changes no bit.
         acc.fill(0);
         for (let y = y0; y < y1; y++) {
           for (let xx = x0; xx < x1; xx++) {
@@ -214,12 +249,39 @@ export function pool2d(
             for (let ch = 0; ch < c; ch++) acc[ch] += x[at + ch];
           }
         }
-        const count = (y1 - y0) * (x1 - x0);
+        const count = zeros ? k[0] * k[1] : (y1 - y0) * (x1 - x0);
         for (let ch = 0; ch < c; ch++) out[o + ch] = acc[ch] / count;
       }
     }
   }
   return out;
+}
+
+/** Max over the whole window at (wy, wx) of image b zero-padded, padding cells +0 in their place. */
+function maxPadded(
+  x: Float32Array,
+  s: PoolShape,
+  b: number,
+  wy: number,
+  wx: number,
+  k: [number, number],
+  out: Float32Array,
+  o: number,
+): void {
+  const { height, width, channels: c } = s;
+  const at = (y: number, xx: number) =>
+    y >= 0 && y < height && xx >= 0 && xx < width ? ((b * height + y) * width + xx) * c : -1;
+  const first = at(wy, wx);
+  for (let ch = 0; ch < c; ch++) out[o + ch] = first < 0 ? 0 : x[first + ch];
+  for (let y = wy; y < wy + k[0]; y++) {
+    for (let xx = wx; xx < wx + k[1]; xx++) {
+      const p = at(y, xx);
+      for (let ch = 0; ch < c; ch++) {
+        const v = p < 0 ? 0 : x[p + ch];
+        if (v > out[o + ch] || v !== v) out[o + ch] = v;
+      }
+    }
+  }
 }
 
 /** Global max / average over height and width: [batch, h, w, c] -> [batch, c]. */

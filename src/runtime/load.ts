@@ -21,7 +21,10 @@ export interface LoadLayersModelOptions {
    * activations kept in GPU buffers); such a model answers `predictAsync` only.
    */
   backend?: 'wasm' | 'webgpu';
-  /** Fold BatchNormalization and fuse bias / residual / activation into convolutions (default true). */
+  /**
+   * Fold BatchNormalization and fuse bias / residual / activation into convolutions, and ZeroPadding2D
+   * into the depthwise convolution or pooling that reads it (default true).
+   */
   fuse?: boolean;
   /** conv2d's `precision` for every convolution ('highest': no Winograd or FFT; README, "Accuracy"). */
   precision?: Precision;
@@ -55,9 +58,10 @@ export async function loadLayersModel(
   gpu?.checkGpuSupport(graph);
   const plan = matchWeights(graph.layers, src.groups, src.where);
   const weights = readWeights(plan, await src.readShards(), src.groups, src.where);
-  const ops = buildOps(graph, weights, opts.fuse ?? true);
+  const fuse = opts.fuse ?? true;
+  const ops = buildOps(graph, weights, fuse);
   const runner = gpu ? await gpu.GpuRunner.create(graph, ops) : null;
-  const model = new LayersModel(graph, ops, precision, runner);
+  const model = new LayersModel(graph, ops, precision, runner, fuse);
   if (opts.warmup ?? true) {
     const inputs = model.inputs.map((s) => zeros([1, ...(s.shape.slice(1) as number[])]));
     // The GPU warm-up packs every filter and compiles every pipeline the batch-1 plan uses.

@@ -84,6 +84,8 @@ export class LayersModel {
     ops: readonly Op[],
     precision: Precision = 'auto',
     gpu: DeviceRunner | null = null,
+    /** loadLayersModel's `fuse`: false also keeps every ZeroPadding2D a step of its own. */
+    private readonly fold = true,
   ) {
     this.graph = graph;
     this.gpu = gpu;
@@ -105,7 +107,7 @@ export class LayersModel {
     const key = `${batch}|${threads ?? ''}|${precision}`;
     let plan = this.compiled.get(key);
     if (!plan) {
-      plan = compilePlan(graph, this.ops, { batch, threads, precision });
+      plan = compilePlan(graph, this.ops, { batch, threads, precision, fold: this.fold });
       this.compiled.set(key, plan);
     }
     return plan;

@@ -1,7 +1,7 @@
 /**
  * Where a model's activation arena lives: in the fast engine's WebAssembly memory when there is one
- * (a region pinned for the model, see WasmHeap.pin), so that the kernels that know how (igemm and the
- * depthwise kernel, through WasmHeap.addressOf) read their input and write their output there in place
+ * (a region pinned for the model, see WasmHeap.pin), so that the kernels that know how (igemm, the
+ * depthwise kernel, the epilogue and pooling, through WasmHeap.addressOf) read their input and write their output there in place
  * instead of copying them in and out; else (no WebAssembly SIMD, or the memory cannot grow to hold it)
  * a plain Float32Array, as before.
  *
