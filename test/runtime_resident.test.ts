@@ -207,6 +207,27 @@ test('a plan with threaded igemm keeps its arena in the worker pool memory: same
   const pool = existingParallelEngine();
   assert.ok(pool !== null, 'the worker pool exists after a threaded predict');
   assert.ok(plan.memory?.buffer === pool.heap.memory.buffer, 'its arena lives in the pool heap');
+  // Pooling, padding and the epilogue pass also run on activations in the pool's memory.
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, v: Sym | Sym[]) => layer.apply(v) as Sym;
+  const input = tfl.input({ shape: [13, 13, 8] });
+  let y = ap(L.conv2d({ filters: 16, kernelSize: 1, activation: 'relu' }), input);
+  y = ap(L.zeroPadding2d({ padding: 1 }), y);
+  y = ap(L.maxPooling2d({ poolSize: 3, strides: 2 }), y);
+  const skip = y;
+  y = ap(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'sigmoid' }), y);
+  y = ap(L.add(), [skip, y]);
+  y = ap(L.averagePooling2d({ poolSize: 2, padding: 'same' }), y);
+  y = ap(L.dense({ units: 3 }), ap(L.globalAveragePooling2d({}), y));
+  const pooled = tfl.model({ inputs: input, outputs: y });
+  seedWeights(pooled, 23);
+  const ours = await loadLayersModel(await artifactsOf(pooled));
+  const px = randomInput([3, 13, 13, 8], 24);
+  const p1 = ours.predict(px, { threads: 1 }).data;
+  const p2 = ours.predict(px, { threads: 2 }).data;
+  for (let i = 0; i < p1.length; i++) assert.ok(Object.is(p1[i], p2[i]), `pooled model, element ${i}`);
+  assert.ok(relativeError(p2, tfjsPredict(pooled, px)[0]) < 2e-5, 'pooled model agrees with tfjs-layers');
+  ours.dispose();
   const single = (model as unknown as { plan(batch: number, threads?: number): CompiledPlan }).plan(2, 1);
   assert.ok(
     !single.threaded && single.memory?.buffer === wasmEngine()!.heap.memory.buffer,

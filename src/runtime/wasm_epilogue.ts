@@ -6,9 +6,7 @@
  * on MobileNetV2's 112x112 layers). Output and residual that already live in wasm memory (the model
  * runtime's arena) are not copied: the pass runs on them in place. Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
  */
-import { wasmEngine } from '../kernels/wasm/engine.js';
-import type { WasmHeap } from '../kernels/wasm/heap.js';
-import { existingParallelEngine } from '../parallel/parallel_engine.js';
+import { engineFor } from './engine_for.js';
 import { epilogue } from './kernels.js';
 import type { Pointwise } from './layers.js';
 
@@ -29,18 +27,6 @@ function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-/**
- * The kernel instance and heap to run the epilogue with: the worker pool's (its instance on this
- * thread) when `out` lives in the pool's shared memory (the arena of a plan with threaded steps), so
- * the pass runs in place there; else the fast engine's.
- */
-function engineHolding(out: Float32Array): { kernels: unknown; heap: WasmHeap } | null {
-  const pool = existingParallelEngine();
-  if (pool && !pool.busy && pool.heap.addressOf(out) >= 0)
-    return { kernels: pool.pool.exports, heap: pool.heap };
-  return wasmEngine();
-}
-
 /** out = act(out + bias + residual), in WebAssembly where the activation is a clamp. */
 export function epilogueFast(
   out: Float32Array,
@@ -50,7 +36,7 @@ export function epilogueFast(
   width: number,
 ): void {
   const bounds = clampOf(act);
-  const engine = engineHolding(out);
+  const engine = engineFor(out);
   const kernel = (engine?.kernels as unknown as Partial<EpilogueExports> | undefined)?.f32_bias_clamp;
   if (
     bias === null &&

@@ -6,7 +6,8 @@
  * an arena outside wasm memory) goes through the heap's scratch one image at a time.
  */
 import { wasmEngine } from '../kernels/wasm/engine.js';
-import { align64, WasmMemoryError } from '../kernels/wasm/heap.js';
+import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
+import { engineFor } from './engine_for.js';
 import { globalPool, pool2d, poolOrigin, type PoolPadding, type PoolShape } from './kernels.js';
 
 interface PoolExports {
@@ -32,12 +33,10 @@ interface PoolExports {
 /** Past this much scratch for one image (input and output copied in), the TypeScript kernel runs. */
 const POOL_SCRATCH_BYTES = 64 << 20;
 
-function kernels(): {
-  exports: Partial<PoolExports>;
-  engine: NonNullable<ReturnType<typeof wasmEngine>>;
-} | null {
-  const engine = wasmEngine();
-  return engine ? { exports: engine.kernels as unknown as Partial<PoolExports>, engine } : null;
+/** The pooling kernels and their heap for an output `out` (see engineFor), or null. */
+function kernels(out?: Float32Array): { exports: Partial<PoolExports>; heap: WasmHeap } | null {
+  const engine = out ? engineFor(out) : wasmEngine();
+  return engine ? { exports: engine.kernels as Partial<PoolExports>, heap: engine.heap } : null;
 }
 
 /** Whether pooling runs in WebAssembly here (the engine is on and its module has the kernels). */
@@ -51,6 +50,7 @@ export function poolWasmAvailable(): boolean {
  * wasm memory (in place) or in scratch. False when the scratch would not fit (nothing was written).
  */
 function perImage(
+  heap: WasmHeap,
   x: Float32Array,
   out: Float32Array,
   batch: number,
@@ -58,7 +58,6 @@ function perImage(
   outFloats: number,
   call: (xAt: number, yAt: number) => void,
 ): boolean {
-  const heap = wasmEngine()!.heap;
   // Addresses are taken before ensure, which may grow the memory (detaching views, not moving data).
   const xIn = heap.addressOf(x);
   const yIn = heap.addressOf(out);
@@ -96,14 +95,15 @@ export function pool2dFast(
   out: Float32Array,
   acc?: Float32Array,
 ): Float32Array {
-  const kernel = kernels()?.exports.f32_pool2d;
+  const engine = kernels(out);
+  const kernel = engine?.exports.f32_pool2d;
   const { batch, height, width, channels: c, outHeight, outWidth } = s;
   const { top, left, zeros } = poolOrigin(s, k, stride, padding);
   const flags = (mode === 'avg' ? 1 : 0) | (zeros ? 2 : 0);
   const ran =
     kernel !== undefined &&
     out.length > 0 &&
-    perImage(x, out, batch, height * width * c, outHeight * outWidth * c, (xAt, yAt) =>
+    perImage(engine!.heap, x, out, batch, height * width * c, outHeight * outWidth * c, (xAt, yAt) =>
       kernel(
         xAt,
         height,
@@ -133,10 +133,13 @@ export function globalPoolFast(
   mode: 'max' | 'avg',
   out: Float32Array,
 ): Float32Array {
-  const kernel = kernels()?.exports.f32_global_pool;
+  const engine = kernels(out);
+  const kernel = engine?.exports.f32_global_pool;
   const ran =
     kernel !== undefined &&
     out.length > 0 &&
-    perImage(x, out, batch, cells * c, c, (xAt, yAt) => kernel(xAt, cells, c, yAt, mode === 'avg' ? 1 : 0));
+    perImage(engine!.heap, x, out, batch, cells * c, c, (xAt, yAt) =>
+      kernel(xAt, cells, c, yAt, mode === 'avg' ? 1 : 0),
+    );
   return ran ? out : globalPool(x, batch, cells, c, mode, out);
 }
