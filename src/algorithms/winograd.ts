@@ -375,6 +375,12 @@ export interface WinogradPhases {
   run(kernel: WinogradKernel, calls: number[][], meanwhile?: () => void): number;
 }
 
+/** WinogradPhases whose phases complete asynchronously. */
+export interface AsyncWinogradPhases {
+  parts: number;
+  run(kernel: WinogradKernel, calls: number[][], meanwhile?: () => void): Promise<number>;
+}
+
 /** Every phase on the calling thread, through the single-threaded engine's exports. */
 function singleThreadPhases(engine: WasmEngine): WinogradPhases {
   const kernels = engine.kernels as unknown as Record<WinogradKernel, (...args: number[]) => number | void>;
@@ -408,22 +414,70 @@ export function driveWinograd(
   output: () => Float32Array,
   phases: WinogradPhases,
 ): boolean {
+  const steps = winogradPhaseSteps(heap, run, loadRows, output, phases.parts);
+  for (let next = steps.next(); ; ) {
+    if (next.done) return next.value;
+    const { kernel, calls, meanwhile } = next.value;
+    next = steps.next(phases.run(kernel, calls, meanwhile));
+  }
+}
+
+/** driveWinograd with phases that run asynchronously (the worker pool, while this thread waits). */
+export async function driveWinogradAsync(
+  heap: WasmHeap,
+  run: WinogradRun,
+  loadRows: RowLoader,
+  output: () => Float32Array,
+  phases: AsyncWinogradPhases,
+): Promise<boolean> {
+  const steps = winogradPhaseSteps(heap, run, loadRows, output, phases.parts);
+  for (let next = steps.next(); ; ) {
+    if (next.done) return next.value;
+    const { kernel, calls, meanwhile } = next.value;
+    next = steps.next(await phases.run(kernel, calls, meanwhile));
+  }
+}
+
+/** One phase to run: its kernel calls and the calling thread's work meanwhile. */
+interface WinogradPhase {
+  kernel: WinogradKernel;
+  calls: number[][];
+  meanwhile?: () => void;
+}
+
+/**
+ * driveWinograd's sequence of phases, as a generator that yields each phase and is resumed with its
+ * result (the OR of the calls' results), so one sequence serves both the synchronous and the
+ * asynchronous driver. Returns whether every output is finite.
+ */
+function* winogradPhaseSteps(
+  heap: WasmHeap,
+  run: WinogradRun,
+  loadRows: RowLoader,
+  output: () => Float32Array,
+  parts: number,
+): Generator<WinogradPhase, boolean, number> {
   const blocks = winogradBlocks(run);
-  const parts = phases.parts;
   if (blocks.length === 0) return true;
   loadBlockInput(heap, run, loadRows, blocks[0]);
   let previous: WinogradBlock | null = null;
   for (let i = 0; i < blocks.length; i++) {
     const block = blocks[i];
     const next = blocks[i + 1];
-    phases.run('f32_winograd_input', inputCalls(run, block, parts));
+    yield { kernel: 'f32_winograd_input', calls: inputCalls(run, block, parts) };
     const stored = previous;
-    phases.run('f32_winograd_gemm', gemmCalls(run, block, parts), () => {
-      const out = output();
-      if (stored) storeBlockOutput(heap, run, out, stored);
-    });
+    yield {
+      kernel: 'f32_winograd_gemm',
+      calls: gemmCalls(run, block, parts),
+      meanwhile: () => {
+        const out = output();
+        if (stored) storeBlockOutput(heap, run, out, stored);
+      },
+    };
     const loadNext = next?.newBand ? () => loadBlockInput(heap, run, loadRows, next) : undefined;
-    if (phases.run('f32_winograd_output', outputCalls(run, block, parts), loadNext)) return false;
+    if (yield { kernel: 'f32_winograd_output', calls: outputCalls(run, block, parts), meanwhile: loadNext }) {
+      return false;
+    }
     previous = block;
   }
   storeBlockOutput(heap, run, output(), blocks[blocks.length - 1]);

@@ -1,5 +1,6 @@
 /**
- * conv2dAsync: conv2d computed by the pool's worker threads over shared WebAssembly memory; resolves
+ * conv2dAsync: conv2d computed by the pool's worker threads over shared WebAssembly memory (igemm and
+ * winograd; the other algorithms on the calling thread); resolves
  * to the same values as conv2d, bit for bit. The calling thread only copies rows in and out, so it
  * stays free while the workers compute: this is the threaded conv2d for a browser's main thread, which
  * may not block. Threads as conv2d's option (default: the planner's choice). Where the plan has no
@@ -15,10 +16,26 @@ import { checkOptionKeys } from '../ops/options.js';
 import { operands } from '../ops/conv2d.js';
 import { namingOp, refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
+import { winogradAsync } from './winograd_jobs.js';
+import { winogradProblem } from '../algorithms/winograd.js';
 import { exclusive, parallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
 import { conv2dOnWebGPU } from '../gpu/one_call.js';
 import { checkBackend } from '../gpu/planner.js';
+
+type OnWorkers = (
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+  out?: Float32Array,
+) => Promise<Float32Array | null>;
+
+/** The algorithms that run on the workers, and how (null: the pool broke; compute on this thread). */
+export const WORKER_ALGORITHMS: Partial<Record<string, OnWorkers>> = {
+  igemm: igemmOnWorkers,
+  winograd: winogradOnWorkers,
+};
 
 /** conv2d's options; `threads` counts the workers (the calling thread does not compute). */
 export interface Conv2dAsyncOptions extends Conv2dOptions {
@@ -61,8 +78,31 @@ export async function igemmOnWorkers(
 }
 
 /**
- * conv2d as a promise: igemm on several threads runs on the worker pool while this thread waits without
- * blocking. The input and filter values are read while it runs (the input band by band, between waits):
+ * winograd on `threads` workers (see winogradAsync), or null if the pool broke during the call (or
+ * there is no pool). Outputs that are not finite are recomputed by igemm on the workers, as on one
+ * thread. `out`: as igemmOnWorkers'.
+ */
+export async function winogradOnWorkers(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  threads: number,
+  out?: Float32Array,
+): Promise<Float32Array | null> {
+  if (!parallelEngine()) return null;
+  let result: Float32Array | 'non-finite';
+  try {
+    result = await exclusive((engine) => winogradAsync(engine, winogradProblem(g, input, filter), threads, out));
+  } catch (error) {
+    if (error instanceof PoolBrokenError) return null;
+    throw error;
+  }
+  return result === 'non-finite' ? igemmOnWorkers(g, input, filter, threads, out) : result;
+}
+
+/**
+ * conv2d as a promise: igemm and winograd on several threads run on the worker pool while this thread
+ * waits without blocking. The input and filter values are read while it runs (the input band by band, between waits):
  * write to their data only after the promise settles.
  */
 export async function conv2dAsync(
@@ -80,9 +120,10 @@ export async function conv2dAsync(
   if (sizeOf(g.outputShape) === 0) return new Tensor(new Float32Array(0), g.outputShape);
   if (checkBackend(op, opts.backend) === 'webgpu') return conv2dOnWebGPU(op, x, w, opts);
   const threads = planThreads(g, plan.algorithm, requestedThreads);
-  if (threads > 1 && plan.algorithm === 'igemm') await loadWorkerThreads();
-  if (threads > 1 && plan.algorithm === 'igemm' && parallelEngine()) {
-    const output = await igemmOnWorkers(g, x.data, w.data, threads).catch((error: unknown) => {
+  const onWorkers = WORKER_ALGORITHMS[plan.algorithm];
+  if (threads > 1 && onWorkers) await loadWorkerThreads();
+  if (threads > 1 && onWorkers && parallelEngine()) {
+    const output = await onWorkers(g, x.data, w.data, threads).catch((error: unknown) => {
       throw namingOp(op, operands(g), error);
     });
     if (output) return new Tensor(output, g.outputShape);

@@ -11,7 +11,9 @@
  */
 import {
   driveWinograd,
+  driveWinogradAsync,
   placeWinograd,
+  type AsyncWinogradPhases,
   type WinogradPhases,
   type WinogradProblem,
 } from '../algorithms/winograd.js';
@@ -50,9 +52,7 @@ export function winogradThreaded(
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
   const parts = threads * CALLS_PER_THREAD;
-  let layout = winogradLayout(g, tile, WINOGRAD_BLOCK_BYTES * Math.min(threads, MAX_BLOCK_SCALE), parts);
-  if (layout.scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) layout = winogradLayout(g, tile, undefined, parts);
-  const run = placeWinograd(engine.heap, g, filter, tile, layout);
+  const run = placeThreaded(engine, g, filter, tile, threads);
   const phases: WinogradPhases = {
     parts,
     run: (kernel, calls, meanwhile) => engine.pool.runSync(kernel, calls, threads, meanwhile),
@@ -61,4 +61,51 @@ export function winogradThreaded(
   const allocate = () => (output ??= out ?? new Float32Array(size));
   const finite = driveWinograd(engine.heap, run, loadRows, allocate, phases);
   return finite ? allocate() : 'non-finite';
+}
+
+/**
+ * winogradThreaded with only the pool's workers computing (`threads` of them) while the calling
+ * thread awaits them (predictAsync, conv2dAsync: a browser's main thread may not block); it still copies
+ * rows in and out between the phases. The caller holds the engine (exclusive).
+ */
+export async function winogradAsync(
+  engine: ParallelEngine,
+  { g, loadRows, filter }: WinogradProblem,
+  threads: number,
+  out?: Float32Array,
+): Promise<WinogradThreadedResult> {
+  const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
+  if (size === 0) return new Float32Array(0);
+  const run = placeThreaded(engine, g, filter, winogradTile(g), threads);
+  const phases: AsyncWinogradPhases = {
+    parts: threads * CALLS_PER_THREAD,
+    run: async (kernel, calls, meanwhile) => {
+      const done = engine.pool.runAsync(kernel, calls, threads);
+      try {
+        meanwhile?.();
+      } catch (error) {
+        await done.catch(() => 0);
+        throw error;
+      }
+      return done;
+    },
+  };
+  let output: Float32Array | undefined;
+  const allocate = () => (output ??= out ?? new Float32Array(size));
+  const finite = await driveWinogradAsync(engine.heap, run, loadRows, allocate, phases);
+  return finite ? allocate() : 'non-finite';
+}
+
+/** Places a threaded run: blocks sized for `threads` (see MAX_BLOCK_SCALE), within the scratch cap. */
+function placeThreaded(
+  engine: ParallelEngine,
+  g: WinogradProblem['g'],
+  filter: Float32Array,
+  tile: WinogradTile,
+  threads: number,
+): ReturnType<typeof placeWinograd> {
+  const parts = threads * CALLS_PER_THREAD;
+  let layout = winogradLayout(g, tile, WINOGRAD_BLOCK_BYTES * Math.min(threads, MAX_BLOCK_SCALE), parts);
+  if (layout.scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) layout = winogradLayout(g, tile, undefined, parts);
+  return placeWinograd(engine.heap, g, filter, tile, layout);
 }

@@ -10,7 +10,7 @@
 import type { Precision } from '../plan/accuracy.js';
 import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.js';
 import { planConv2d, runConv2d, type Conv2dPlan } from '../plan/planner.js';
-import { igemmOnWorkers } from '../parallel/conv2d_async.js';
+import { WORKER_ALGORITHMS } from '../parallel/conv2d_async.js';
 import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
 import { planThreads } from '../plan/threads.js';
 import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
@@ -52,7 +52,7 @@ export interface Step {
   output: number;
   /** Computes values[output] (its arena slot, already in place) from values[inputs]. */
   run(values: Float32Array[]): void;
-  /** The same on the worker pool, asynchronously (igemm on several threads; predictAsync uses it). */
+  /** The same on the worker pool, asynchronously (igemm and Winograd on several threads; predictAsync uses it). */
   runAsync?(values: Float32Array[]): Promise<void>;
   /** It runs igemm on several threads (synchronously on the worker pool, in predict). */
   threaded?: boolean;
@@ -134,9 +134,11 @@ function convRunner(
   }
   // On several threads igemm can also run on the workers while this thread waits without blocking.
   const threadedIgemm = plan.algorithm === 'igemm' && threads > 1;
-  const runAsync: AsyncWriter | undefined = threadedIgemm
+  // On the workers (predictAsync): igemm and Winograd; null from them means the pool broke.
+  const onWorkers = threads > 1 ? WORKER_ALGORITHMS[plan.algorithm] : undefined;
+  const runAsync: AsyncWriter | undefined = onWorkers
     ? async (x, out) => {
-        const done = await igemmOnWorkers(g, x, filter, threads, out);
+        const done = await onWorkers(g, x, filter, threads, out);
         if (!done) into(out, runConv2d(plan, g, x, filter, out));
       }
     : undefined;
