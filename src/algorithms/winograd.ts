@@ -415,7 +415,7 @@ export function driveWinograd(
   phases: WinogradPhases,
 ): boolean {
   const steps = winogradPhaseSteps(heap, run, loadRows, output, phases.parts);
-  for (let next = steps.next(); ; ) {
+  for (let next = steps.next(); ;) {
     if (next.done) return next.value;
     const { kernel, calls, meanwhile } = next.value;
     next = steps.next(phases.run(kernel, calls, meanwhile));
@@ -431,7 +431,7 @@ export async function driveWinogradAsync(
   phases: AsyncWinogradPhases,
 ): Promise<boolean> {
   const steps = winogradPhaseSteps(heap, run, loadRows, output, phases.parts);
-  for (let next = steps.next(); ; ) {
+  for (let next = steps.next(); ;) {
     if (next.done) return next.value;
     const { kernel, calls, meanwhile } = next.value;
     next = steps.next(await phases.run(kernel, calls, meanwhile));

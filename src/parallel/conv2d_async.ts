@@ -92,7 +92,9 @@ export async function winogradOnWorkers(
   if (!parallelEngine()) return null;
   let result: Float32Array | 'non-finite';
   try {
-    result = await exclusive((engine) => winogradAsync(engine, winogradProblem(g, input, filter), threads, out));
+    result = await exclusive((engine) =>
+      winogradAsync(engine, winogradProblem(g, input, filter), threads, out),
+    );
   } catch (error) {
     if (error instanceof PoolBrokenError) return null;
     throw error;
