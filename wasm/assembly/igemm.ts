@@ -108,8 +108,17 @@ function tile4x8(
   if (rows > 3) store8(c + 3 * ldc, c3l, c3h, cols);
 }
 
-/** Stores one row of a tile: 8 columns, or the first `cols`. */
-function store8(ptr: usize, lo: v128, hi: v128, cols: i32): void {
+/**
+ * Stores one row of a tile: 8 columns, or the first `cols`. With the output stage on (see
+ * f32_igemm_4x8_epilogue) the values first become clamp(v + bias + residual) in registers; the bias of
+ * the row's first column is at epilogueColBias + biasOffset.
+ */
+function store8(ptr: usize, lo: v128, hi: v128, cols: i32, biasOffset: usize = 0): void {
+  if (epilogueOn) {
+    const bias = epilogueColBias + biasOffset;
+    lo = stage(lo, bias, ptr);
+    if (cols > 4) hi = stage(hi, bias + 16, ptr + 16);
+  }
   if (cols == 8) {
     v128.store(ptr, lo);
     v128.store(ptr, hi, 16);
@@ -141,7 +150,7 @@ function tailRows(
 ): void {
   if (rows >= 2) {
     tile2x8(cols, ks, kc, p, aOffset, w, c, ldc);
-    if (w2) tile2x8(cols2, ks, kc, p, aOffset, w2, c + 32, ldc);
+    if (w2) tile2x8(cols2, ks, kc, p, aOffset, w2, c + 32, ldc, 32);
     p += 8;
     c += 2 * ldc;
   }
@@ -160,6 +169,7 @@ function tile2x8(
   w: usize,
   c: usize,
   ldc: usize,
+  biasOffset: usize = 0,
 ): void {
   let c0l = f32x4.splat(0);
   let c0h = c0l;
@@ -185,8 +195,8 @@ function tile2x8(
       w += 32;
     } while (--k);
   } while (p < pEnd);
-  store8(c, c0l, c0h, cols);
-  store8(c + ldc, c1l, c1h, cols);
+  store8(c, c0l, c0h, cols, biasOffset);
+  store8(c + ldc, c1l, c1h, cols, biasOffset);
 }
 
 function tile1x8(cols: i32, ks: i32, kc: i32, p: usize, aOffset: usize, w: usize, c: usize): void {
@@ -240,7 +250,7 @@ function tile1x16(
     } while (--k);
   } while (p < pEnd);
   store8(c, c0l, c0h, 8);
-  store8(c + 32, c1l, c1h, cols2);
+  store8(c + 32, c1l, c1h, cols2, 32);
 }
 
 /**
@@ -296,8 +306,8 @@ function tile2x16(
   } while (p < pEnd);
   store8(c, c0l, c0h, 8);
   store8(c + ldc, c1l, c1h, 8);
-  store8(c + 32, d0l, d0h, cols2);
-  store8(c + 32 + ldc, d1l, d1h, cols2);
+  store8(c + 32, d0l, d0h, cols2, 32);
+  store8(c + 32 + ldc, d1l, d1h, cols2, 32);
 }
 
 /**
@@ -341,6 +351,13 @@ function tile4x4(
       w += 32;
     } while (--k);
   } while (p < pEnd);
+  if (epilogueOn) {
+    // cols is 4 here: the stage needs output channels a multiple of 4.
+    c0 = stage(c0, epilogueColBias, c);
+    c1 = stage(c1, epilogueColBias, c + ldc);
+    c2 = stage(c2, epilogueColBias, c + 2 * ldc);
+    c3 = stage(c3, epilogueColBias, c + 3 * ldc);
+  }
   storePartial(c, c0, c0, cols);
   if (rows > 1) storePartial(c + ldc, c1, c1, cols);
   if (rows > 2) storePartial(c + 2 * ldc, c2, c2, cols);
@@ -364,11 +381,11 @@ const PANEL_CHUNK_BYTES: usize = 192 << 10;
 const FEW_ROWS: i32 = 12;
 
 /**
- * The output stage of f32_igemm_4x8_epilogue: after each tile is stored, its block of C (still in L1)
- * becomes clamp(C + bias + residual, lo, hi), the model runtime's fused bias + residual Add + ReLU/ReLU6
- * (the same operations in the same order as f32_bias_clamp, so the same bits), instead of a second pass
- * over an output that may have left the cache. Set only for the duration of one call (instance globals:
- * each worker of the pool has its own).
+ * The output stage of f32_igemm_4x8_epilogue: each tile's values become clamp(C + bias + residual,
+ * lo, hi) in registers before they are stored (store8, tile4x4), the model runtime's fused bias +
+ * residual Add + ReLU/ReLU6 (the same operations in the same order as f32_bias_clamp, so the same
+ * bits), instead of a second pass over an output that may have left the cache. Set only for the
+ * duration of one call (instance globals: each worker of the pool has its own).
  */
 let epilogueOn = false;
 /** Bias (one float per output column) or 0 for none. */
@@ -379,25 +396,21 @@ let epilogueResidualDelta: usize = 0;
 let epilogueLo: f32 = 0;
 let epilogueHi: f32 = 0;
 
-/** Applies the output stage to rows x cols of C at c (column col0 of C); cols is a multiple of 4. */
-function epilogueBlock(c: usize, ldcBytes: usize, rows: i32, col0: i32, cols: i32): void {
-  const vlo = f32x4.splat(epilogueLo);
-  const vhi = f32x4.splat(epilogueHi);
-  const bias = epilogueBias + ((<usize>col0) << 2);
-  const bytes = (<usize>cols) << 2;
-  for (let r = 0; r < rows; r++) {
-    const row = c + <usize>r * ldcBytes;
-    for (let k: usize = 0; k < bytes; k += 16) {
-      let v = v128.load(row + k);
-      if (epilogueBias) v = f32x4.add(v, v128.load(bias + k));
-      if (epilogueResidual) v = f32x4.add(v, v128.load(row + k + epilogueResidualDelta));
-      v128.store(row + k, f32x4.min(f32x4.max(v, vlo), vhi));
-    }
-  }
+/** The bias of the current tile's first column (set by the loops before each tile when the stage is on). */
+let epilogueColBias: usize = 0;
+
+/** clamp(v + bias + residual): v is C's four values at address p, their bias at `bias`. */
+// @ts-ignore: decorator
+@inline
+function stage(v: v128, bias: usize, p: usize): v128 {
+  if (epilogueBias) v = f32x4.add(v, v128.load(bias));
+  if (epilogueResidual) v = f32x4.add(v, v128.load(p + epilogueResidualDelta));
+  return f32x4.min(f32x4.max(v, f32x4.splat(epilogueLo)), f32x4.splat(epilogueHi));
 }
 
 /**
- * f32_igemm_4x8 followed, tile by tile, by the output stage C = clamp(C + bias + residual, lo, hi):
+ * f32_igemm_4x8 with the output stage C = clamp(C + bias + residual, lo, hi) applied to each tile's
+ * values in registers, before they are stored:
  * bias is 0 for none; residual: 1 when C[i, j]'s residual lies at its address + residualDelta (bytes,
  * modulo 2^32, so it may be below), 0 for none; lo and hi as float32 bit patterns (the worker pool
  * passes every argument as an i32). n must be a multiple of 4 (every tile's columns are whole
@@ -487,6 +500,7 @@ function panelTiles(
       const cols = min(8, n - (q << 3));
       const wq = w + <usize>q * panelBytes;
       const cq = crow + ((<usize>q) << 5);
+      epilogueColBias = epilogueBias + ((<usize>q) << 5);
       if (cols <= 4) tile4x4(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
       else if (rows == 4 || (rows == 3 && FULL_TILE_FOR_3_ROWS)) {
         tile4x8(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes);
@@ -495,14 +509,8 @@ function panelTiles(
         const cols2 = rows & 1 && q + 1 < last ? n - ((q + 1) << 3) : 0;
         const w2 = cols2 > 4 ? wq + panelBytes : 0;
         tailRows(rows, cols, ks, kc, p, aOffset, wq, cq, ldcBytes, w2, min(8, cols2));
-        if (w2) {
-          // Every row of the tail then covered both panels (C's columns are contiguous across them).
-          if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, 8 + min(8, cols2));
-          q++;
-          continue;
-        }
+        if (w2) q++;
       }
-      if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, cols);
     }
   }
 }
@@ -538,10 +546,9 @@ function fewRowsGemm(
       // Row r's entry in its 4-row block of the indirection table (blocks are 16 bytes a segment).
       const p = ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
       const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
-      const rows = min(2, m - r);
-      if (rows == 2) tile2x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq, ldcBytes);
+      epilogueColBias = epilogueBias + ((<usize>q) << 5);
+      if (r + 1 < m) tile2x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq, ldcBytes);
       else tile1x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq);
-      if (epilogueOn) epilogueBlock(cq, ldcBytes, rows, q << 3, 8 + cols2);
     }
   }
   if (q < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, q, panels);
