@@ -400,8 +400,6 @@ let epilogueHi: f32 = 0;
 let epilogueColBias: usize = 0;
 
 /** clamp(v + bias + residual): v is C's four values at address p, their bias at `bias`. */
-// @ts-ignore: decorator
-@inline
 function stage(v: v128, bias: usize, p: usize): v128 {
   if (epilogueBias) v = f32x4.add(v, v128.load(bias));
   if (epilogueResidual) v = f32x4.add(v, v128.load(p + epilogueResidualDelta));
