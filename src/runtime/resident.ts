@@ -74,6 +74,7 @@ export class ActivationMemory {
   private regionIn(heap: WasmHeap, need: number): Region | null {
     // A pool that broke was replaced over new memory: regions in its heap are gone with it.
     const live = new Set([wasmEngine()?.heap, existingParallelEngine()?.heap]);
+    for (const r of this.regions) if (!live.has(r.heap)) unpinWhenCollected.unregister(r.token);
     this.regions = this.regions.filter((r) => live.has(r.heap));
     let region = this.regions.find((r) => r.heap === heap);
     if (region && region.bytes >= need) return region;
