@@ -13,7 +13,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '../src/runtime/index.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { WasmHeap } from '../src/kernels/wasm/heap.js';
-import { existingParallelEngine } from '../src/parallel/parallel_engine.js';
+import { existingParallelEngine, parallelEngine } from '../src/parallel/parallel_engine.js';
 import type { CompiledPlan } from '../src/runtime/executor.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
 
@@ -233,5 +233,39 @@ test('a plan with threaded igemm keeps its arena in the worker pool memory: same
     !single.threaded && single.memory?.buffer === wasmEngine()!.heap.memory.buffer,
     'one thread: the engine heap',
   );
+  model.dispose();
+});
+
+test('a worker that exits during a threaded predict: right values, and the next predict pins its arena in the new pool', async () => {
+  await tf.setBackend('cpu');
+  // Layers of a few milliseconds, so that both workers wake up and claim calls.
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, v: Sym | Sym[]) => layer.apply(v) as Sym;
+  const input = tfl.input({ shape: [48, 48, 32] });
+  let y = ap(L.conv2d({ filters: 96, kernelSize: 1, activation: 'relu' }), input);
+  y = ap(L.conv2d({ filters: 32, kernelSize: 1 }), y);
+  y = ap(L.globalAveragePooling2d({}), ap(L.add(), [input, y]));
+  const oracle = tfl.model({ inputs: input, outputs: y });
+  seedWeights(oracle, 31);
+  const model = await loadLayersModel(await artifactsOf(oracle));
+  const x = randomInput([3, 48, 48, 32], 32);
+  const want = model.predict(x, { threads: 1 }).data;
+  const same = (got: Float32Array, what: string) => {
+    for (let i = 0; i < want.length; i++) assert.ok(Object.is(got[i], want[i]), `${what}: element ${i}`);
+  };
+  same(model.predict(x, { threads: 2 }).data, 'warm-up');
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const engine = parallelEngine();
+  assert.ok(engine, 'the pool exists');
+  engine.pool.injectFault(0, 'exit'); // two threads: the caller and worker 0
+  for (let i = 0; i < 50 && engine.pool.faultPending(); i++)
+    same(model.predict(x, { threads: 2 }).data, `try ${i}`);
+  assert.equal(engine.pool.faultPending(), false, 'a worker claimed a call and exited');
+  same(model.predict(x, { threads: 2 }).data, 'the predict after');
+  const replacement = existingParallelEngine();
+  assert.ok(replacement && replacement !== engine, 'a new pool replaced the broken one');
+  const plan = (model as unknown as { plan(batch: number, threads?: number): CompiledPlan }).plan(3, 2);
+  assert.ok(plan.memory?.buffer === replacement.heap.memory.buffer, 'the arena moved to the new pool heap');
+  assert.ok(relativeError(want, tfjsPredict(oracle, x)[0]) < 2e-5, 'agrees with tfjs-layers');
   model.dispose();
 });
