@@ -38,22 +38,31 @@ const x = new Tensor(
   [batch, 224, 224, 3],
 );
 
-function profile(t: number): { names: string[]; keys: string[]; ms: number[]; total: number } {
+function profile(t: number): {
+  names: string[];
+  keys: string[];
+  ms: number[];
+  total: number;
+  stepSum: number;
+} {
   const best: number[] = [];
   let names: string[] = [];
   let keys: string[] = [];
   const totals: number[] = [];
+  const sums: number[] = [];
   for (let r = 0; r < RUNS; r++) {
     const t0 = performance.now();
     model.predict(x, { threads: t, profile: true });
     totals.push(performance.now() - t0);
     const steps = model.lastProfile!;
+    sums.push(steps.reduce((a, s) => a + s.ms, 0));
     names = steps.map((s) => s.name);
     keys = steps.map((s) => `${s.className}/${s.algorithm}`);
     steps.forEach((s, i) => (best[i] = Math.min(best[i] ?? Infinity, s.ms)));
   }
   totals.sort((a, b) => a - b);
-  return { names, keys, ms: best, total: totals[RUNS >> 1] };
+  sums.sort((a, b) => a - b);
+  return { names, keys, ms: best, total: totals[RUNS >> 1], stepSum: sums[RUNS >> 1] };
 }
 
 for (let i = 0; i < 3; i++) {
@@ -76,6 +85,9 @@ one.keys.forEach((k, i) => {
 const sum1 = one.ms.reduce((a, b) => a + b, 0);
 const sumN = many.ms.reduce((a, b) => a + b, 0);
 console.log(`sum of fastest steps: ${sum1.toFixed(1)} ms (1), ${sumN.toFixed(1)} ms (${threads})`);
+console.log(
+  `median sum of a run's steps: ${one.stepSum.toFixed(1)} ms (1), ${many.stepSum.toFixed(1)} ms (${threads})`,
+);
 for (const [k, [a, b, n]] of [...byKey].sort((p, q) => q[1][0] - p[1][0])) {
   console.log(
     `${k.padEnd(40)} n=${String(n).padStart(3)} ${a.toFixed(2).padStart(8)} ms ${b.toFixed(2).padStart(8)} ms  ${(a / b).toFixed(2)}x`,
