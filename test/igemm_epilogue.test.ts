@@ -180,6 +180,8 @@ test('threaded igemm on an output in the pool heap: written in place with the st
     { input: [1, 96, 96, 32], filter: [1, 1, 32, 128], padding: 'VALID' },
     // Input copied (padding), two images.
     { input: [2, 11, 9, 12], filter: [3, 3, 12, 20], padding: 'SAME' },
+    // One row (a Dense layer at batch 1): the threads split the columns, each call its own bias.
+    { input: [1, 1, 1, 640], filter: [1, 1, 640, 200], padding: 'VALID' },
   ];
   let seed = 100;
   for (const c of cases) {

@@ -191,12 +191,15 @@ export function fusedEpilogueArgs(
   const biasAt = placeBias(heap, run, clamp);
   const hasResidual = clamp.residual ? 1 : 0;
   const pixelBytes = g.outChannels * 4;
+  const panelBytes = g.filterHeight * g.filterWidth * g.filterInChannels * NR * 4;
   const lo = float32Bits(clamp.lo);
   const hi = float32Bits(clamp.hi);
   return (c, bandAt, bandPixel) => {
     // The residual of the value at address a lies at a + delta (modulo 2^32: it may be below).
     const delta = hasResidual ? (residualAt + bandPixel * pixelBytes - bandAt) | 0 : 0;
-    return [...c, biasAt, hasResidual, delta, lo, hi];
+    // A call over some of the panels (bandKernelCalls' column split) starts at panel firstPanel.
+    const firstPanel = Math.round((c[6] - run.weights) / panelBytes);
+    return [...c, biasAt ? biasAt + firstPanel * NR * 4 : 0, hasResidual, delta, lo, hi];
   };
 }
 
@@ -342,7 +345,35 @@ export function bandKernelCalls(run: IgemmRun, rows: number, parts: number, bloc
   const tileTableBytes = layout.ks * 16;
   const tileOutputBytes = 4 * g.outChannels * 4;
   const lists: number[][][] = [];
-  for (const [t0, count] of tileShares(rows * g.outWidth, parts)) {
+  const shares = tileShares(rows * g.outWidth, parts);
+  // Fewer row shares than parts (a Dense layer at batch 1 has one row): split the columns too, in
+  // whole panels. Every value is still computed by the same kernel steps, whichever call has it.
+  const panels = Math.ceil(outPerGroup / NR);
+  const columnParts = g.groups === 1 ? Math.max(1, Math.min(panels, Math.floor(parts / shares.length))) : 1;
+  if (columnParts > 1) {
+    const panelBytes = k * NR * 4;
+    for (const [t0, count] of shares) {
+      for (let part = 0; part < columnParts; part++) {
+        const p0 = Math.floor((part * panels) / columnParts);
+        const p1 = Math.floor(((part + 1) * panels) / columnParts);
+        lists.push([
+          [
+            count,
+            Math.min(outPerGroup, p1 * NR) - p0 * NR,
+            layout.ks,
+            layout.kc,
+            run.table + t0 * tileTableBytes,
+            run.inputBand,
+            run.weights + p0 * panelBytes,
+            run.outputBand + t0 * tileOutputBytes + p0 * NR * 4,
+            g.outChannels,
+          ],
+        ]);
+      }
+    }
+    return lists;
+  }
+  for (const [t0, count] of shares) {
     const calls: number[][] = [];
     for (let group = 0; group < g.groups; group++) {
       calls.push([

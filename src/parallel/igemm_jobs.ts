@@ -64,7 +64,12 @@ function tileCalls(
 ): void {
   const tiles = Math.ceil((rows * run.g.outWidth) / 4);
   const flops = (run.g.flops / (run.g.batch * run.g.outHeight)) * rows;
-  const parts = Math.min(tiles, Math.max(threads * MIN_CALLS_PER_THREAD, Math.ceil(flops / CALL_FLOPS)));
+  // Few rows (a Dense layer at batch 1) split their columns too (bandKernelCalls), in whole panels.
+  const panels = run.g.groups === 1 ? Math.ceil(run.g.outChannels / 8) : 1;
+  const parts = Math.min(
+    tiles * panels,
+    Math.max(threads * MIN_CALLS_PER_THREAD, Math.ceil(flops / CALL_FLOPS)),
+  );
   const blocked = run.groupsPerPanel > 1 && kernels !== null && bandInputFinite(kernels, heap, run, rows);
   for (const list of bandKernelCalls(run, rows, parts, blocked)) into.push(...list);
 }
