@@ -4,3 +4,4 @@ export { f32_winograd_input, f32_winograd_gemm, f32_winograd_output } from './wi
 export { fft_run, fft_rows_r2c, fft_columns, fft_cgemm, fft_rows_c2r } from './fft';
 export { f32_dwconv } from './depthwise';
 export { f32_bias_clamp } from './epilogue';
+export { f32_dwconv_inplace } from './depthwise_inplace';
