@@ -65,7 +65,6 @@ interface DwconvExports {
     zero: number,
     tables: number,
     bias: number,
-    mode: number,
     lo: number,
     hi: number,
   ): void;
@@ -291,8 +290,7 @@ function depthwiseInPlace(
   const tables = align64(zero + rowBytes + SPILL_BYTES);
   const tableBytes = align64(g.filterHeight * 4 + taps * 4) + c * 4 + 2 * SPILL_BYTES;
   const biasAt = align64(tables + tableBytes);
-  const bias = clamp?.bias ?? null;
-  heap.ensure(biasAt + (bias ? bias.length * 4 + SPILL_BYTES : 0));
+  heap.ensure(biasAt + c * 4 + SPILL_BYTES);
   const f32 = heap.f32;
   // Padding rows read the whole zero row; padding columns (the edge path) only its first pixel.
   const lastRow = (g.outHeight - 1) * g.strideHeight - g.padTop + g.effectiveFilterHeight - 1;
@@ -304,8 +302,10 @@ function depthwiseInPlace(
         ? c * 4 + SPILL_BYTES
         : 0;
   f32.fill(0, zero >> 2, (zero + zeroBytes) >> 2);
+  // No epilogue is a zero bias and infinite bounds (the kernel's stores then keep the sums as they are).
+  const bias = clamp?.bias ?? null;
   if (bias) f32.set(bias, biasAt >> 2);
-  const mode = !clamp ? 0 : bias ? 2 : 1;
+  else f32.fill(0, biasAt >> 2, (biasAt >> 2) + c);
   for (let b = 0; b < g.batch; b++) {
     kernels.f32_dwconv_inplace(
       g.outHeight,
@@ -327,9 +327,8 @@ function depthwiseInPlace(
       zero,
       tables,
       biasAt,
-      mode,
-      clamp?.lo ?? 0,
-      clamp?.hi ?? 0,
+      clamp ? clamp.lo : -Infinity,
+      clamp ? clamp.hi : Infinity,
     );
   }
   if (clamp) clamp.applied = true;

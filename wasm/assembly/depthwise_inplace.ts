@@ -38,215 +38,187 @@ function madd(a: v128, b: v128, acc: v128): v128 {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-/** Epilogue modes. */
-const NONE = 0;
-const CLAMP = 1;
-const BIAS_CLAMP = 2;
-
-/** The sum as stored: as is, clamped, or bias added then clamped (f32_bias_clamp's order). */
-function finish(acc: v128, mode: i32, bias: usize, vlo: v128, vhi: v128): v128 {
-  if (mode == NONE) return acc;
-  let v = acc;
-  if (mode == BIAS_CLAMP) v = f32x4.add(v, v128.load(bias));
-  return f32x4.min(f32x4.max(v, vlo), vhi);
+/**
+ * The stored value: min(max(sum + bias, lo), hi). pmax / pmin are one instruction each (max / min
+ * order -0 and +0 and canonicalize NaN in several); on these sums they give the same values: a sum
+ * starts from +0, so it is never -0 (nor is sum + bias), and a NaN stays NaN. No epilogue is a zero
+ * bias and infinite bounds: sum + 0 is the sum, and pmax / pmin pass it through.
+ */
+function finish(acc: v128, bias: v128, vlo: v128, vhi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(f32x4.add(acc, bias), vlo), vhi);
 }
 
 /** Bytes of one 3x3 weight tile (9 vectors). */
 const TILE3X3: usize = 144;
 
-/**
- * One channel tile of two stride-1 pixels: filter rows at r0, r1, r2 (the first pixel's window start
- * in each), the second pixel one pixel (px) to the right. Partial sums are stored after each filter
- * row (see f32_dwconv: it keeps V8 from issuing every load first and spilling registers).
- */
-function pairS1(
-  r0: usize,
-  r1: usize,
-  r2: usize,
-  px: usize,
-  wt: usize,
-  q: usize,
-  mode: i32,
-  bias: usize,
-  vlo: v128,
-  vhi: v128,
-): void {
-  const zero = f32x4.splat(0);
-  let x0 = v128.load(r0);
-  let x1 = v128.load(r0 + px);
-  let k = v128.load(wt);
-  let a = madd(x0, k, zero);
-  let b = madd(x1, k, zero);
-  k = v128.load(wt, 16);
-  x0 = v128.load(r0 + 2 * px);
-  a = madd(x1, k, a);
-  b = madd(x0, k, b);
-  k = v128.load(wt, 32);
-  x1 = v128.load(r0 + 3 * px);
-  a = madd(x0, k, a);
-  b = madd(x1, k, b);
-  v128.store(q, a);
-  v128.store(q + px, b);
-  x0 = v128.load(r1);
-  x1 = v128.load(r1 + px);
-  k = v128.load(wt, 48);
-  a = madd(x0, k, a);
-  b = madd(x1, k, b);
-  k = v128.load(wt, 64);
-  x0 = v128.load(r1 + 2 * px);
-  a = madd(x1, k, a);
-  b = madd(x0, k, b);
-  k = v128.load(wt, 80);
-  x1 = v128.load(r1 + 3 * px);
-  a = madd(x0, k, a);
-  b = madd(x1, k, b);
-  v128.store(q, a);
-  v128.store(q + px, b);
-  x0 = v128.load(r2);
-  x1 = v128.load(r2 + px);
-  k = v128.load(wt, 96);
-  a = madd(x0, k, a);
-  b = madd(x1, k, b);
-  k = v128.load(wt, 112);
-  x0 = v128.load(r2 + 2 * px);
-  a = madd(x1, k, a);
-  b = madd(x0, k, b);
-  k = v128.load(wt, 128);
-  x1 = v128.load(r2 + 3 * px);
-  a = madd(x0, k, a);
-  b = madd(x1, k, b);
-  v128.store(q, finish(a, mode, bias, vlo, vhi));
-  v128.store(q + px, finish(b, mode, bias, vlo, vhi));
-}
+/** Input pixels per chunk of a row: the chunk's 3 input rows (about 24 KiB) stay in L1 across tiles. */
+const CHUNK_BYTES: i32 = 8192;
 
-/** One channel tile of two stride-2 pixels (windows two pixels apart: they share column 2). */
-function pairS2(
-  r0: usize,
-  r1: usize,
-  r2: usize,
-  px: usize,
-  wt: usize,
-  q: usize,
-  mode: i32,
-  bias: usize,
-  vlo: v128,
-  vhi: v128,
-): void {
-  const zero = f32x4.splat(0);
-  let k0 = v128.load(wt);
-  let k1 = v128.load(wt, 16);
-  let k2 = v128.load(wt, 32);
-  let a = madd(v128.load(r0), k0, zero);
-  a = madd(v128.load(r0 + px), k1, a);
-  let x2 = v128.load(r0 + 2 * px);
-  a = madd(x2, k2, a);
-  let b = madd(x2, k0, zero);
-  b = madd(v128.load(r0 + 3 * px), k1, b);
-  b = madd(v128.load(r0 + 4 * px), k2, b);
-  v128.store(q, a);
-  v128.store(q + px, b);
-  k0 = v128.load(wt, 48);
-  k1 = v128.load(wt, 64);
-  k2 = v128.load(wt, 80);
-  a = madd(v128.load(r1), k0, a);
-  a = madd(v128.load(r1 + px), k1, a);
-  x2 = v128.load(r1 + 2 * px);
-  a = madd(x2, k2, a);
-  b = madd(x2, k0, b);
-  b = madd(v128.load(r1 + 3 * px), k1, b);
-  b = madd(v128.load(r1 + 4 * px), k2, b);
-  v128.store(q, a);
-  v128.store(q + px, b);
-  k0 = v128.load(wt, 96);
-  k1 = v128.load(wt, 112);
-  k2 = v128.load(wt, 128);
-  a = madd(v128.load(r2), k0, a);
-  a = madd(v128.load(r2 + px), k1, a);
-  x2 = v128.load(r2 + 2 * px);
-  a = madd(x2, k2, a);
-  b = madd(x2, k0, b);
-  b = madd(v128.load(r2 + 3 * px), k1, b);
-  b = madd(v128.load(r2 + 4 * px), k2, b);
-  v128.store(q, finish(a, mode, bias, vlo, vhi));
-  v128.store(q + px, finish(b, mode, bias, vlo, vhi));
-}
-
-/** One channel tile of one 3x3 pixel, width dilation 1 (an unpaired interior pixel). */
-function one3x3(
-  r0: usize,
-  r1: usize,
-  r2: usize,
-  px: usize,
-  wt: usize,
-  q: usize,
-  mode: i32,
-  bias: usize,
-  vlo: v128,
-  vhi: v128,
-): void {
-  let a = madd(v128.load(r0), v128.load(wt), f32x4.splat(0));
-  a = madd(v128.load(r0 + px), v128.load(wt, 16), a);
-  a = madd(v128.load(r0 + 2 * px), v128.load(wt, 32), a);
-  v128.store(q, a);
-  a = madd(v128.load(r1), v128.load(wt, 48), a);
-  a = madd(v128.load(r1 + px), v128.load(wt, 64), a);
-  a = madd(v128.load(r1 + 2 * px), v128.load(wt, 80), a);
-  v128.store(q, a);
-  a = madd(v128.load(r2), v128.load(wt, 96), a);
-  a = madd(v128.load(r2 + px), v128.load(wt, 112), a);
-  a = madd(v128.load(r2 + 2 * px), v128.load(wt, 128), a);
-  v128.store(q, finish(a, mode, bias, vlo, vhi));
+/** The vector at column ix of the row at r (tile offset included), or zero outside [0, iw). */
+function column(r: usize, ix: i32, iw: i32, px: usize): v128 {
+  return ix >= 0 && ix < iw ? v128.load(r + <usize>ix * px) : f32x4.splat(0);
 }
 
 /**
- * Interior pixels [from, to) of one output row, 3x3 filter, width dilation 1, width stride 1 or 2.
- * r0, r1, r2: the filter rows' input rows (or the zero row); col0: bytes from a row's start to pixel
- * `from`'s window.
+ * Pixels [0, end) of one output row, 3x3 filter, width dilation 1, width stride 1, padLeft <= 2. The
+ * row goes in chunks; in a chunk, channel tile by channel tile (last to first), the pixels slide a
+ * window of 3 x 3 vectors along the row: each pixel loads its window's entering column (a padding
+ * column is a zero vector, as is a padding row: r0, r1, r2 may be the zero row) and the weights from
+ * memory (constant offsets), so 9 window vectors, the sum and the epilogue's 3 vectors stay in registers.
  */
-function interior3x3(
-  from: i32,
-  to: i32,
+function row3x3s1(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  end: i32,
   c: i32,
-  sw: i32,
-  r0: usize,
-  r1: usize,
-  r2: usize,
-  col0: usize,
+  iw: i32,
+  padLeft: i32,
   w: usize,
   q: usize,
-  mode: i32,
   b: usize,
-  lo: f32,
-  hi: f32,
+  vlo: v128,
+  vhi: v128,
 ): void {
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
   const px = (<usize>c) << 2;
   const last = lastTile(c);
   const wLast = w + ((<usize>last) >> 4) * TILE3X3;
-  const pairStep = <usize>(2 * sw) * px;
-  let p = col0;
-  let ox = from;
-  if (sw == 1) {
-    for (; ox + 2 <= to; ox += 2) {
-      for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
-        pairS1(r0 + p + o, r1 + p + o, r2 + p + o, px, wt, q + o, mode, b + o, vlo, vhi);
+  let chunk = CHUNK_BYTES / c;
+  if (chunk < 8) chunk = 8;
+  // Pixels before `inside` have their entering column (ox - padLeft + 2) inside the image.
+  const inside = iw + padLeft - 2;
+  for (let c0 = 0; c0 < end; c0 += chunk) {
+    const c1 = c0 + chunk < end ? c0 + chunk : end;
+    const ix = c0 - padLeft;
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+      const bias = v128.load(b + o);
+      const zero = f32x4.splat(0);
+      const s0 = r0 + o;
+      const s1 = r1 + o;
+      const s2 = r2 + o;
+      let a0 = column(s0, ix, iw, px);
+      let a1 = column(s0, ix + 1, iw, px);
+      let b0 = column(s1, ix, iw, px);
+      let b1 = column(s1, ix + 1, iw, px);
+      let d0 = column(s2, ix, iw, px);
+      let d1 = column(s2, ix + 1, iw, px);
+      const enter = <usize>(ix + 2) * px;
+      let p0 = s0 + enter;
+      let p1 = s1 + enter;
+      let p2 = s2 + enter;
+      let qq = q + <usize>c0 * px + o;
+      for (let ox = c0; ox < c1; ox++) {
+        let a2 = zero;
+        let b2 = zero;
+        let d2 = zero;
+        if (ox < inside) {
+          a2 = v128.load(p0);
+          b2 = v128.load(p1);
+          d2 = v128.load(p2);
+        }
+        let acc = madd(a0, v128.load(wt), zero);
+        acc = madd(a1, v128.load(wt, 16), acc);
+        acc = madd(a2, v128.load(wt, 32), acc);
+        acc = madd(b0, v128.load(wt, 48), acc);
+        acc = madd(b1, v128.load(wt, 64), acc);
+        acc = madd(b2, v128.load(wt, 80), acc);
+        acc = madd(d0, v128.load(wt, 96), acc);
+        acc = madd(d1, v128.load(wt, 112), acc);
+        acc = madd(d2, v128.load(wt, 128), acc);
+        v128.store(qq, finish(acc, bias, vlo, vhi));
+        a0 = a1;
+        a1 = a2;
+        b0 = b1;
+        b1 = b2;
+        d0 = d1;
+        d1 = d2;
+        p0 += px;
+        p1 += px;
+        p2 += px;
+        qq += px;
       }
-      p += pairStep;
-      q += 2 * px;
-    }
-  } else {
-    for (; ox + 2 <= to; ox += 2) {
-      for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
-        pairS2(r0 + p + o, r1 + p + o, r2 + p + o, px, wt, q + o, mode, b + o, vlo, vhi);
-      }
-      p += pairStep;
-      q += 2 * px;
     }
   }
-  if (ox < to) {
+}
+
+/**
+ * row3x3s1 for width stride 2, padLeft <= 1: pixel ox's window is columns 2 ox - padLeft + (0, 1, 2);
+ * its column 2 is the next pixel's column 0, so each pixel loads two entering columns.
+ */
+function row3x3s2(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  end: i32,
+  c: i32,
+  iw: i32,
+  padLeft: i32,
+  w: usize,
+  q: usize,
+  b: usize,
+  vlo: v128,
+  vhi: v128,
+): void {
+  const px = (<usize>c) << 2;
+  const last = lastTile(c);
+  const wLast = w + ((<usize>last) >> 4) * TILE3X3;
+  let chunk = CHUNK_BYTES / (2 * c);
+  if (chunk < 8) chunk = 8;
+  // Pixels before `inside` have both entering columns (2 ox - padLeft + 1 and + 2) inside the image.
+  const inside = iw + padLeft - 2 <= 0 ? 0 : (iw + padLeft - 1) >> 1;
+  for (let c0 = 0; c0 < end; c0 += chunk) {
+    const c1 = c0 + chunk < end ? c0 + chunk : end;
+    const ix = 2 * c0 - padLeft;
     for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
-      one3x3(r0 + p + o, r1 + p + o, r2 + p + o, px, wt, q + o, mode, b + o, vlo, vhi);
+      const bias = v128.load(b + o);
+      const zero = f32x4.splat(0);
+      const s0 = r0 + o;
+      const s1 = r1 + o;
+      const s2 = r2 + o;
+      let a0 = column(s0, ix, iw, px);
+      let b0 = column(s1, ix, iw, px);
+      let d0 = column(s2, ix, iw, px);
+      const enter = <usize>(ix + 1) * px;
+      let p0 = s0 + enter;
+      let p1 = s1 + enter;
+      let p2 = s2 + enter;
+      let qq = q + <usize>c0 * px + o;
+      for (let ox = c0; ox < c1; ox++) {
+        let a1: v128, a2: v128, b1: v128, b2: v128, d1: v128, d2: v128;
+        if (ox < inside) {
+          a1 = v128.load(p0);
+          a2 = v128.load(p0 + px);
+          b1 = v128.load(p1);
+          b2 = v128.load(p1 + px);
+          d1 = v128.load(p2);
+          d2 = v128.load(p2 + px);
+        } else {
+          const e = 2 * ox - padLeft + 1;
+          a1 = column(s0, e, iw, px);
+          a2 = column(s0, e + 1, iw, px);
+          b1 = column(s1, e, iw, px);
+          b2 = column(s1, e + 1, iw, px);
+          d1 = column(s2, e, iw, px);
+          d2 = column(s2, e + 1, iw, px);
+        }
+        let acc = madd(a0, v128.load(wt), zero);
+        acc = madd(a1, v128.load(wt, 16), acc);
+        acc = madd(a2, v128.load(wt, 32), acc);
+        acc = madd(b0, v128.load(wt, 48), acc);
+        acc = madd(b1, v128.load(wt, 64), acc);
+        acc = madd(b2, v128.load(wt, 80), acc);
+        acc = madd(d0, v128.load(wt, 96), acc);
+        acc = madd(d1, v128.load(wt, 112), acc);
+        acc = madd(d2, v128.load(wt, 128), acc);
+        v128.store(qq, finish(acc, bias, vlo, vhi));
+        a0 = a2;
+        b0 = b2;
+        d0 = d2;
+        p0 += 2 * px;
+        p1 += 2 * px;
+        p2 += 2 * px;
+        qq += px;
+      }
     }
   }
 }
@@ -267,13 +239,10 @@ function interiorGeneric(
   col0: usize,
   w: usize,
   q: usize,
-  mode: i32,
   bias: usize,
-  lo: f32,
-  hi: f32,
+  vlo: v128,
+  vhi: v128,
 ): void {
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
   const px = (<usize>c) << 2;
   const tileBytes = (<usize>(kh * kw)) << 4;
   const last = lastTile(c);
@@ -297,8 +266,8 @@ function interiorGeneric(
           k += 16;
         }
       }
-      v128.store(q + o, finish(a, mode, bias + o, vlo, vhi));
-      v128.store(q + px + o, finish(b, mode, bias + o, vlo, vhi));
+      v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
+      v128.store(q + px + o, finish(b, v128.load(bias + o), vlo, vhi));
     }
     p += 2 * step;
     q += 2 * px;
@@ -315,7 +284,7 @@ function interiorGeneric(
           k += 16;
         }
       }
-      v128.store(q + o, finish(a, mode, bias + o, vlo, vhi));
+      v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
     }
   }
 }
@@ -339,13 +308,10 @@ function edgePixel(
   zero: usize,
   w: usize,
   q: usize,
-  mode: i32,
   bias: usize,
-  lo: f32,
-  hi: f32,
+  vlo: v128,
+  vhi: v128,
 ): void {
-  const vlo = f32x4.splat(lo);
-  const vhi = f32x4.splat(hi);
   const px = (<usize>c) << 2;
   const taps = kh * kw;
   let t = tt;
@@ -364,7 +330,7 @@ function edgePixel(
       const at = load<usize>(tt + ((<usize>i) << 2)) + o;
       a = madd(v128.load(at), v128.load(wt + ((<usize>i) << 4)), a);
     }
-    v128.store(q + o, finish(a, mode, bias + o, vlo, vhi));
+    v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
   }
 }
 
@@ -376,8 +342,8 @@ function lastTile(c: i32): isize {
 /**
  * The oh x ow x c output image at y from the ih x iw x c image at x: kh x kw filter at w, strides sh,
  * sw, dilations dh, dw, padTop / padLeft padding rows / columns before the image (those after it
- * follow from the output size). mode: 0 stores the sums, 1 clamps them to [lo, hi], 2 adds the bias
- * at b first. zero and t: see the top of this file.
+ * follow from the output size). Each stored value is min(max(sum + bias, lo), hi), bias at b (c floats;
+ * zeros and infinite bounds for none). zero and t: see the top of this file.
  */
 export function f32_dwconv_inplace(
   oh: i32,
@@ -399,17 +365,21 @@ export function f32_dwconv_inplace(
   zero: usize,
   t: usize,
   b: usize,
-  mode: i32,
   lo: f32,
   hi: f32,
 ): void {
   if (oh <= 0 || ow <= 0 || c <= 0 || kh <= 0 || kw <= 0) return;
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
   const px = (<usize>c) << 2;
   const rowBytes = <usize>iw * px;
   const rt = t;
   const tt = rt + ((<usize>kh) << 2);
   const pixel = (tt + ((<usize>(kh * kw)) << 2) + 15) & ~(<usize>15);
-  // Interior columns: the whole window inside [0, iw).
+  // The sliding-window rows: 3x3, width dilation 1, and no window starting left of column -2 (-1 at
+  // stride 2), so that entering columns are never left of the image.
+  const slide = kh == 3 && kw == 3 && dw == 1 && ((sw == 1 && padLeft <= 2) || (sw == 2 && padLeft <= 1));
+  // Otherwise interior columns (the whole window inside [0, iw)) and edge pixels.
   let from = (padLeft + sw - 1) / sw;
   const span = iw - 1 - (kw - 1) * dw + padLeft;
   let to = span < 0 ? 0 : span / sw + 1;
@@ -419,7 +389,6 @@ export function f32_dwconv_inplace(
   // Pixels at the image's end whose last tile's store would pass y's end (a tile spans 4 pixels of 1
   // channel; of 2 or 3 channels, it spills only into the next pixel).
   const tail = (c & 3) == 0 ? 0 : c == 1 ? 3 : 1;
-  const fast3x3 = kh == 3 && kw == 3 && dw == 1 && (sw == 1 || sw == 2);
   for (let oy = 0; oy < oh; oy++) {
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - padTop + ky * dh;
@@ -431,28 +400,29 @@ export function f32_dwconv_inplace(
     if (tailHere < 0) tailHere = 0;
     if (tailHere > ow) tailHere = ow;
     const end = ow - tailHere;
-    const mid = to < end ? to : end;
-    const start = from < end ? from : end;
-    for (let ox = 0; ox < start; ox++) {
-      edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, mode, b, lo, hi);
-    }
-    if (start < mid) {
-      const col0 = <usize>(start * sw - padLeft) * px;
-      const qs = q + <usize>start * px;
-      if (fast3x3) {
-        const r0 = load<usize>(rt);
-        const r1 = load<usize>(rt, 4);
-        const r2 = load<usize>(rt, 8);
-        interior3x3(start, mid, c, sw, r0, r1, r2, col0, w, qs, mode, b, lo, hi);
-      } else {
-        interiorGeneric(start, mid, c, kh, kw, sw, dw, rt, col0, w, qs, mode, b, lo, hi);
+    if (slide) {
+      const r0 = load<usize>(rt);
+      const r1 = load<usize>(rt, 4);
+      const r2 = load<usize>(rt, 8);
+      if (sw == 1) row3x3s1(r0, r1, r2, end, c, iw, padLeft, w, q, b, vlo, vhi);
+      else row3x3s2(r0, r1, r2, end, c, iw, padLeft, w, q, b, vlo, vhi);
+    } else {
+      const mid = to < end ? to : end;
+      const start = from < end ? from : end;
+      for (let ox = 0; ox < start; ox++) {
+        edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, b, vlo, vhi);
+      }
+      if (start < mid) {
+        const col0 = <usize>(start * sw - padLeft) * px;
+        const qs = q + <usize>start * px;
+        interiorGeneric(start, mid, c, kh, kw, sw, dw, rt, col0, w, qs, b, vlo, vhi);
+      }
+      for (let ox = mid > start ? mid : start; ox < end; ox++) {
+        edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, b, vlo, vhi);
       }
     }
-    for (let ox = mid > start ? mid : start; ox < end; ox++) {
-      edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, mode, b, lo, hi);
-    }
     for (let ox = end; ox < ow; ox++) {
-      edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, pixel, mode, b, lo, hi);
+      edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, pixel, b, vlo, vhi);
       memory.copy(q + <usize>ox * px, pixel, px);
     }
   }
