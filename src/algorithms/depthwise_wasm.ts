@@ -288,7 +288,7 @@ function depthwiseInPlace(
   const rowBytes = g.inWidth * c * 4;
   const zero = heap.scratchBase;
   const tables = align64(zero + rowBytes + SPILL_BYTES);
-  const tableBytes = align64(g.filterHeight * 4 + taps * 4) + c * 4 + 2 * SPILL_BYTES;
+  const tableBytes = align64(g.filterHeight * 4 + taps * 4) + c * 4 + 64;
   const biasAt = align64(tables + tableBytes);
   heap.ensure(biasAt + c * 4 + SPILL_BYTES);
   const f32 = heap.f32;

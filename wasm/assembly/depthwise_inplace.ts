@@ -51,7 +51,7 @@ function finish(acc: v128, bias: v128, vlo: v128, vhi: v128): v128 {
 /** Bytes of one 3x3 weight tile (9 vectors). */
 const TILE3X3: usize = 144;
 
-/** Input pixels per chunk of a row: the chunk's 3 input rows (about 24 KiB) stay in L1 across tiles. */
+/** Output pixels per chunk of a row: the chunk's input (about 24 KiB) stays in L1 across tiles. */
 const CHUNK_BYTES: i32 = 8192;
 
 /** The vector at column ix of the row at r (tile offset included), or zero outside [0, iw). */
@@ -59,165 +59,155 @@ function column(r: usize, ix: i32, iw: i32, px: usize): v128 {
   return ix >= 0 && ix < iw ? v128.load(r + <usize>ix * px) : f32x4.splat(0);
 }
 
-/**
- * Pixels [0, end) of one output row, 3x3 filter, width dilation 1, width stride 1, padLeft <= 2. The
- * row goes in chunks; in a chunk, channel tile by channel tile (last to first), the pixels slide a
- * window of 3 x 3 vectors along the row: each pixel loads its window's entering column (a padding
- * column is a zero vector, as is a padding row: r0, r1, r2 may be the zero row) and the weights from
- * memory (constant offsets), so 9 window vectors, the sum and the epilogue's 3 vectors stay in registers.
- */
-function row3x3s1(
-  r0: usize,
-  r1: usize,
-  r2: usize,
-  end: i32,
-  c: i32,
+/** One channel tile of a 3x3 pixel whose window starts at column ix: padding columns are zero vectors. */
+function edge3x3(
+  s0: usize,
+  s1: usize,
+  s2: usize,
+  ix: i32,
   iw: i32,
-  padLeft: i32,
-  w: usize,
-  q: usize,
-  b: usize,
-  vlo: v128,
-  vhi: v128,
+  px: usize,
+  k0: v128,
+  k1: v128,
+  k2: v128,
+  k3: v128,
+  k4: v128,
+  k5: v128,
+  k6: v128,
+  k7: v128,
+  k8: v128,
+  bias: v128,
+  lim: usize,
+  at: usize,
 ): void {
-  const px = (<usize>c) << 2;
-  const last = lastTile(c);
-  const wLast = w + ((<usize>last) >> 4) * TILE3X3;
-  let chunk = CHUNK_BYTES / c;
-  if (chunk < 8) chunk = 8;
-  // Pixels before `inside` have their entering column (ox - padLeft + 2) inside the image.
-  const inside = iw + padLeft - 2;
-  for (let c0 = 0; c0 < end; c0 += chunk) {
-    const c1 = c0 + chunk < end ? c0 + chunk : end;
-    const ix = c0 - padLeft;
-    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
-      const bias = v128.load(b + o);
-      const zero = f32x4.splat(0);
-      const s0 = r0 + o;
-      const s1 = r1 + o;
-      const s2 = r2 + o;
-      let a0 = column(s0, ix, iw, px);
-      let a1 = column(s0, ix + 1, iw, px);
-      let b0 = column(s1, ix, iw, px);
-      let b1 = column(s1, ix + 1, iw, px);
-      let d0 = column(s2, ix, iw, px);
-      let d1 = column(s2, ix + 1, iw, px);
-      const enter = <usize>(ix + 2) * px;
-      let p0 = s0 + enter;
-      let p1 = s1 + enter;
-      let p2 = s2 + enter;
-      let qq = q + <usize>c0 * px + o;
-      for (let ox = c0; ox < c1; ox++) {
-        let a2 = zero;
-        let b2 = zero;
-        let d2 = zero;
-        if (ox < inside) {
-          a2 = v128.load(p0);
-          b2 = v128.load(p1);
-          d2 = v128.load(p2);
-        }
-        let acc = madd(a0, v128.load(wt), zero);
-        acc = madd(a1, v128.load(wt, 16), acc);
-        acc = madd(a2, v128.load(wt, 32), acc);
-        acc = madd(b0, v128.load(wt, 48), acc);
-        acc = madd(b1, v128.load(wt, 64), acc);
-        acc = madd(b2, v128.load(wt, 80), acc);
-        acc = madd(d0, v128.load(wt, 96), acc);
-        acc = madd(d1, v128.load(wt, 112), acc);
-        acc = madd(d2, v128.load(wt, 128), acc);
-        v128.store(qq, finish(acc, bias, vlo, vhi));
-        a0 = a1;
-        a1 = a2;
-        b0 = b1;
-        b1 = b2;
-        d0 = d1;
-        d1 = d2;
-        p0 += px;
-        p1 += px;
-        p2 += px;
-        qq += px;
-      }
-    }
-  }
+  let acc = madd(column(s0, ix, iw, px), k0, f32x4.splat(0));
+  acc = madd(column(s0, ix + 1, iw, px), k1, acc);
+  acc = madd(column(s0, ix + 2, iw, px), k2, acc);
+  acc = madd(column(s1, ix, iw, px), k3, acc);
+  acc = madd(column(s1, ix + 1, iw, px), k4, acc);
+  acc = madd(column(s1, ix + 2, iw, px), k5, acc);
+  acc = madd(column(s2, ix, iw, px), k6, acc);
+  acc = madd(column(s2, ix + 1, iw, px), k7, acc);
+  acc = madd(column(s2, ix + 2, iw, px), k8, acc);
+  v128.store(at, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
 }
 
 /**
- * row3x3s1 for width stride 2, padLeft <= 1: pixel ox's window is columns 2 ox - padLeft + (0, 1, 2);
- * its column 2 is the next pixel's column 0, so each pixel loads two entering columns.
+ * Pixels [0, end) of one output row, 3x3 filter, width dilation 1, width stride sw; pixels [from, to)
+ * are interior (their window inside the image's width). The row goes in chunks; in a chunk, channel
+ * tile by channel tile (last to first), the tile's 9 weight vectors and its bias stay in registers
+ * while the chunk's pixels go by: each pixel loads its 9 input vectors (an edge pixel's padding
+ * columns are zero vectors; a padding row is the zero row) and stores its partial sum after each
+ * filter row (V8 issues a block's loads before its arithmetic; the stores keep it from loading all 9
+ * inputs at once and spilling the weights). The clamp bounds are loaded as splats at `lim` (lo, hi).
  */
-function row3x3s2(
+function row3x3(
   r0: usize,
   r1: usize,
   r2: usize,
   end: i32,
+  from: i32,
+  to: i32,
   c: i32,
+  sw: i32,
   iw: i32,
   padLeft: i32,
   w: usize,
   q: usize,
   b: usize,
-  vlo: v128,
-  vhi: v128,
+  lim: usize,
 ): void {
   const px = (<usize>c) << 2;
+  const step = <usize>sw * px;
   const last = lastTile(c);
   const wLast = w + ((<usize>last) >> 4) * TILE3X3;
-  let chunk = CHUNK_BYTES / (2 * c);
+  let chunk = CHUNK_BYTES / (c * sw);
   if (chunk < 8) chunk = 8;
-  // Pixels before `inside` have both entering columns (2 ox - padLeft + 1 and + 2) inside the image.
-  const inside = iw + padLeft - 2 <= 0 ? 0 : (iw + padLeft - 1) >> 1;
   for (let c0 = 0; c0 < end; c0 += chunk) {
     const c1 = c0 + chunk < end ? c0 + chunk : end;
-    const ix = 2 * c0 - padLeft;
+    const fastFrom = from > c0 ? (from < c1 ? from : c1) : c0;
+    const fastTo = to > fastFrom ? (to < c1 ? to : c1) : fastFrom;
     for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+      const k0 = v128.load(wt);
+      const k1 = v128.load(wt, 16);
+      const k2 = v128.load(wt, 32);
+      const k3 = v128.load(wt, 48);
+      const k4 = v128.load(wt, 64);
+      const k5 = v128.load(wt, 80);
+      const k6 = v128.load(wt, 96);
+      const k7 = v128.load(wt, 112);
+      const k8 = v128.load(wt, 128);
       const bias = v128.load(b + o);
-      const zero = f32x4.splat(0);
       const s0 = r0 + o;
       const s1 = r1 + o;
       const s2 = r2 + o;
-      let a0 = column(s0, ix, iw, px);
-      let b0 = column(s1, ix, iw, px);
-      let d0 = column(s2, ix, iw, px);
-      const enter = <usize>(ix + 1) * px;
-      let p0 = s0 + enter;
-      let p1 = s1 + enter;
-      let p2 = s2 + enter;
-      let qq = q + <usize>c0 * px + o;
-      for (let ox = c0; ox < c1; ox++) {
-        let a1: v128, a2: v128, b1: v128, b2: v128, d1: v128, d2: v128;
-        if (ox < inside) {
-          a1 = v128.load(p0);
-          a2 = v128.load(p0 + px);
-          b1 = v128.load(p1);
-          b2 = v128.load(p1 + px);
-          d1 = v128.load(p2);
-          d2 = v128.load(p2 + px);
-        } else {
-          const e = 2 * ox - padLeft + 1;
-          a1 = column(s0, e, iw, px);
-          a2 = column(s0, e + 1, iw, px);
-          b1 = column(s1, e, iw, px);
-          b2 = column(s1, e + 1, iw, px);
-          d1 = column(s2, e, iw, px);
-          d2 = column(s2, e + 1, iw, px);
-        }
-        let acc = madd(a0, v128.load(wt), zero);
-        acc = madd(a1, v128.load(wt, 16), acc);
-        acc = madd(a2, v128.load(wt, 32), acc);
-        acc = madd(b0, v128.load(wt, 48), acc);
-        acc = madd(b1, v128.load(wt, 64), acc);
-        acc = madd(b2, v128.load(wt, 80), acc);
-        acc = madd(d0, v128.load(wt, 96), acc);
-        acc = madd(d1, v128.load(wt, 112), acc);
-        acc = madd(d2, v128.load(wt, 128), acc);
-        v128.store(qq, finish(acc, bias, vlo, vhi));
-        a0 = a2;
-        b0 = b2;
-        d0 = d2;
-        p0 += 2 * px;
-        p1 += 2 * px;
-        p2 += 2 * px;
+      for (let ox = c0; ox < fastFrom; ox++) {
+        edge3x3(
+          s0,
+          s1,
+          s2,
+          ox * sw - padLeft,
+          iw,
+          px,
+          k0,
+          k1,
+          k2,
+          k3,
+          k4,
+          k5,
+          k6,
+          k7,
+          k8,
+          bias,
+          lim,
+          q + <usize>ox * px + o,
+        );
+      }
+      // Interior pixels.
+      const col = <usize>(fastFrom * sw - padLeft) * px;
+      let p0 = s0 + col;
+      let p1 = s1 + col;
+      let p2 = s2 + col;
+      let qq = q + <usize>fastFrom * px + o;
+      for (let ox = fastFrom; ox < fastTo; ox++) {
+        let acc = madd(v128.load(p0), k0, f32x4.splat(0));
+        acc = madd(v128.load(p0 + px), k1, acc);
+        acc = madd(v128.load(p0 + 2 * px), k2, acc);
+        v128.store(qq, acc);
+        acc = madd(v128.load(p1), k3, acc);
+        acc = madd(v128.load(p1 + px), k4, acc);
+        acc = madd(v128.load(p1 + 2 * px), k5, acc);
+        v128.store(qq, acc);
+        acc = madd(v128.load(p2), k6, acc);
+        acc = madd(v128.load(p2 + px), k7, acc);
+        acc = madd(v128.load(p2 + 2 * px), k8, acc);
+        v128.store(qq, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+        p0 += step;
+        p1 += step;
+        p2 += step;
         qq += px;
+      }
+      for (let ox = fastTo; ox < c1; ox++) {
+        edge3x3(
+          s0,
+          s1,
+          s2,
+          ox * sw - padLeft,
+          iw,
+          px,
+          k0,
+          k1,
+          k2,
+          k3,
+          k4,
+          k5,
+          k6,
+          k7,
+          k8,
+          bias,
+          lim,
+          q + <usize>ox * px + o,
+        );
       }
     }
   }
@@ -378,7 +368,11 @@ export function f32_dwconv_inplace(
   const pixel = (tt + ((<usize>(kh * kw)) << 2) + 15) & ~(<usize>15);
   // The sliding-window rows: 3x3, width dilation 1, and no window starting left of column -2 (-1 at
   // stride 2), so that entering columns are never left of the image.
-  const slide = kh == 3 && kw == 3 && dw == 1 && ((sw == 1 && padLeft <= 2) || (sw == 2 && padLeft <= 1));
+  const fast3x3 = kh == 3 && kw == 3 && dw == 1;
+  // The clamp bounds as two floats after the spare pixel, for row3x3's splat loads.
+  const lim = pixel + px + 16;
+  store<f32>(lim, lo);
+  store<f32>(lim, hi, 4);
   // Otherwise interior columns (the whole window inside [0, iw)) and edge pixels.
   let from = (padLeft + sw - 1) / sw;
   const span = iw - 1 - (kw - 1) * dw + padLeft;
@@ -400,12 +394,11 @@ export function f32_dwconv_inplace(
     if (tailHere < 0) tailHere = 0;
     if (tailHere > ow) tailHere = ow;
     const end = ow - tailHere;
-    if (slide) {
+    if (fast3x3) {
       const r0 = load<usize>(rt);
       const r1 = load<usize>(rt, 4);
       const r2 = load<usize>(rt, 8);
-      if (sw == 1) row3x3s1(r0, r1, r2, end, c, iw, padLeft, w, q, b, vlo, vhi);
-      else row3x3s2(r0, r1, r2, end, c, iw, padLeft, w, q, b, vlo, vhi);
+      row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim);
     } else {
       const mid = to < end ? to : end;
       const start = from < end ? from : end;
