@@ -52,7 +52,7 @@ function finish(acc: v128, bias: v128, vlo: v128, vhi: v128): v128 {
 const TILE3X3: usize = 144;
 
 /** Output pixels per chunk of a row: the chunk's input (about 24 KiB) stays in L1 across tiles. */
-const CHUNK_BYTES: i32 = 8192;
+const CHUNK_BYTES: i32 = 2048;
 
 /** The vector at column ix of the row at r (tile offset included), or zero outside [0, iw). */
 function column(r: usize, ix: i32, iw: i32, px: usize): v128 {
@@ -141,28 +141,6 @@ function row3x3(
       const s0 = r0 + o;
       const s1 = r1 + o;
       const s2 = r2 + o;
-      for (let ox = c0; ox < fastFrom; ox++) {
-        edge3x3(
-          s0,
-          s1,
-          s2,
-          ox * sw - padLeft,
-          iw,
-          px,
-          k0,
-          k1,
-          k2,
-          k3,
-          k4,
-          k5,
-          k6,
-          k7,
-          k8,
-          bias,
-          lim,
-          q + <usize>ox * px + o,
-        );
-      }
       // Interior pixels.
       const col = <usize>(fastFrom * sw - padLeft) * px;
       let p0 = s0 + col;
@@ -187,27 +165,16 @@ function row3x3(
         p2 += step;
         qq += px;
       }
-      for (let ox = fastTo; ox < c1; ox++) {
-        edge3x3(
-          s0,
-          s1,
-          s2,
-          ox * sw - padLeft,
-          iw,
-          px,
-          k0,
-          k1,
-          k2,
-          k3,
-          k4,
-          k5,
-          k6,
-          k7,
-          k8,
-          bias,
-          lim,
-          q + <usize>ox * px + o,
-        );
+      // Edge pixels (before and after the interior) in one loop: one call site, so edge3x3 is inlined.
+      // Computed after the interior: with 4 or more channels only a partial last tile spills, into the
+      // next pixel's first tile, which a later pass writes (f32_dwconv_inplace keeps 1-3 channels off
+      // this path, where one pass would need the pixels in order).
+      const left = fastFrom - c0;
+      const edges = left + (c1 - fastTo);
+      for (let e = 0; e < edges; e++) {
+        const ox = e < left ? c0 + e : fastTo + (e - left);
+        const at = q + <usize>ox * px + o;
+        edge3x3(s0, s1, s2, ox * sw - padLeft, iw, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, at);
       }
     }
   }
@@ -368,7 +335,7 @@ export function f32_dwconv_inplace(
   const pixel = (tt + ((<usize>(kh * kw)) << 2) + 15) & ~(<usize>15);
   // The sliding-window rows: 3x3, width dilation 1, and no window starting left of column -2 (-1 at
   // stride 2), so that entering columns are never left of the image.
-  const fast3x3 = kh == 3 && kw == 3 && dw == 1;
+  const fast3x3 = kh == 3 && kw == 3 && dw == 1 && c >= 4;
   // The clamp bounds as two floats after the spare pixel, for row3x3's splat loads.
   const lim = pixel + px + 16;
   store<f32>(lim, lo);
