@@ -7,7 +7,7 @@
  *     banded path (which copies a padded input into scratch), and within 1e-5 of the direct reference;
  *     nothing past the output or in the input is written;
  *   - every channel count 1..37 on 3x3 stride 1 and 2 (the fast rows) with SAME and MobileNet's folded
- *     ZeroPadding2D ((0, 1), (0, 1)), odd widths;
+ *     ZeroPadding2D ((0, 1), (0, 1)), odd widths; images past 1 MiB (read ahead, rows bottom up);
  *   - NaN and Infinity on the image's border rows and columns, and Infinity taps over padding: NaN and
  *     infinities exactly where the direct reference has them; a sum of -0 products is +0;
  *   - the in-place path really ran: its scratch is a zero row, not the banded input and output;
@@ -198,6 +198,33 @@ test('every channel count 1..37, 3x3 stride 1 and 2, SAME and the folded ZeroPad
         sameBits(got, runBanded(g, x, w, clamp), `${label}, ${name}`);
       }
     }
+  }
+});
+
+test('images past 1 MiB (read ahead, rows bottom up with whole tiles): the same bits as the banded path', () => {
+  for (const [shape, strides, padding] of [
+    [[1, 96, 100, 32], 1, 'SAME'],
+    [[1, 97, 96, 30], 1, 'SAME'],
+    [
+      [2, 80, 80, 44],
+      2,
+      [
+        [0, 0],
+        [0, 1],
+        [0, 1],
+        [0, 0],
+      ],
+    ],
+    [[1, 91, 90, 33], 2, 'SAME'],
+  ] as [number[], number, 'SAME'][]) {
+    const channels = shape[3];
+    assert.ok(shape[1] * shape[2] * channels * 4 > 1 << 20, `${shape}: past 1 MiB`);
+    const g = depthwiseGeometry('depthwiseConv2d', shape, [3, 3, channels, 1], { strides, padding });
+    const x = seededUniform(sizeOfShape(shape), channels);
+    const w = seededUniform(9 * channels, 5);
+    const clamp = { bias: seededUniform(channels, 6), lo: 0, hi: 0.5 };
+    const label = `${shape}, strides ${strides}`;
+    sameBits(runInPlace(g, x, w, clamp, label).output, runBanded(g, x, w, clamp), label);
   }
 });
 
