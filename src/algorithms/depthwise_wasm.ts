@@ -17,6 +17,12 @@
  *      instead computed whole in wasm memory and leaves in one slice at the end; when such an output
  *      already lives in wasm memory (the model runtime's arena), channels a multiple of 4, it is
  *      written in place and never copied.
+ * When the input (NHWC, multiplier 1) and the output both already live in wasm memory (the model
+ * runtime's arena), none of that happens: depthwiseInPlace hands their addresses to f32_dwconv_inplace
+ * (wasm/assembly/depthwise_inplace.ts), which reads the input where it is, handles the padding itself
+ * (a zero row for padding rows, zero vectors or an edge path for padding columns) and writes each
+ * output float once, with the optional clamp applied in its stores: no copy in, no copy out, no
+ * second pass, and the same bits.
  * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
  * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
  * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
@@ -177,6 +183,7 @@ export function depthwiseConv2dWasm(
     const done = depthwiseInPlace(g, input, filter, out, clamp, kernels as DwconvInPlaceExports);
     if (done) return done;
   }
+  // Below, the input is not in wasm memory (or the multiplier is not 1, or the layout is NCHW).
   // A small NHWC output already in wasm memory (the model runtime's arena) is written in place when
   // its channels fill whole vectors (a partial tile writes past the pixel's last channel). Larger ones
   // measured slower in place (0.9x on MobileNetV2's 56x56x144) than computed a band at a time in

@@ -199,8 +199,9 @@ function convStep(
     flops = g.flops;
     const dw: Writer = (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
     body = dw;
-    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call, on each
-    // band in wasm memory (when the kernel module has it; else the step's own epilogue does).
+    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call: in the
+    // kernel's stores when input and output are in the arena, else on each band in wasm memory (when
+    // the kernel module has it; else the step's own epilogue does).
     const bounds = clampOf(o.activation);
     if (d.kind === 'depthwise' && which === 'wasm' && o.residual === null && bounds !== null) {
       const dwClamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
@@ -410,8 +411,9 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
 /**
  * ZeroPadding2D layers whose only reader is a 'valid' DepthwiseConv2D (as in MobileNetV2 and V1
  * before every stride-2 depthwise layer) fold into it as its explicit padding: the depthwise kernel
- * writes padding as zeros while it copies its input into wasm memory anyway, so the padded tensor is
- * never built (the pad step was ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon).
+ * handles padding itself (reading the unpadded input in place from the arena, or writing padding
+ * zeros while it copies a band into scratch), so the padded tensor is never built (the pad step was
+ * ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon).
  */
 function paddingFolds(graph: Graph, ops: readonly Op[]) {
   const skipped = new Set<Op>();
