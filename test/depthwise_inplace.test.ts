@@ -10,7 +10,7 @@
  *     ZeroPadding2D ((0, 1), (0, 1)), odd widths; images past 1 MiB (read ahead, rows bottom up);
  *   - NaN and Infinity on the image's border rows and columns, and Infinity taps over padding: NaN and
  *     infinities exactly where the direct reference has them; a sum of -0 products is +0;
- *   - the in-place path really ran: its scratch is a zero row, not the banded input and output;
+ *   - the in-place path really ran: its scratch is a few tables, not the banded input and output;
  *   - the same checks again on the other kernel module, in a child Node.
  */
 import { test } from 'node:test';
@@ -316,18 +316,18 @@ test('a sum of -0 products is +0 in place, with and without the clamp', () => {
   }
 });
 
-test('the in-place path runs: its scratch is a zero row and tables, not an input and output band', () => {
+test('the in-place path runs: its scratch is the kernel tables and bias, not an input and output band', () => {
   const shape = [1, 40, 48, 24];
   const g = depthwiseGeometry('depthwiseConv2d', shape, [3, 3, 24, 1], { padding: 'SAME' });
   const layout = dwconvLayout(g)!;
   const x = seededUniform(sizeOfShape(shape), 1);
   const w = seededUniform(9 * 24, 2);
   const { scratch } = runInPlace(g, x, w, undefined, 'scratch');
-  const rowBytes = 48 * 24 * 4;
-  assert.ok(scratch <= rowBytes + 1024, `in place used ${scratch} scratch bytes, a zero row is ${rowBytes}`);
+  // The zero row for padding rows is a pinned region kept from call to call, not scratch.
+  assert.ok(scratch <= 1024, `in place used ${scratch} scratch bytes`);
   assert.ok(
-    scratch < layout.inputBytes + layout.outputBytes,
-    `in place (${scratch} bytes) uses less scratch than the bands (${layout.inputBytes + layout.outputBytes})`,
+    layout.inputBytes + layout.outputBytes > 10 * 1024,
+    `the bands would take ${layout.inputBytes + layout.outputBytes} bytes`,
   );
 });
 
