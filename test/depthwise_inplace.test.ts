@@ -7,7 +7,7 @@
  *     banded path (which copies a padded input into scratch), and within 1e-5 of the direct reference;
  *     nothing past the output or in the input is written;
  *   - every channel count 1..37 on 3x3 stride 1 and 2 (the fast rows) with SAME and MobileNet's folded
- *     ZeroPadding2D ((0, 1), (0, 1)), odd widths; images past 1 MiB (read ahead, rows bottom up);
+ *     ZeroPadding2D ((0, 1), (0, 1)), odd widths; images past 1 MiB (rows read ahead);
  *   - NaN and Infinity on the image's border rows and columns, and Infinity taps over padding: NaN and
  *     infinities exactly where the direct reference has them; a sum of -0 products is +0;
  *   - the in-place path really ran: its scratch is a few tables, not the banded input and output;
@@ -201,7 +201,7 @@ test('every channel count 1..37, 3x3 stride 1 and 2, SAME and the folded ZeroPad
   }
 });
 
-test('images past 1 MiB (read ahead, rows bottom up with whole tiles): the same bits as the banded path', () => {
+test("images past 1 MiB (each chunk's new rows read ahead): the same bits as the banded path", () => {
   for (const [shape, strides, padding] of [
     [[1, 96, 100, 32], 1, 'SAME'],
     [[1, 97, 96, 30], 1, 'SAME'],

@@ -108,7 +108,7 @@ function edge3x3(
  * columns are zero vectors; a padding row is the zero row) and stores its partial sum after each
  * filter row (V8 issues a block's loads before its arithmetic; the stores keep it from loading all 9
  * inputs at once and spilling the weights). The clamp bounds are loaded as splats at `lim` (lo, hi).
- * touch: read each chunk's new input rows ahead; reverse: the rows go bottom up (see the caller).
+ * touch: read each chunk's new input rows ahead (images past TOUCH_BYTES).
  */
 function row3x3(
   r0: usize,
@@ -126,7 +126,6 @@ function row3x3(
   b: usize,
   lim: usize,
   touch: bool,
-  reverse: bool,
 ): void {
   const px = (<usize>c) << 2;
   const step = <usize>sw * px;
@@ -138,8 +137,8 @@ function row3x3(
     const c1 = c0 + chunk < end ? c0 + chunk : end;
     const fastFrom = from > c0 ? (from < c1 ? from : c1) : c0;
     const fastTo = to > fastFrom ? (to < c1 ? to : c1) : fastFrom;
-    // On images past the L2 cache (touch), the chunk's new input row(s) (the window's last rows, or its
-    // first ones when the rows go bottom up) are first read line by line in
+    // On images past the L2 cache (touch), the chunk's new input row(s) (the window's last rows) are
+    // first read line by line in
     // address order, so that they stream in from memory instead of arriving one 16-byte tile of each
     // pixel at a time across the tile passes (measured: ~7% on MobileNetV2's 112x112x96 stride 2).
     let ca = c0 * sw - padLeft;
@@ -150,8 +149,7 @@ function row3x3(
       const from0 = <usize>ca * px;
       const to0 = <usize>cb * px;
       let t = v128.load(lim, 16);
-      const fresh = reverse ? r0 : r2;
-      for (let a = fresh + from0, z = fresh + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
+      for (let a = r2 + from0, z = r2 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
       if (sw == 2) for (let a = r1 + from0, z = r1 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
       v128.store(lim, t, 16);
     }
@@ -379,11 +377,7 @@ export function f32_dwconv_inplace(
   // Pixels at the image's end whose last tile's store would pass y's end (a tile spans 4 pixels of 1
   // channel; of 2 or 3 channels, it spills only into the next pixel).
   const tail = (c & 3) == 0 ? 0 : c == 1 ? 3 : 1;
-  // A large image whose producer wrote it top to bottom has its last rows in cache: with whole tiles
-  // (no store spills into the next pixel, so pixels may go in any order) its rows go bottom up.
-  const reverse = touch && (c & 3) == 0;
-  for (let row = 0; row < oh; row++) {
-    const oy = reverse ? oh - 1 - row : row;
+  for (let oy = 0; oy < oh; oy++) {
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - padTop + ky * dh;
       store<usize>(rt + ((<usize>ky) << 2), iy >= 0 && iy < ih ? x + <usize>iy * rowBytes : zero);
@@ -398,7 +392,7 @@ export function f32_dwconv_inplace(
       const r0 = load<usize>(rt);
       const r1 = load<usize>(rt, 4);
       const r2 = load<usize>(rt, 8);
-      row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch, reverse);
+      row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch);
     } else {
       const mid = to < end ? to : end;
       const start = from < end ? from : end;
