@@ -30,7 +30,7 @@
  */
 import type { DepthwiseGeometry } from '../geometry.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
-import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { depthwiseConv2dFast } from './depthwise_fast.js';
 
@@ -281,9 +281,19 @@ const zeroRows = new WeakMap<WasmHeap, { address: number; bytes: number }>();
 function zeroRow(heap: WasmHeap, bytes: number): number {
   const known = zeroRows.get(heap);
   if (known && known.bytes >= bytes) return known.address;
-  if (known) heap.unpin(known.address);
+  if (known) {
+    heap.unpin(known.address);
+    zeroRows.delete(heap);
+  }
   const size = align64(Math.max(bytes, ZERO_ROW_BYTES, known ? 2 * known.bytes : 0));
-  const address = heap.pin(size);
+  let address: number;
+  try {
+    address = heap.pin(size);
+  } catch (error) {
+    // The memory cannot grow for it: the caller takes the banded path, which needs no zero row.
+    if (error instanceof WasmMemoryError) return -1;
+    throw error;
+  }
   heap.f32.fill(0, address >> 2, (address + size) >> 2);
   zeroRows.set(heap, { address, bytes: size });
   return address;
@@ -292,10 +302,10 @@ function zeroRow(heap: WasmHeap, bytes: number): number {
 /**
  * The in-place path: an NHWC, multiplier-1 input and an output that both already live in wasm memory
  * (the model runtime's arena) go straight to f32_dwconv_inplace, one call per image: the input is read
- * where it is (no copy-in; padding rows read a zero row in scratch, padding columns take the kernel's
- * edge path) and every output float is written once, with the clamp's bias and bounds applied in the
+ * where it is (no copy-in; padding rows read a pinned zero row, padding columns are zero vectors or
+ * the kernel's edge path) and every output float is written once, with the clamp's bias and bounds applied in the
  * kernel's stores. Same bits as the banded path (same sums in the same order, same epilogue). Returns
- * null when the arrays are not both in wasm memory, or overlap.
+ * null when the arrays are not both in wasm memory, overlap, or no zero row can be pinned.
  */
 function depthwiseInPlace(
   g: DepthwiseGeometry,
@@ -323,6 +333,7 @@ function depthwiseInPlace(
   // The zero row first: pinning a larger one drops the resident weights (placed just after).
   const rowBytes = g.inWidth * c * 4;
   const zero = zeroRow(heap, rowBytes + SPILL_BYTES);
+  if (zero < 0) return null;
   const packed =
     filterCache?.packed ??
     packedWeights(filter, dwconvPackKey(taps, c), () => packDwconvFilter(filter, taps, c));
