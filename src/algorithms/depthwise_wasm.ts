@@ -22,7 +22,7 @@
  * (wasm/assembly/depthwise_inplace.ts), which reads the input where it is, handles the padding itself
  * (a zero row for padding rows, zero vectors or an edge path for padding columns) and writes each
  * output float once, with the optional clamp applied in its stores: no copy in, no copy out, no
- * second pass, and the same bits.
+ * second pass, and the same bits (a NaN's payload aside: the clamp keeps NaN as NaN either way).
  * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
  * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
  * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
@@ -304,7 +304,8 @@ function zeroRow(heap: WasmHeap, bytes: number): number {
  * (the model runtime's arena) go straight to f32_dwconv_inplace, one call per image: the input is read
  * where it is (no copy-in; padding rows read a pinned zero row, padding columns are zero vectors or
  * the kernel's edge path) and every output float is written once, with the clamp's bias and bounds applied in the
- * kernel's stores. Same bits as the banded path (same sums in the same order, same epilogue). Returns
+ * kernel's stores. Same bits as the banded path (same sums in the same order, same epilogue values;
+ * a NaN's payload aside). Returns
  * null when the arrays are not both in wasm memory, overlap, or no zero row can be pinned.
  */
 function depthwiseInPlace(
