@@ -1,7 +1,9 @@
 /**
  * The model runtime's activation arena in WebAssembly memory (src/runtime/resident.ts, WasmHeap.pin):
  * kernels read and write activations in place (igemm's 1x1 input and output, the depthwise kernel's
- * small outputs, the residual epilogue), the results still agree with tfjs-layers when the memory
+ * input and output with its padding and epilogue, the residual epilogue; depthwise layers of every
+ * padding kind, strides 1 and 2, 3x3 and other filters, odd channels and batch 3 against tfjs-layers and the unfused
+ * plan, within a few tables of scratch), the results still agree with tfjs-layers when the memory
  * grows under a running step (views detached and re-derived), outputs are never views of wasm memory,
  * and pinned regions, freed regions and resident weights never overlap.
  */
@@ -268,4 +270,59 @@ test('a worker that exits during a threaded predict: right values, and the next 
   assert.ok(plan.memory?.buffer === replacement.heap.memory.buffer, 'the arena moved to the new pool heap');
   assert.ok(relativeError(want, tfjsPredict(oracle, x)[0]) < 2e-5, 'agrees with tfjs-layers');
   model.dispose();
+});
+
+test('depthwise layers read and write the arena in place: padding kinds, strides, odd channels, batch 3', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const heap = wasmEngine()!.heap;
+  const ap = (layer: tfl.layers.Layer, x: Sym) => layer.apply(x) as Sym;
+  for (const channels of [5, 12]) {
+    const input = tfl.input({ shape: [11, 9, channels] });
+    // A first layer that is not depthwise: predict reads the model's input where it is (outside wasm
+    // memory), and every depthwise layer then reads its input from the arena.
+    let y = ap(L.activation({ activation: 'tanh' }), input);
+    y = L.depthwiseConv2d({ kernelSize: 3, padding: 'same', name: 'same_linear' }).apply(y) as Sym;
+    y = L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }).apply(
+      y,
+    ) as Sym;
+    // (Not a dilated layer: tfjs-layers' DepthwiseConv2D disagrees with tf.depthwiseConv2d on dilations;
+    // depthwise_inplace.test.ts checks dilations against the direct reference.)
+    y = L.depthwiseConv2d({ kernelSize: 5, padding: 'same', useBias: false }).apply(y) as Sym;
+    y = ap(L.reLU({}), ap(L.batchNormalization({}), y));
+    y = L.zeroPadding2d({
+      padding: [
+        [1, 1],
+        [0, 1],
+      ],
+      name: 'pad',
+    }).apply(y) as Sym;
+    y = L.depthwiseConv2d({ kernelSize: [2, 3], strides: 2, activation: 'relu', name: 'dw' }).apply(y) as Sym;
+    const oracle = tfl.model({ inputs: input, outputs: y });
+    seedWeights(oracle, channels);
+    const artifacts = await artifactsOf(oracle);
+    const fused = await loadLayersModel(artifacts);
+    const unfused = await loadLayersModel(artifacts, { fuse: false });
+    const names = fused.steps(3).map((s) => s.name);
+    assert.ok(names.includes('dw+pad'), `the padding folds into the depthwise step: ${names}`);
+    for (const batch of [1, 3]) {
+      const x = randomInput([batch, 11, 9, channels], batch + channels);
+      const want = tfjsPredict(oracle, x)[0];
+      heap.takeScratchPeak();
+      const got = fused.predict(x, { threads: 1 }).data;
+      // In place, no step copies an input band into scratch: scratch holds the kernel's tables and bias.
+      const peak = heap.takeScratchPeak();
+      assert.ok(peak <= 1024, `${channels} channels, batch ${batch}: scratch ${peak} bytes`);
+      assert.ok(relativeError(got, want) < 1e-5, `${channels} channels, batch ${batch}: fused vs tfjs`);
+      const reference = unfused.predict(x, { threads: 1 }).data;
+      assert.ok(
+        relativeError(got, reference) < 1e-5,
+        `${channels} channels, batch ${batch}: fused vs unfused`,
+      );
+      assert.deepEqual(fused.predict(x, { threads: 2 }).data, got, 'the same bits on two threads');
+    }
+    fused.dispose();
+    unfused.dispose();
+    oracle.dispose();
+  }
 });

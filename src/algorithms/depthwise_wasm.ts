@@ -17,6 +17,12 @@
  *      instead computed whole in wasm memory and leaves in one slice at the end; when such an output
  *      already lives in wasm memory (the model runtime's arena), channels a multiple of 4, it is
  *      written in place and never copied.
+ * When the input (NHWC, multiplier 1) and the output both already live in wasm memory (the model
+ * runtime's arena), none of that happens: depthwiseInPlace hands their addresses to f32_dwconv_inplace
+ * (wasm/assembly/depthwise_inplace.ts), which reads the input where it is, handles the padding itself
+ * (a zero row for padding rows, zero vectors or an edge path for padding columns) and writes each
+ * output float once, with the optional clamp applied in its stores: no copy in, no copy out, no
+ * second pass, and the same bits (a NaN's payload aside: the clamp keeps NaN as NaN either way).
  * The filter is re-laid once per filter array into tiles of 4 channels (all taps of a tile together)
  * and kept in the weights cache (a WeakMap keyed by the filter's Float32Array) and resident in wasm
  * memory. Without WebAssembly SIMD, or when even a one-row band would not fit the scratch limit
@@ -24,7 +30,7 @@
  */
 import type { DepthwiseGeometry } from '../geometry.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
-import { align64 } from '../kernels/wasm/heap.js';
+import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { depthwiseConv2dFast } from './depthwise_fast.js';
 
@@ -44,6 +50,30 @@ interface DwconvExports {
     w: number,
     y: number,
   ): void;
+  /** See wasm/assembly/depthwise_inplace.ts; absent from modules built before it existed. */
+  f32_dwconv_inplace?(
+    outHeight: number,
+    outWidth: number,
+    channels: number,
+    inHeight: number,
+    inWidth: number,
+    filterHeight: number,
+    filterWidth: number,
+    strideHeight: number,
+    strideWidth: number,
+    dilationHeight: number,
+    dilationWidth: number,
+    padTop: number,
+    padLeft: number,
+    x: number,
+    w: number,
+    y: number,
+    zero: number,
+    tables: number,
+    bias: number,
+    lo: number,
+    hi: number,
+  ): void;
   /** See wasm/assembly/epilogue.ts; absent from modules built before it existed. */
   f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
 }
@@ -58,6 +88,15 @@ export interface DwconvOutputClamp {
   lo: number;
   hi: number;
   applied?: boolean;
+}
+
+/**
+ * For a caller whose filter array never changes (the model runtime's steps): the packed filter is kept
+ * here after the first call, so later calls skip the weights cache's lookups (between a model's
+ * layers its maps are out of cache: 3-10 us a call on the 2-core Xeon).
+ */
+export interface DwconvFilterCache {
+  packed?: Float32Array;
 }
 
 /** Hard limit on one call's scratch (input band + output band). */
@@ -141,6 +180,7 @@ export function depthwiseConv2dWasm(
   filter: Float32Array,
   out?: Float32Array,
   clamp?: DwconvOutputClamp,
+  filterCache?: DwconvFilterCache,
 ): Float32Array {
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
@@ -149,6 +189,11 @@ export function depthwiseConv2dWasm(
   if (!engine || !layout || !kernels?.f32_dwconv) return depthwiseConv2dFast(g, input, filter);
   if (g.batch * g.outHeight * g.outWidth * g.outChannels === 0) return new Float32Array(0);
   const { heap } = engine;
+  if (out && kernels.f32_dwconv_inplace && g.dataFormat === 'NHWC' && g.channelMultiplier === 1) {
+    const done = depthwiseInPlace(g, input, filter, out, clamp, kernels as DwconvInPlaceExports, filterCache);
+    if (done) return done;
+  }
+  // Below, the input is not in wasm memory (or the multiplier is not 1, or the layout is NCHW).
   // A small NHWC output already in wasm memory (the model runtime's arena) is written in place when
   // its channels fill whole vectors (a partial tile writes past the pixel's last channel). Larger ones
   // measured slower in place (0.9x on MobileNetV2's 56x56x144) than computed a band at a time in
@@ -218,6 +263,119 @@ export function depthwiseConv2dWasm(
   const result = heap.f32.subarray(outputBand >> 2, (outputBand >> 2) + size);
   if (!out) return result.slice();
   out.set(result);
+  return out;
+}
+
+type DwconvInPlaceExports = Required<Pick<DwconvExports, 'f32_dwconv_inplace'>>;
+
+/** The smallest zero row pinned: most rows fit, so it is pinned again (dropping the weights) rarely. */
+const ZERO_ROW_BYTES = 64 << 10;
+/** Each heap's zero row: a pinned region nothing writes, so it stays zero from call to call. */
+const zeroRows = new WeakMap<WasmHeap, { address: number; bytes: number }>();
+
+/**
+ * Address of at least `bytes` zero bytes in `heap` that stay zero: a region pinned once (WasmHeap.pin)
+ * and pinned again, larger, when a wider row needs it. Kept out of the per-call scratch so that the
+ * row is not written again on every call (43 KiB on MobileNetV2's widest depthwise input).
+ */
+function zeroRow(heap: WasmHeap, bytes: number): number {
+  const known = zeroRows.get(heap);
+  if (known && known.bytes >= bytes) return known.address;
+  if (known) {
+    heap.unpin(known.address);
+    zeroRows.delete(heap);
+  }
+  const size = align64(Math.max(bytes, ZERO_ROW_BYTES, known ? 2 * known.bytes : 0));
+  let address: number;
+  try {
+    address = heap.pin(size);
+  } catch (error) {
+    // The memory cannot grow for it: the caller takes the banded path, which needs no zero row.
+    if (error instanceof WasmMemoryError) return -1;
+    throw error;
+  }
+  heap.f32.fill(0, address >> 2, (address + size) >> 2);
+  zeroRows.set(heap, { address, bytes: size });
+  return address;
+}
+
+/**
+ * The in-place path: an NHWC, multiplier-1 input and an output that both already live in wasm memory
+ * (the model runtime's arena) go straight to f32_dwconv_inplace, one call per image: the input is read
+ * where it is (no copy-in; padding rows read a pinned zero row, padding columns are zero vectors or
+ * the kernel's edge path) and every output float is written once, with the clamp's bias and bounds applied in the
+ * kernel's stores. Same bits as the banded path (same sums in the same order, same epilogue values;
+ * a NaN's payload aside). Returns
+ * null when the arrays are not both in wasm memory, overlap, or no zero row can be pinned.
+ */
+function depthwiseInPlace(
+  g: DepthwiseGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out: Float32Array,
+  clamp: DwconvOutputClamp | undefined,
+  kernels: DwconvInPlaceExports,
+  filterCache: DwconvFilterCache | undefined,
+): Float32Array | null {
+  const { heap } = wasmEngine()!;
+  const c = g.outChannels;
+  const inImageBytes = g.inHeight * g.inWidth * c * 4;
+  const outImageBytes = g.outHeight * g.outWidth * c * 4;
+  // Addresses are taken before placing the filter and scratch can grow the memory (which detaches
+  // these views but keeps their byte offsets).
+  const inAt = heap.addressOf(input);
+  const outAt = heap.addressOf(out);
+  if (inAt < 0 || outAt < 0) return null;
+  const inEnd = inAt + g.batch * inImageBytes;
+  const outEnd = outAt + g.batch * outImageBytes;
+  if (input.length * 4 < inEnd - inAt || out.length * 4 < outEnd - outAt) return null;
+  if (inAt < outEnd && outAt < inEnd) return null;
+  const taps = g.filterHeight * g.filterWidth;
+  // The zero row first: pinning a larger one drops the resident weights (placed just after).
+  const rowBytes = g.inWidth * c * 4;
+  const zero = zeroRow(heap, rowBytes + SPILL_BYTES);
+  if (zero < 0) return null;
+  const packed =
+    filterCache?.packed ??
+    packedWeights(filter, dwconvPackKey(taps, c), () => packDwconvFilter(filter, taps, c));
+  if (filterCache) filterCache.packed = packed;
+  const weights = heap.placeWeights(packed);
+  // Scratch: the kernel's row and tap tables and its spare pixel, then the bias (+ overreach).
+  const tables = heap.scratchBase;
+  const tableBytes = align64(g.filterHeight * 4 + taps * 4) + c * 4 + 64;
+  const biasAt = align64(tables + tableBytes);
+  heap.ensure(biasAt + c * 4 + SPILL_BYTES);
+  const f32 = heap.f32;
+  // No epilogue is a zero bias and infinite bounds (the kernel's stores then keep the sums as they are).
+  const bias = clamp?.bias ?? null;
+  if (bias) f32.set(bias, biasAt >> 2);
+  else f32.fill(0, biasAt >> 2, (biasAt >> 2) + c);
+  for (let b = 0; b < g.batch; b++) {
+    kernels.f32_dwconv_inplace(
+      g.outHeight,
+      g.outWidth,
+      c,
+      g.inHeight,
+      g.inWidth,
+      g.filterHeight,
+      g.filterWidth,
+      g.strideHeight,
+      g.strideWidth,
+      g.dilationHeight,
+      g.dilationWidth,
+      g.padTop,
+      g.padLeft,
+      inAt + b * inImageBytes,
+      weights,
+      outAt + b * outImageBytes,
+      zero,
+      tables,
+      biasAt,
+      clamp ? clamp.lo : -Infinity,
+      clamp ? clamp.hi : Infinity,
+    );
+  }
+  if (clamp) clamp.applied = true;
   return out;
 }
 

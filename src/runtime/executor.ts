@@ -18,10 +18,12 @@ import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
 import {
   depthwiseConv2dWasm,
   depthwiseWasmAvailable,
+  type DwconvFilterCache,
   type DwconvOutputClamp,
 } from '../algorithms/depthwise_wasm.js';
 import { conv2dTranspose } from '../ops/conv2d_transpose.js';
 import { checkAllocatable, Tensor } from '../tensor.js';
+import { markUnchanging } from '../plan/weights_cache.js';
 import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
@@ -164,6 +166,10 @@ function convStep(
   const { batch } = options;
   const d = o.def;
   const xShape = full(graph, o.input, batch);
+  // The model's filters are arrays convkit made (read from the shards, or fused) and never hands out:
+  // the weights cache can skip comparing them with a snapshot on every call (~10 us a layer).
+  markUnchanging(o.filter);
+  if (o.pointwise) markUnchanging(o.pointwise);
   let algorithm: string;
   let flops: number;
   let body: Writer;
@@ -213,16 +219,22 @@ function convStep(
     const which = depthwiseWasmAvailable() ? 'wasm' : 'fast';
     algorithm = `depthwise ${which}`;
     flops = g.flops;
-    const dw: Writer = (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
+    // The step's filter never changes: its packed form is kept beside the step (DwconvFilterCache).
+    const filterCache: DwconvFilterCache = {};
+    const dw: Writer =
+      which === 'wasm'
+        ? (x, out) => into(out, depthwiseConv2dWasm(g, x, o.filter, out, undefined, filterCache))
+        : (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
     body = dw;
-    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call, on each
-    // band in wasm memory (when the kernel module has it; else the step's own epilogue does).
+    // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call: in the
+    // kernel's stores when input and output are in the arena, else on each band in wasm memory (when
+    // the kernel module has it; else the step's own epilogue does).
     const bounds = clampOf(o.activation);
     if (d.kind === 'depthwise' && which === 'wasm' && o.residual === null && bounds !== null) {
       const dwClamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
       body = (x, out) => {
         dwClamp.applied = false;
-        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp));
+        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp, filterCache));
         if (!dwClamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
       };
       fusedEpilogue = true;
@@ -437,10 +449,11 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
 /**
  * ZeroPadding2D layers whose only reader is a 'valid' DepthwiseConv2D (as in MobileNetV2 and V1
  * before every stride-2 depthwise layer) fold into it as its explicit padding: the depthwise kernel
- * writes padding as zeros while it copies its input into wasm memory anyway, so the padded tensor is
- * never built (the pad step was ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon). Likewise before a
- * 'valid' MaxPooling2D or AveragePooling2D (ResNet-50's pool1_pad): the pooling kernels take the
- * padding as zeros that are part of the windows (max includes them, the average counts them).
+ * handles padding itself (reading the unpadded input in place from the arena, or writing padding
+ * zeros while it copies a band into scratch), so the padded tensor is never built (the pad step was
+ * ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon). Likewise before a 'valid' MaxPooling2D or
+ * AveragePooling2D (ResNet-50's pool1_pad): the pooling kernels take the padding as zeros that are
+ * part of the windows (max includes them, the average counts them).
  */
 function paddingFolds(graph: Graph, ops: readonly Op[]) {
   const skipped = new Set<Op>();

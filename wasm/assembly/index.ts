@@ -5,3 +5,4 @@ export { fft_run, fft_rows_r2c, fft_columns, fft_cgemm, fft_rows_c2r } from './f
 export { f32_dwconv } from './depthwise';
 export { f32_bias_clamp } from './epilogue';
 export { f32_pool2d, f32_global_pool } from './pool';
+export { f32_dwconv_inplace } from './depthwise_inplace';

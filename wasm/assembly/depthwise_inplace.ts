@@ -1,0 +1,416 @@
+/**
+ * f32-dwconv-inplace: depthwise convolution (channel multiplier 1) of one NHWC image that is already in
+ * wasm memory, unpadded, into an NHWC output also in wasm memory (the model runtime's arena), with the
+ * padding handled here instead of by a padded copy, and the bias + clamp epilogue applied to the sums
+ * while they are still in registers.
+ *
+ * The arithmetic is f32_dwconv's (wasm/assembly/depthwise.ts): 4 channels per v128, each sum starts
+ * from +0 and takes the taps in (ky, kx) order, and a padding tap is a multiplied zero (0 * Infinity
+ * gives NaN, as in TensorFlow), so the results have the same bits as f32_dwconv on a padded copy.
+ * The epilogue gives f32_bias_clamp's values: min(max(sum + bias, lo), hi) (see finish).
+ *
+ * Padding:
+ *   - rows: for each output row a row table holds, per filter row, the address of its input row, or of
+ *     `zero` (a row of zeros iw * c floats + 16 bytes long) when the row is padding, so rows above and
+ *     below the image take the same loops as any other;
+ *   - columns, 3x3 filters with width dilation 1 and at least 4 channels (MobileNet's; row3x3): a
+ *     padding column is a zero vector, in an edge loop for the few pixels at each end of a row;
+ *   - columns, other filters: pixels whose window lies inside the image's width (interiorGeneric) take
+ *     a tap loop over the row table; the others (edgePixel) gather each tap's address, `zero` for a
+ *     padding tap, into a tap table.
+ *
+ * Memory (byte addresses, laid out by the host, src/algorithms/depthwise_wasm.ts):
+ *   x     the image, ih * iw pixels of c floats; y  the output, oh * ow pixels of c floats;
+ *   w     the filter in tiles of 4 channels (f32_dwconv's packing); b  c bias floats + 16 spare bytes;
+ *   zero  iw * c + 4 zero floats; t  scratch: kh row addresses, kh * kw tap addresses, a 16-byte
+ *         aligned spare pixel of c + 4 floats, then 16 bytes: the bounds lo, hi, and 16 more.
+ * A channel count that is not a multiple of 4 ends in a partial tile, computed with full vectors, whose
+ * stores spill into the next pixel's first channels (overwritten when that pixel's first tile is
+ * computed later: tiles go from last to first, and with fewer than 4 channels pixels go left to right).
+ * The image's last pixel has no next pixel in the output, so it (the last 3 pixels for 1 channel) is
+ * computed into the spare pixel and copied: nothing is written past y's last float.
+ * Loads of a partial tile read up to 12 bytes past a pixel (lanes computed and never kept).
+ *
+ * One source builds plain SIMD (multiply, then add) and relaxed SIMD (fused multiply-add) modules.
+ */
+
+/** acc + a * b, fused when relaxed SIMD is enabled. */
+function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
+/**
+ * The stored value: min(max(sum + bias, lo), hi). pmax / pmin are one instruction each (max / min
+ * order -0 and +0 and canonicalize NaN in several); on these sums they give the same values: a sum
+ * starts from +0, so it is never -0 (nor is sum + bias), and a NaN stays NaN. No epilogue is a zero
+ * bias and infinite bounds: sum + 0 is the sum, and pmax / pmin pass it through.
+ */
+function finish(acc: v128, bias: v128, vlo: v128, vhi: v128): v128 {
+  return f32x4.pmin(f32x4.pmax(f32x4.add(acc, bias), vlo), vhi);
+}
+
+/** Bytes of one 3x3 weight tile (9 vectors). */
+const TILE3X3: usize = 144;
+
+/**
+ * Input floats per input row of a chunk (at least 8 output pixels): the chunk's 3 input rows (about
+ * 24 KiB) stay in L1 across its tile passes (measured: 10% faster than whole rows on 112x112x32).
+ */
+const CHUNK_FLOATS: i32 = 2048;
+
+/** Input images larger than this (bytes) are read ahead row by row (see row3x3). */
+const TOUCH_BYTES: u64 = 1 << 20;
+
+/** The vector at column ix of the row at r (tile offset included), or zero outside [0, iw). */
+function column(r: usize, ix: i32, iw: i32, px: usize): v128 {
+  return ix >= 0 && ix < iw ? v128.load(r + <usize>ix * px) : f32x4.splat(0);
+}
+
+/** One channel tile of a 3x3 pixel whose window starts at column ix: padding columns are zero vectors. */
+function edge3x3(
+  s0: usize,
+  s1: usize,
+  s2: usize,
+  ix: i32,
+  iw: i32,
+  px: usize,
+  k0: v128,
+  k1: v128,
+  k2: v128,
+  k3: v128,
+  k4: v128,
+  k5: v128,
+  k6: v128,
+  k7: v128,
+  k8: v128,
+  bias: v128,
+  lim: usize,
+  at: usize,
+): void {
+  let acc = madd(column(s0, ix, iw, px), k0, f32x4.splat(0));
+  acc = madd(column(s0, ix + 1, iw, px), k1, acc);
+  acc = madd(column(s0, ix + 2, iw, px), k2, acc);
+  acc = madd(column(s1, ix, iw, px), k3, acc);
+  acc = madd(column(s1, ix + 1, iw, px), k4, acc);
+  acc = madd(column(s1, ix + 2, iw, px), k5, acc);
+  acc = madd(column(s2, ix, iw, px), k6, acc);
+  acc = madd(column(s2, ix + 1, iw, px), k7, acc);
+  acc = madd(column(s2, ix + 2, iw, px), k8, acc);
+  v128.store(at, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+}
+
+/**
+ * Pixels [0, end) of one output row, 3x3 filter, width dilation 1, width stride sw; pixels [from, to)
+ * are interior (their window inside the image's width). The row goes in chunks; in a chunk, channel
+ * tile by channel tile (last to first), the tile's 9 weight vectors and its bias stay in registers
+ * while the chunk's pixels go by: each pixel loads its 9 input vectors (an edge pixel's padding
+ * columns are zero vectors; a padding row is the zero row) and stores its partial sum after each
+ * filter row (V8 issues a block's loads before its arithmetic; the stores keep it from loading all 9
+ * inputs at once and spilling the weights). The clamp bounds are loaded as splats at `lim` (lo, hi).
+ * touch: read each chunk's new input rows ahead (images past TOUCH_BYTES).
+ */
+function row3x3(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  end: i32,
+  from: i32,
+  to: i32,
+  c: i32,
+  sw: i32,
+  iw: i32,
+  padLeft: i32,
+  w: usize,
+  q: usize,
+  b: usize,
+  lim: usize,
+  touch: bool,
+): void {
+  const px = (<usize>c) << 2;
+  const step = <usize>sw * px;
+  const last = lastTile(c);
+  const wLast = w + ((<usize>last) >> 4) * TILE3X3;
+  let chunk = CHUNK_FLOATS / (c * sw);
+  if (chunk < 8) chunk = 8;
+  for (let c0 = 0; c0 < end; c0 += chunk) {
+    const c1 = c0 + chunk < end ? c0 + chunk : end;
+    const fastFrom = from > c0 ? (from < c1 ? from : c1) : c0;
+    const fastTo = to > fastFrom ? (to < c1 ? to : c1) : fastFrom;
+    // On images past the L2 cache (touch), the chunk's new input row(s) (the window's last rows) are
+    // first read line by line in
+    // address order, so that they stream in from memory instead of arriving one 16-byte tile of each
+    // pixel at a time across the tile passes (measured: ~7% on MobileNetV2's 112x112x96 stride 2).
+    let ca = c0 * sw - padLeft;
+    if (ca < 0) ca = 0;
+    let cb = c1 * sw - padLeft + 2;
+    if (cb > iw) cb = iw;
+    if (touch && ca < cb) {
+      const from0 = <usize>ca * px;
+      const to0 = <usize>cb * px;
+      let t = v128.load(lim, 16);
+      for (let a = r2 + from0, z = r2 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
+      if (sw == 2) for (let a = r1 + from0, z = r1 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
+      v128.store(lim, t, 16);
+    }
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+      const k0 = v128.load(wt);
+      const k1 = v128.load(wt, 16);
+      const k2 = v128.load(wt, 32);
+      const k3 = v128.load(wt, 48);
+      const k4 = v128.load(wt, 64);
+      const k5 = v128.load(wt, 80);
+      const k6 = v128.load(wt, 96);
+      const k7 = v128.load(wt, 112);
+      const k8 = v128.load(wt, 128);
+      const bias = v128.load(b + o);
+      const s0 = r0 + o;
+      const s1 = r1 + o;
+      const s2 = r2 + o;
+      // Interior pixels.
+      const col = <usize>(fastFrom * sw - padLeft) * px;
+      let p0 = s0 + col;
+      let p1 = s1 + col;
+      let p2 = s2 + col;
+      let qq = q + <usize>fastFrom * px + o;
+      for (let ox = fastFrom; ox < fastTo; ox++) {
+        let acc = madd(v128.load(p0), k0, f32x4.splat(0));
+        acc = madd(v128.load(p0 + px), k1, acc);
+        acc = madd(v128.load(p0 + 2 * px), k2, acc);
+        v128.store(qq, acc);
+        acc = madd(v128.load(p1), k3, acc);
+        acc = madd(v128.load(p1 + px), k4, acc);
+        acc = madd(v128.load(p1 + 2 * px), k5, acc);
+        v128.store(qq, acc);
+        acc = madd(v128.load(p2), k6, acc);
+        acc = madd(v128.load(p2 + px), k7, acc);
+        acc = madd(v128.load(p2 + 2 * px), k8, acc);
+        v128.store(qq, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+        p0 += step;
+        p1 += step;
+        p2 += step;
+        qq += px;
+      }
+      // Edge pixels (before and after the interior) in one loop: one call site, so edge3x3 is inlined.
+      // Computed after the interior: with 4 or more channels only a partial last tile spills, into the
+      // next pixel's first tile, which a later pass writes (f32_dwconv_inplace keeps 1-3 channels off
+      // this path, where one pass would need the pixels in order).
+      const left = fastFrom - c0;
+      const edges = left + (c1 - fastTo);
+      for (let e = 0; e < edges; e++) {
+        const ox = e < left ? c0 + e : fastTo + (e - left);
+        const at = q + <usize>ox * px + o;
+        edge3x3(s0, s1, s2, ox * sw - padLeft, iw, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, at);
+      }
+    }
+  }
+}
+
+/**
+ * Interior pixels [from, to) of one output row, any filter: taps in loops over the row table `rt`
+ * (kh input row addresses), two pixels at a time sharing each weight vector's load.
+ */
+function interiorGeneric(
+  from: i32,
+  to: i32,
+  c: i32,
+  kh: i32,
+  kw: i32,
+  sw: i32,
+  dw: i32,
+  rt: usize,
+  col0: usize,
+  w: usize,
+  q: usize,
+  bias: usize,
+  vlo: v128,
+  vhi: v128,
+): void {
+  const px = (<usize>c) << 2;
+  const tileBytes = (<usize>(kh * kw)) << 4;
+  const last = lastTile(c);
+  const wLast = w + ((<usize>last) >> 4) * tileBytes;
+  const step = <usize>sw * px;
+  const col = <usize>dw * px;
+  let p = col0;
+  let ox = from;
+  for (; ox + 2 <= to; ox += 2) {
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= tileBytes) {
+      let a = f32x4.splat(0);
+      let b = a;
+      let k = wt;
+      for (let ky = 0; ky < kh; ky++) {
+        let r = load<usize>(rt + ((<usize>ky) << 2)) + p + o;
+        for (let kx = 0; kx < kw; kx++) {
+          const kv = v128.load(k);
+          a = madd(v128.load(r), kv, a);
+          b = madd(v128.load(r + step), kv, b);
+          r += col;
+          k += 16;
+        }
+      }
+      v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
+      v128.store(q + px + o, finish(b, v128.load(bias + o), vlo, vhi));
+    }
+    p += 2 * step;
+    q += 2 * px;
+  }
+  if (ox < to) {
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= tileBytes) {
+      let a = f32x4.splat(0);
+      let k = wt;
+      for (let ky = 0; ky < kh; ky++) {
+        let r = load<usize>(rt + ((<usize>ky) << 2)) + p + o;
+        for (let kx = 0; kx < kw; kx++) {
+          a = madd(v128.load(r), v128.load(k), a);
+          r += col;
+          k += 16;
+        }
+      }
+      v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
+    }
+  }
+}
+
+/**
+ * One output pixel at column ox whose window leaves the image's width (or any pixel, when asked): each
+ * tap's address (the input pixel, or `zero` for padding) goes into the tap table tt, then every channel
+ * tile runs the taps in (ky, kx) order.
+ */
+function edgePixel(
+  ox: i32,
+  c: i32,
+  iw: i32,
+  kh: i32,
+  kw: i32,
+  sw: i32,
+  dw: i32,
+  padLeft: i32,
+  rt: usize,
+  tt: usize,
+  zero: usize,
+  w: usize,
+  q: usize,
+  bias: usize,
+  vlo: v128,
+  vhi: v128,
+): void {
+  const px = (<usize>c) << 2;
+  const taps = kh * kw;
+  let t = tt;
+  for (let ky = 0; ky < kh; ky++) {
+    const r = load<usize>(rt + ((<usize>ky) << 2));
+    for (let kx = 0; kx < kw; kx++, t += 4) {
+      const ix = ox * sw - padLeft + kx * dw;
+      store<usize>(t, r != zero && ix >= 0 && ix < iw ? r + <usize>ix * px : zero);
+    }
+  }
+  const tileBytes = (<usize>taps) << 4;
+  const last = lastTile(c);
+  for (let o = last, wt = w + ((<usize>last) >> 4) * tileBytes; o >= 0; o -= 16, wt -= tileBytes) {
+    let a = f32x4.splat(0);
+    for (let i = 0; i < taps; i++) {
+      const at = load<usize>(tt + ((<usize>i) << 2)) + o;
+      a = madd(v128.load(at), v128.load(wt + ((<usize>i) << 4)), a);
+    }
+    v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
+  }
+}
+
+/** Byte offset of the last channel tile within a pixel (tiles run from the last down to the first). */
+function lastTile(c: i32): isize {
+  return ((<isize>c + 3) >> 2) * 16 - 16;
+}
+
+/**
+ * The oh x ow x c output image at y from the ih x iw x c image at x: kh x kw filter at w, strides sh,
+ * sw, dilations dh, dw, padTop / padLeft padding rows / columns before the image (those after it
+ * follow from the output size). Each stored value is min(max(sum + bias, lo), hi), bias at b (c floats;
+ * zeros and infinite bounds for none). zero and t: see the top of this file.
+ */
+export function f32_dwconv_inplace(
+  oh: i32,
+  ow: i32,
+  c: i32,
+  ih: i32,
+  iw: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dh: i32,
+  dw: i32,
+  padTop: i32,
+  padLeft: i32,
+  x: usize,
+  w: usize,
+  y: usize,
+  zero: usize,
+  t: usize,
+  b: usize,
+  lo: f32,
+  hi: f32,
+): void {
+  if (oh <= 0 || ow <= 0 || c <= 0 || kh <= 0 || kw <= 0) return;
+  const vlo = f32x4.splat(lo);
+  const vhi = f32x4.splat(hi);
+  const px = (<usize>c) << 2;
+  const rowBytes = <usize>iw * px;
+  const rt = t;
+  const tt = rt + ((<usize>kh) << 2);
+  const pixel = (tt + ((<usize>(kh * kw)) << 2) + 15) & ~(<usize>15);
+  // The sliding-window rows: 3x3, width dilation 1, and no window starting left of column -2 (-1 at
+  // stride 2), so that entering columns are never left of the image.
+  const fast3x3 = kh == 3 && kw == 3 && dw == 1 && c >= 4;
+  const touch = <u64>ih * <u64>rowBytes > TOUCH_BYTES;
+  // The clamp bounds as two floats after the spare pixel, for row3x3's splat loads.
+  const lim = pixel + px + 16;
+  store<f32>(lim, lo);
+  store<f32>(lim, hi, 4);
+  // Otherwise interior columns (the whole window inside [0, iw)) and edge pixels.
+  let from = (padLeft + sw - 1) / sw;
+  const span = iw - 1 - (kw - 1) * dw + padLeft;
+  let to = span < 0 ? 0 : span / sw + 1;
+  if (from > ow) from = ow;
+  if (to > ow) to = ow;
+  if (to < from) to = from;
+  // Pixels at the image's end whose last tile's store would pass y's end (a tile spans 4 pixels of 1
+  // channel; of 2 or 3 channels, it spills only into the next pixel).
+  const tail = (c & 3) == 0 ? 0 : c == 1 ? 3 : 1;
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ky = 0; ky < kh; ky++) {
+      const iy = oy * sh - padTop + ky * dh;
+      store<usize>(rt + ((<usize>ky) << 2), iy >= 0 && iy < ih ? x + <usize>iy * rowBytes : zero);
+    }
+    const q = y + <usize>oy * <usize>ow * px;
+    // The image's last pixels whose partial tile would spill past y go through the scratch pixel.
+    let tailHere = tail - (oh - 1 - oy) * ow;
+    if (tailHere < 0) tailHere = 0;
+    if (tailHere > ow) tailHere = ow;
+    const end = ow - tailHere;
+    if (fast3x3) {
+      const r0 = load<usize>(rt);
+      const r1 = load<usize>(rt, 4);
+      const r2 = load<usize>(rt, 8);
+      row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch);
+    } else {
+      const mid = to < end ? to : end;
+      const start = from < end ? from : end;
+      for (let ox = 0; ox < start; ox++) {
+        edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, b, vlo, vhi);
+      }
+      if (start < mid) {
+        const col0 = <usize>(start * sw - padLeft) * px;
+        const qs = q + <usize>start * px;
+        interiorGeneric(start, mid, c, kh, kw, sw, dw, rt, col0, w, qs, b, vlo, vhi);
+      }
+      for (let ox = mid > start ? mid : start; ox < end; ox++) {
+        edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, q + <usize>ox * px, b, vlo, vhi);
+      }
+    }
+    for (let ox = end; ox < ow; ox++) {
+      edgePixel(ox, c, iw, kh, kw, sw, dw, padLeft, rt, tt, zero, w, pixel, b, vlo, vhi);
+      memory.copy(q + <usize>ox * px, pixel, px);
+    }
+  }
+}
