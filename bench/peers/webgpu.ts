@@ -13,7 +13,7 @@ import type { BenchCase } from '../shapes.js';
 let backend: Promise<WebGPUBackend> | undefined;
 
 /** navigator.gpu, set from the `webgpu` package where the runtime has none (Node). */
-async function installNavigatorGpu(): Promise<void> {
+export async function installNavigatorGpu(): Promise<void> {
   const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
   if (nav?.gpu) return;
   const specifier = 'webgpu';
