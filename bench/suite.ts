@@ -29,7 +29,8 @@ import {
 import { selectShapes } from './shapes.js';
 import { benchTrainStep, formatTrainStep } from './train_step.js';
 import { webgpuAdapterName } from './peers/webgpu.js';
-import { benchModels, formatModels, MODEL_NAMES, modelsHeading } from './models.js';
+import { benchModels, MODEL_NAMES } from './models.js';
+import { formatModels, modelsHeading } from './models_report.js';
 
 const HEADINGS: Record<ShapeSectionName, string> = {
   conv: 'conv2d (bench/shapes.json)',

@@ -1,7 +1,8 @@
-// The models section's tables (bench/models.ts formatModels), from hand-made results (no network runs).
+// The models section's tables (bench/models_report.ts formatModels), from hand-made results (no network runs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatModels, modelsHeading, type ModelBenchResult } from '../bench/models.js';
+import type { ModelBenchResult } from '../bench/models.js';
+import { formatModels, modelsHeading } from '../bench/models_report.js';
 import type { TimedSteps } from '../bench/results.js';
 import { summarize } from '../bench/stats.js';
 
