@@ -18,6 +18,8 @@ export interface BenchOptions {
   warmupMs: number;
   directMaxFlops: number;
   outDir: string;
+  /** The models section's batch sizes (--batches; default 1 and 8). */
+  batches: number[];
   /** Internal: this process is the relaxed-SIMD child and writes its results to this file. */
   relaxedChild?: string;
 }
@@ -28,6 +30,8 @@ export const QUICK_DEPTHWISE_SHAPES = ['mnv1-dw-112x32-s1'];
 export const QUICK_GROUPED_SHAPES = ['resnext-g32-28x256'];
 export const QUICK_SHAPES = [...QUICK_CONV_SHAPES, ...QUICK_DEPTHWISE_SHAPES, ...QUICK_GROUPED_SHAPES];
 const DEFAULT_BUDGET_MS = 300;
+/** The models section's batch sizes: one image, and a small batch (issue 12). */
+export const DEFAULT_MODEL_BATCHES: readonly number[] = [1, 8];
 const QUICK_BUDGET_MS = 40;
 
 function list(value: string): string[] {
@@ -42,6 +46,18 @@ function positiveNumber(value: string): number {
   if (!Number.isFinite(n) || n <= 0)
     throw new CommanderArgumentError(`expected a positive number, got "${value}"`);
   return n;
+}
+
+/** --batches: positive integers, each once, in the order given. */
+export function batchList(value: string): number[] {
+  const batches = list(value).map((s) => {
+    const n = Number(s);
+    if (!Number.isInteger(n) || n < 1)
+      throw new CommanderArgumentError(`expected batch sizes (positive integers), got "${s}"`);
+    return n;
+  });
+  if (batches.length === 0) throw new CommanderArgumentError('expected at least one batch size');
+  return [...new Set(batches)];
 }
 
 function sectionList(value: string): SectionName[] {
@@ -90,6 +106,11 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
       positiveNumber,
       5,
     )
+    .option(
+      '--batches <list>',
+      `models section: comma-separated batch sizes (default ${DEFAULT_MODEL_BATCHES.join(',')})`,
+      batchList,
+    )
     .option('--out <dir>', 'where latest.json and latest.svg go', 'bench/results')
     .addOption(new Option('--relaxed-child <file>').hideHelp())
     .exitOverride();
@@ -103,6 +124,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     engines?: string[];
     budget?: number;
     directMaxMflop: number;
+    batches?: number[];
     out: string;
     relaxedChild?: string;
   }>();
@@ -119,6 +141,7 @@ export function parseBenchOptions(argv: readonly string[]): BenchOptions {
     warmupMs: Math.min(100, budgetMs / 3),
     directMaxFlops: o.all ? Infinity : o.directMaxMflop * 1e6,
     outDir: o.out,
+    batches: o.batches ?? [...DEFAULT_MODEL_BATCHES],
     relaxedChild: o.relaxedChild,
   };
 }

@@ -173,6 +173,9 @@ export interface BenchResults extends ShapeSectionResults {
   relaxedSimd?: RelaxedSimdResults;
   /** conv2d on WebGPU, and the adapter it ran on. */
   webgpu?: SectionResults & { adapter: string };
-  /** Whole networks (bench/models.ts), batch 1, one thread, convkit against tfjs-layers on tfjs-wasm. */
+  /**
+   * Whole networks (bench/models.ts), one entry per network and batch size: convkit on one thread and
+   * two against tfjs-layers on tfjs-wasm, onnxruntime-web and onnxruntime-node (one and two threads).
+   */
   models?: ModelBenchResult[];
 }

@@ -2,7 +2,8 @@
  * The shape sections of `npm run bench`: what each one runs and checks against.
  *   conv:      conv2d on bench/shapes.json;
  *   depthwise: depthwiseConv2d on the MobileNet layers of bench/shapes_depthwise.json;
- *   webgpu:    conv2d on bench/shapes.json on the GPU: convkit's WebGPU backend vs tfjs-backend-webgpu;
+ *   webgpu:    conv2d on bench/shapes.json on the GPU: convkit's WebGPU backend vs tfjs-backend-webgpu and
+ *              onnxruntime-web's WebGPU execution provider;
  *   grouped:   conv2d with groups = in_channels / filter in_channels (TensorFlow's rule) on
  *              bench/shapes_grouped.json (tfjs has no grouped conv2d: 'unsupported').
  */
@@ -12,6 +13,7 @@ import { engineSelected, type BenchOptions, type SectionName } from './options.j
 import { convkitDepthwiseEngines, convkitEngines } from './peers/convkit.js';
 import { onnxEngine } from './peers/onnx.js';
 import { tfjsDepthwiseEngine, tfjsEngine } from './peers/tfjs.js';
+import { ortWebGPUEngine } from './peers/ort_webgpu.js';
 import { convkitWebGPUEngine, tfjsWebGPUEngine } from './peers/webgpu.js';
 import { TOLERANCE_PER_TERM, type ShapeSectionSpec } from './section.js';
 import {
@@ -85,7 +87,9 @@ export function sectionShapes(name: ShapeSectionName): ShapeSpec[] {
 /** The section's engines that --engines selects (all of them without it). */
 export function sectionEngines(name: ShapeSectionName, options: BenchOptions): Engine[] {
   if (name === 'webgpu') {
-    return [convkitWebGPUEngine(), tfjsWebGPUEngine()].filter((e) => engineSelected(e.name, options.engines));
+    return [convkitWebGPUEngine(), tfjsWebGPUEngine(), ortWebGPUEngine()].filter((e) =>
+      engineSelected(e.name, options.engines),
+    );
   }
   const peers = ONNX_THREADS.map(onnxEngine);
   const engines =

@@ -7,7 +7,7 @@
  *   train      one LeNet training step (bench/train_step.ts)  -> trainStep
  *   relaxed    conv2d again in a child node with the other kernel module (relaxed or plain SIMD) -> relaxedSimd
  *   webgpu     conv2d on the GPU (only when named)             -> webgpu
- *   models     whole networks (bench/models.ts), only when named -> models
+ *   models     whole networks (bench/models.ts) at each --batches size, only when named -> models
  */
 import { loadavg } from 'node:os';
 import { depthwiseTarget, formatDepthwiseTarget } from './depthwise_target.js';
@@ -29,7 +29,8 @@ import {
 import { selectShapes } from './shapes.js';
 import { benchTrainStep, formatTrainStep } from './train_step.js';
 import { webgpuAdapterName } from './peers/webgpu.js';
-import { benchModels, formatModels, MODEL_NAMES } from './models.js';
+import { benchModels, MODEL_NAMES } from './models.js';
+import { formatModels, modelsHeading } from './models_report.js';
 
 const HEADINGS: Record<ShapeSectionName, string> = {
   conv: 'conv2d (bench/shapes.json)',
@@ -157,13 +158,19 @@ export async function runSuite(options: BenchOptions): Promise<BenchResults> {
   }
 
   if (options.sections.includes('models')) {
-    // A network call lasts 0.1-1 s: a longer budget than one conv gives it a few samples.
+    // A network call lasts 0.01-2 s: a longer budget than one conv gives it a few samples (at least
+    // minSamples each, so batch 8 on one thread, over a second a call for ResNet-50, takes three).
     const modelTiming = { ...timing, budgetMs: timing.budgetMs * 10, warmupMs: 0 };
-    results.models = await benchModels(MODEL_NAMES, modelTiming);
-    ran('models', ['convkit', 'tfjs-wasm', 'onnxruntime-node', 'onnxruntime-web']);
-    print(
-      `== whole networks (bench/models.ts: Keras applications layouts, seeded weights, batch 1, one thread) ==\n${formatModels(results.models)}`,
-    );
+    results.models = await benchModels(MODEL_NAMES, modelTiming, options.batches);
+    ran('models', [
+      'convkit:t1',
+      'convkit:t2',
+      'tfjs-wasm',
+      'onnxruntime-web',
+      'onnxruntime-node:t1',
+      'onnxruntime-node:t2',
+    ]);
+    print(`${modelsHeading(options.batches)}\n${formatModels(results.models)}`);
   }
 
   machine.loadAverageEnd = loadavg();

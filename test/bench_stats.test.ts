@@ -153,6 +153,13 @@ test('parseBenchOptions: --quick picks the quick shapes and a short budget; flag
   assert.throws(() => parseBenchOptions(['--budget', '-3']));
 });
 
+test('parseBenchOptions: --batches gives the models section its batch sizes (default 1 and 8)', () => {
+  assert.deepEqual(parseBenchOptions([]).batches, [1, 8]);
+  assert.deepEqual(parseBenchOptions(['--batches', '8, 1,8']).batches, [8, 1]);
+  for (const bad of ['0', '1.5', 'x', ','])
+    assert.throws(() => parseBenchOptions(['--batches', bad]), `--batches ${bad} is refused`);
+});
+
 test('parseBenchOptions: sections, and which of them --quick, --shapes, --no-relaxed and no --sections leave out', () => {
   // webgpu (a GPU, or minutes on an emulator) and models (whole networks, minutes) run only when named.
   assert.deepEqual(

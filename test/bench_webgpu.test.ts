@@ -1,5 +1,6 @@
 // `npm run bench -- --sections webgpu` end to end on one small shape (SwiftShader here: the timings mean
-// nothing, the run must work): both engines agree with the reference and the adapter is named.
+// nothing, the run must work): all three engines (convkit, tfjs-backend-webgpu, onnxruntime-web's WebGPU
+// execution provider) agree with the reference and the adapter is named.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchResults } from '../bench/results.js';
 
-test('the webgpu bench section runs convkit:webgpu and tfjs-webgpu and names the adapter', () => {
+test('the webgpu bench section runs convkit:webgpu, tfjs-webgpu and ort-webgpu and names the adapter', () => {
   const out = mkdtempSync(join(tmpdir(), 'convkit-bench-webgpu-'));
   try {
     const args = ['--sections', 'webgpu', '--shapes', 'seed-5x5-s2', '--budget', '5', '--out', out];
@@ -28,7 +29,7 @@ test('the webgpu bench section runs convkit:webgpu and tfjs-webgpu and names the
     const engines = results.webgpu.shapes[0].results;
     assert.deepEqual(
       engines.map((e) => e.engine),
-      ['convkit:webgpu', 'tfjs-webgpu'],
+      ['convkit:webgpu', 'tfjs-webgpu', 'ort-webgpu'],
       'engines',
     );
     for (const e of engines) {

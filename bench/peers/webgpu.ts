@@ -1,7 +1,7 @@
 /**
  * The webgpu section's engines: convkit's WebGPU backend and tfjs-backend-webgpu, on one adapter (the
- * third, onnxruntime-web's WebGPU execution provider, is in ort_webgpu.ts). In
- * Node, navigator.gpu (which tfjs-backend-webgpu needs) is set from the `webgpu` package (Dawn), and
+ * third, onnxruntime-web's WebGPU execution provider, is in ort_webgpu.ts). In Node, navigator.gpu
+ * (which tfjs-backend-webgpu and onnxruntime-web need) is set from the `webgpu` package (Dawn), and
  * convkit's backend finds the same object there. A timed call includes reading the result back into a
  * Float32Array, so the GPU has finished it. Without a GPU, start node with SwiftShader's Vulkan driver
  * (bench/README.md); emulator timings check that the section runs, not how fast a GPU is.
@@ -14,7 +14,7 @@ import type { BenchCase } from '../shapes.js';
 let backend: Promise<WebGPUBackend> | undefined;
 
 /** navigator.gpu, set from the `webgpu` package where the runtime has none (Node). */
-async function installNavigatorGpu(): Promise<void> {
+export async function installNavigatorGpu(): Promise<void> {
   const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
   if (nav?.gpu) return;
   const specifier = 'webgpu';
