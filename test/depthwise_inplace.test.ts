@@ -26,6 +26,7 @@ import {
   type DwconvOutputClamp,
 } from '../src/algorithms/depthwise_wasm.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { parallelEngine } from '../src/parallel/parallel_engine.js';
 import { assertCloseToScale, assertSameSpecials } from './helpers/assert_close.js';
 import { childEnvironment, childNodeFlags, otherVariant } from './helpers/wasm_variant_child.js';
 import { seededUniform, sizeOfShape } from './helpers/layout.js';
@@ -39,7 +40,7 @@ import {
 
 const CHILD_VARIANT = process.env.CONVKIT_DEPTHWISE_INPLACE_CHILD;
 const IN_USE = wasmEngine()?.variant;
-const heap = wasmEngine()!.heap;
+const engineHeap = wasmEngine()!.heap;
 
 /** Floats of a sentinel written after the output in wasm memory: the kernel must leave them alone. */
 const GUARD = 16;
@@ -66,7 +67,10 @@ function runInPlace(
   filter: Float32Array,
   clamp: DwconvOutputClamp | undefined,
   label: string,
+  threads = 1,
 ): InPlaceRun {
+  // Several threads: input and output in the worker pool's memory, as a threaded plan's arena.
+  const heap = threads > 1 ? parallelEngine()!.heap : engineHeap;
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   const inAt = heap.pin(input.length * 4);
   const outAt = heap.pin((size + GUARD) * 4);
@@ -76,7 +80,7 @@ function runInPlace(
     const x = heap.f32.subarray(inAt >> 2, (inAt >> 2) + input.length);
     const out = heap.f32.subarray(outAt >> 2, (outAt >> 2) + size);
     heap.takeScratchPeak();
-    const result = depthwiseConv2dWasm(g, x, filter, out, clamp);
+    const result = depthwiseConv2dWasm(g, x, filter, out, clamp, undefined, threads);
     const scratch = heap.takeScratchPeak();
     assert.equal(result, out, `${label}: the result is the output array itself`);
     if (clamp) assert.equal(clamp.applied, true, `${label}: the kernel applied the clamp`);
@@ -364,3 +368,44 @@ if (!CHILD_VARIANT) {
     assert.match(child.stdout, /^# fail 0$/m);
   });
 }
+
+test('on the worker pool: rows split between 2 and 3 threads give the same bits (every channel count, spills)', () => {
+  const pool = parallelEngine();
+  assert.ok(pool, 'the worker pool is available in Node');
+  const workerCalls = () => pool.pool.callsRunByWorkers().reduce((a, b) => a + b, 0);
+  const before = workerCalls();
+  const folded = [
+    [0, 0],
+    [0, 1],
+    [0, 1],
+    [0, 0],
+  ];
+  for (const channels of [1, 2, 3, 4, 5, 7, 8, 12, 13, 32, 37]) {
+    for (const [strides, padding, kernel] of [
+      [1, 'SAME', 3],
+      [2, folded, 3],
+      [2, 'VALID', 5],
+    ] as const) {
+      const shape = [2, 11, 9 + (channels % 2), channels];
+      const g = depthwiseGeometry('depthwiseConv2d', shape, [kernel, kernel, channels, 1], {
+        strides,
+        padding: padding as 'SAME',
+      });
+      const x = seededUniform(sizeOfShape(shape), channels + 7);
+      const w = seededUniform(kernel * kernel * channels, channels + 107);
+      const label = `${channels} channels, ${kernel}x${kernel}, strides ${strides}, ${JSON.stringify(padding)}`;
+      for (const [name, clamp] of clamps(channels, channels + 207)) {
+        const want = runBanded(g, x, w, clamp);
+        for (const threads of [2, 3]) {
+          const copy = clamp ? { ...clamp, applied: false } : undefined;
+          sameBits(
+            runInPlace(g, x, w, copy, `${label}, ${name}`, threads).output,
+            want,
+            `${label}, ${name}, ${threads} threads`,
+          );
+        }
+      }
+    }
+  }
+  assert.ok(workerCalls() > before, 'the workers of the pool ran some of the row ranges');
+});

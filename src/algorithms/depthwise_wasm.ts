@@ -30,6 +30,10 @@
  */
 import type { DepthwiseGeometry } from '../geometry.js';
 import { wasmEngine } from '../kernels/wasm/engine.js';
+import { float32Bits } from '../kernels/wasm/bits.js';
+import { engineFor } from '../parallel/engine_for.js';
+import { existingParallelEngine } from '../parallel/parallel_engine.js';
+import { PoolBrokenError } from '../parallel/pool.js';
 import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { depthwiseConv2dFast } from './depthwise_fast.js';
@@ -71,8 +75,8 @@ interface DwconvExports {
     zero: number,
     tables: number,
     bias: number,
-    lo: number,
-    hi: number,
+    loBits: number,
+    hiBits: number,
   ): void;
   /** See wasm/assembly/epilogue.ts; absent from modules built before it existed. */
   f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
@@ -174,6 +178,11 @@ export function depthwiseWasmAvailable(): boolean {
   return wasmEngine() !== null;
 }
 
+/**
+ * `out`, `clamp`, `filterCache`: the model runtime's arena slot, epilogue and packed filter. `threads`:
+ * an input and output in the worker pool's memory (a threaded plan's arena) are computed there on that
+ * many threads, rows split between them (same bits: every row is computed alike).
+ */
 export function depthwiseConv2dWasm(
   g: DepthwiseGeometry,
   input: Float32Array,
@@ -181,6 +190,7 @@ export function depthwiseConv2dWasm(
   out?: Float32Array,
   clamp?: DwconvOutputClamp,
   filterCache?: DwconvFilterCache,
+  threads = 1,
 ): Float32Array {
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
@@ -190,7 +200,7 @@ export function depthwiseConv2dWasm(
   if (g.batch * g.outHeight * g.outWidth * g.outChannels === 0) return new Float32Array(0);
   const { heap } = engine;
   if (out && kernels.f32_dwconv_inplace && g.dataFormat === 'NHWC' && g.channelMultiplier === 1) {
-    const done = depthwiseInPlace(g, input, filter, out, clamp, kernels as DwconvInPlaceExports, filterCache);
+    const done = depthwiseInPlace(g, input, filter, out, clamp, filterCache, threads);
     if (done) return done;
   }
   // Below, the input is not in wasm memory (or the multiplier is not 1, or the layout is NCHW).
@@ -266,8 +276,6 @@ export function depthwiseConv2dWasm(
   return out;
 }
 
-type DwconvInPlaceExports = Required<Pick<DwconvExports, 'f32_dwconv_inplace'>>;
-
 /** The smallest zero row pinned: most rows fit, so it is pinned again (dropping the weights) rarely. */
 const ZERO_ROW_BYTES = 64 << 10;
 /** Each heap's zero row: a pinned region nothing writes, so it stays zero from call to call. */
@@ -303,10 +311,12 @@ function zeroRow(heap: WasmHeap, bytes: number): number {
  * The in-place path: an NHWC, multiplier-1 input and an output that both already live in wasm memory
  * (the model runtime's arena) go straight to f32_dwconv_inplace, one call per image: the input is read
  * where it is (no copy-in; padding rows read a pinned zero row, padding columns are zero vectors or
- * the kernel's edge path) and every output float is written once, with the clamp's bias and bounds applied in the
- * kernel's stores. Same bits as the banded path (same sums in the same order, same epilogue values;
- * a NaN's payload aside). Returns
- * null when the arrays are not both in wasm memory, overlap, or no zero row can be pinned.
+ * the kernel's edge path) and every output float is written once, with the clamp's bias and bounds
+ * applied in the kernel's stores. Same bits as the banded path (same sums in the same order, same
+ * epilogue values; a NaN's payload aside). The arrays may live in the fast engine's memory or in the
+ * worker pool's (engineFor); in the pool's, with `threads` > 1, each image's rows are split into calls
+ * that the pool's threads share, each call with its own tables. Returns null when the arrays are not
+ * both in one heap, overlap, or no zero row can be pinned.
  */
 function depthwiseInPlace(
   g: DepthwiseGeometry,
@@ -314,10 +324,15 @@ function depthwiseInPlace(
   filter: Float32Array,
   out: Float32Array,
   clamp: DwconvOutputClamp | undefined,
-  kernels: DwconvInPlaceExports,
   filterCache: DwconvFilterCache | undefined,
+  threads: number,
 ): Float32Array | null {
-  const { heap } = wasmEngine()!;
+  const engine = engineFor(out);
+  const kernels = engine?.kernels as Partial<DwconvExports> | undefined;
+  if (!engine || !kernels?.f32_dwconv_inplace) return null;
+  const { heap } = engine;
+  const pool = existingParallelEngine();
+  const onPool = threads > 1 && pool !== null && pool.heap === heap;
   const c = g.outChannels;
   const inImageBytes = g.inHeight * g.inWidth * c * 4;
   const outImageBytes = g.outHeight * g.outWidth * c * 4;
@@ -340,44 +355,74 @@ function depthwiseInPlace(
     packedWeights(filter, dwconvPackKey(taps, c), () => packDwconvFilter(filter, taps, c));
   if (filterCache) filterCache.packed = packed;
   const weights = heap.placeWeights(packed);
-  // Scratch: the kernel's row and tap tables and its spare pixel, then the bias (+ overreach).
+  // Each call's rows: the whole image, or on the pool a few row ranges per thread.
+  const parts = onPool ? Math.min(g.outHeight, threads * DWCONV_CALLS_PER_THREAD) : 1;
+  const calls = g.batch * parts;
+  // Scratch: each call's row and tap tables and spare pixel, then the bias (+ overreach).
   const tables = heap.scratchBase;
-  const tableBytes = align64(g.filterHeight * 4 + taps * 4) + c * 4 + 64;
-  const biasAt = align64(tables + tableBytes);
+  const tableBytes = align64(align64(g.filterHeight * 4 + taps * 4) + c * 4 + 64);
+  const biasAt = tables + calls * tableBytes;
   heap.ensure(biasAt + c * 4 + SPILL_BYTES);
   const f32 = heap.f32;
   // No epilogue is a zero bias and infinite bounds (the kernel's stores then keep the sums as they are).
   const bias = clamp?.bias ?? null;
   if (bias) f32.set(bias, biasAt >> 2);
   else f32.fill(0, biasAt >> 2, (biasAt >> 2) + c);
+  const lo = float32Bits(clamp ? clamp.lo : -Infinity);
+  const hi = float32Bits(clamp ? clamp.hi : Infinity);
+  const rowOutBytes = g.outWidth * c * 4;
+  const args: number[][] = [];
   for (let b = 0; b < g.batch; b++) {
-    kernels.f32_dwconv_inplace(
-      g.outHeight,
-      g.outWidth,
-      c,
-      g.inHeight,
-      g.inWidth,
-      g.filterHeight,
-      g.filterWidth,
-      g.strideHeight,
-      g.strideWidth,
-      g.dilationHeight,
-      g.dilationWidth,
-      g.padTop,
-      g.padLeft,
-      inAt + b * inImageBytes,
-      weights,
-      outAt + b * outImageBytes,
-      zero,
-      tables,
-      biasAt,
-      clamp ? clamp.lo : -Infinity,
-      clamp ? clamp.hi : Infinity,
-    );
+    for (let part = 0; part < parts; part++) {
+      const r0 = Math.floor((part * g.outHeight) / parts);
+      const r1 = Math.floor(((part + 1) * g.outHeight) / parts);
+      args.push([
+        r1 - r0,
+        g.outWidth,
+        c,
+        g.inHeight,
+        g.inWidth,
+        g.filterHeight,
+        g.filterWidth,
+        g.strideHeight,
+        g.strideWidth,
+        g.dilationHeight,
+        g.dilationWidth,
+        g.padTop - r0 * g.strideHeight,
+        g.padLeft,
+        inAt + b * inImageBytes,
+        weights,
+        outAt + b * outImageBytes + r0 * rowOutBytes,
+        zero,
+        tables + args.length * tableBytes,
+        biasAt,
+        lo,
+        hi,
+      ]);
+    }
   }
+  let done = false;
+  if (onPool) {
+    try {
+      pool.pool.runSync(DWCONV_INPLACE_KERNEL, args, threads);
+      done = true;
+    } catch (error) {
+      // A worker died or stalled: every call again on this thread (they only write their own rows).
+      if (!(error instanceof PoolBrokenError)) throw error;
+    }
+  }
+  if (!done) for (const a of args) kernels.f32_dwconv_inplace(...(a as Parameters<DwconvInPlace>));
   if (clamp) clamp.applied = true;
   return out;
 }
+
+type DwconvInPlace = NonNullable<DwconvExports['f32_dwconv_inplace']>;
+
+/** The in-place kernel's name, for the worker pool. */
+const DWCONV_INPLACE_KERNEL = 'f32_dwconv_inplace';
+
+/** Row ranges per thread and image on the pool: shares small enough to even out a slow thread. */
+const DWCONV_CALLS_PER_THREAD = 2;
 
 /** Padded columns [first, end) of a band row hold input columns; the others are padding. */
 function inputColumns(g: DepthwiseGeometry, layout: DwconvLayout): { first: number; end: number } {

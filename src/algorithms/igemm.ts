@@ -26,6 +26,7 @@
 import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine, type WasmEngine } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import { float32Bits } from '../kernels/wasm/bits.js';
 import { NR, packFilterPanels, packGroupBlockPanels } from '../kernels/wasm/pack.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIm2col } from './im2col.js';
@@ -129,15 +130,6 @@ interface ClampExports {
     loBits: number,
     hiBits: number,
   ): void;
-}
-
-const bitsScratch = new Float32Array(1);
-const bitsView = new Int32Array(bitsScratch.buffer);
-
-/** The float32 bit pattern of x, as an int32 (how f32_igemm_4x8_epilogue takes its bounds). */
-function float32Bits(x: number): number {
-  bitsScratch[0] = x;
-  return bitsView[0];
 }
 
 /** Places the clamp's bias after the run's scratch: its address (0 without a bias). */

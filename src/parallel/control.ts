@@ -41,7 +41,7 @@ export const CALLS_RUN = WAKE + MAX_WORKERS;
 
 /** The call table: CALL_WORDS words a call, the kernel's index in the pool's export list, then its arguments. */
 export const TABLE = 512;
-export const CALL_WORDS = 20;
+export const CALL_WORDS = 22;
 export const MAX_ARGS = CALL_WORDS - 1;
 /** Calls one job may hold (CLAIM keeps the index in 16 bits); longer lists run as several jobs. */
 export const MAX_CALLS = 4096;

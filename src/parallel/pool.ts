@@ -322,6 +322,8 @@ export class WorkerPool {
         ctl[a + 17],
         ctl[a + 18],
         ctl[a + 19],
+        ctl[a + 20],
+        ctl[a + 21],
       );
       if (result) Atomics.or(ctl, C.RESULT, result | 0);
       Atomics.add(ctl, C.DONE, 1);

@@ -100,7 +100,7 @@ function runJob(ctl, fns, me, job) {
       injectedFault(ctl, me);
       result = fns[ctl[a]](ctl[a + 1], ctl[a + 2], ctl[a + 3], ctl[a + 4], ctl[a + 5], ctl[a + 6], ctl[a + 7],
         ctl[a + 8], ctl[a + 9], ctl[a + 10], ctl[a + 11], ctl[a + 12], ctl[a + 13], ctl[a + 14], ctl[a + 15],
-        ctl[a + 16], ctl[a + 17], ctl[a + 18], ctl[a + 19]);
+        ctl[a + 16], ctl[a + 17], ctl[a + 18], ctl[a + 19], ctl[a + 20], ctl[a + 21]);
     } catch (error) {
       fail(ctl, error);
       finish(ctl, 1 + cancel(ctl, tag, count), count, job);

@@ -12,8 +12,8 @@ import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.
 import { planConv2d, runConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { WORKER_ALGORITHMS } from '../parallel/conv2d_async.js';
 import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
-import { planThreads } from '../plan/threads.js';
-import { runConv2dThreaded } from '../parallel/conv2d_threaded.js';
+import { defaultThreads, planThreads } from '../plan/threads.js';
+import { runConv2dThreaded, syncThreadsSupported } from '../parallel/conv2d_threaded.js';
 import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
 import {
   depthwiseConv2dWasm,
@@ -157,6 +157,20 @@ function convRunner(
   };
 }
 
+/**
+ * Threads for a depthwise step: the plan's request, or by default a second thread from
+ * DEPTHWISE_FLOPS_PER_THREAD (depthwise moves as many bytes as it does FLOPs, so it pays off sooner
+ * than a convolution's MIN_FLOPS_PER_THREAD would say). Only where workers can run synchronously.
+ */
+function depthwiseThreads(flops: number, requested: number | undefined): number {
+  if (!syncThreadsSupported()) return 1;
+  if (requested !== undefined) return requested;
+  return Math.max(1, Math.min(defaultThreads(), Math.floor(flops / DEPTHWISE_FLOPS_PER_THREAD)));
+}
+
+/** See depthwiseThreads: about 0.1 ms of one thread's depthwise work. */
+const DEPTHWISE_FLOPS_PER_THREAD = 2_000_000;
+
 function convStep(
   graph: Graph,
   o: ConvOp,
@@ -221,9 +235,13 @@ function convStep(
     flops = g.flops;
     // The step's filter never changes: its packed form is kept beside the step (DwconvFilterCache).
     const filterCache: DwconvFilterCache = {};
+    // On several threads when the plan's arena is in the worker pool's memory (see resident.ts).
+    const dwThreads =
+      which === 'wasm' && d.kind === 'depthwise' ? depthwiseThreads(g.flops, options.threads) : 1;
+    threaded = dwThreads > 1;
     const dw: Writer =
       which === 'wasm'
-        ? (x, out) => into(out, depthwiseConv2dWasm(g, x, o.filter, out, undefined, filterCache))
+        ? (x, out) => into(out, depthwiseConv2dWasm(g, x, o.filter, out, undefined, filterCache, dwThreads))
         : (x, out) => into(out, runDepthwiseConv2d(which, g, x, o.filter, out));
     body = dw;
     // A DepthwiseConv2D whose epilogue is bias + a clamp runs it inside the depthwise call: in the
@@ -234,7 +252,7 @@ function convStep(
       const dwClamp: DwconvOutputClamp = { bias: o.bias, lo: bounds[0], hi: bounds[1] };
       body = (x, out) => {
         dwClamp.applied = false;
-        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp, filterCache));
+        into(out, depthwiseConv2dWasm(g, x, o.filter, out, dwClamp, filterCache, dwThreads));
         if (!dwClamp.applied) epilogueFast(out, o.bias, null, o.activation, g.outChannels);
       };
       fusedEpilogue = true;

@@ -6,7 +6,7 @@
  * on MobileNetV2's 112x112 layers). Output and residual that already live in wasm memory (the model
  * runtime's arena) are not copied: the pass runs on them in place. Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
  */
-import { engineFor } from './engine_for.js';
+import { engineFor } from '../parallel/engine_for.js';
 import { epilogue } from './kernels.js';
 import type { Pointwise } from './layers.js';
 

@@ -7,7 +7,7 @@
  */
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
-import { engineFor } from './engine_for.js';
+import { engineFor } from '../parallel/engine_for.js';
 import { globalPool, pool2d, poolOrigin, type PoolPadding, type PoolShape } from './kernels.js';
 
 interface PoolExports {

@@ -326,7 +326,10 @@ function lastTile(c: i32): isize {
  * The oh x ow x c output image at y from the ih x iw x c image at x: kh x kw filter at w, strides sh,
  * sw, dilations dh, dw, padTop / padLeft padding rows / columns before the image (those after it
  * follow from the output size). Each stored value is min(max(sum + bias, lo), hi), bias at b (c floats;
- * zeros and infinite bounds for none). zero and t: see the top of this file.
+ * zeros and infinite bounds for none); lo and hi come as float32 bit patterns (the worker pool passes
+ * every argument as an i32). zero and t: see the top of this file. Rows [r0, r1) of an image are the
+ * oh = r1 - r0 rows of the output at y + r0 * ow * c floats with padTop - r0 * sh: calls over separate
+ * row ranges (each with its own t) may run at the same time, as nothing is written past y's rows.
  */
 export function f32_dwconv_inplace(
   oh: i32,
@@ -348,10 +351,12 @@ export function f32_dwconv_inplace(
   zero: usize,
   t: usize,
   b: usize,
-  lo: f32,
-  hi: f32,
+  loBits: i32,
+  hiBits: i32,
 ): void {
   if (oh <= 0 || ow <= 0 || c <= 0 || kh <= 0 || kw <= 0) return;
+  const lo = reinterpret<f32>(loBits);
+  const hi = reinterpret<f32>(hiBits);
   const vlo = f32x4.splat(lo);
   const vhi = f32x4.splat(hi);
   const px = (<usize>c) << 2;

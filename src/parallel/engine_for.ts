@@ -6,7 +6,7 @@
  */
 import { wasmEngine } from '../kernels/wasm/engine.js';
 import type { WasmHeap } from '../kernels/wasm/heap.js';
-import { existingParallelEngine } from '../parallel/parallel_engine.js';
+import { existingParallelEngine } from './parallel_engine.js';
 
 export interface HeapEngine {
   /** The instance's exports (each runtime module casts them to the kernels it calls). */
