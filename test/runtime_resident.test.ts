@@ -189,6 +189,54 @@ test('ZeroPadding2D before a valid DepthwiseConv2D folds into it (not when the p
   twice.dispose();
 });
 
+test('ZeroPadding2D before a valid Conv2D folds into it as explicit padding (ResNet-50 conv1_pad)', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const cases: [number[], tfl.layers.Layer, tfl.layers.Layer][] = [
+    [
+      [23, 23, 3],
+      L.zeroPadding2d({ padding: 3, name: 'conv1_pad' }),
+      L.conv2d({ filters: 8, kernelSize: 7, strides: 2, name: 'conv1', activation: 'relu' }),
+    ],
+    [
+      [11, 10, 6],
+      L.zeroPadding2d({
+        padding: [
+          [2, 0],
+          [1, 3],
+        ],
+        name: 'pad',
+      }),
+      L.conv2d({ filters: 5, kernelSize: 3, dilationRate: 2, name: 'conv' }),
+    ],
+  ];
+  for (const [shape, pad, conv] of cases) {
+    const input = tfl.input({ shape });
+    const oracle = tfl.model({ inputs: input, outputs: conv.apply(pad.apply(input)) as Sym });
+    seedWeights(oracle, 8);
+    const artifacts = await artifactsOf(oracle);
+    const model = await loadLayersModel(artifacts);
+    const names = model.steps(2).map((s) => s.name);
+    assert.deepEqual(names, [`${conv.name}+${pad.name}`], `the pad folds into the conv: ${names}`);
+    assert.match(model.summary(), new RegExp(`${pad.name} .*fused into ${conv.name}`), 'the summary says so');
+    const unfolded = await loadLayersModel(artifacts, { fuse: false });
+    const x = randomInput([2, ...shape], 9);
+    const got = model.predict(x, { threads: 1 }).data;
+    assert.ok(relativeError(got, tfjsPredict(oracle, x)[0]) < 1e-5, `${conv.name}: agrees with tfjs-layers`);
+    assert.ok(
+      relativeError(got, unfolded.predict(x).data) < 1e-6,
+      `${conv.name}: agrees with the unfolded plan`,
+    );
+    assert.deepEqual(
+      model.predict(x, { threads: 2 }).data,
+      got,
+      `${conv.name}: the same bits on two threads`,
+    );
+    model.dispose();
+    unfolded.dispose();
+  }
+});
+
 test('a plan with threaded igemm keeps its arena in the worker pool memory: same bits as one thread, in place', async () => {
   await tf.setBackend('cpu');
   const oracle = block(8);

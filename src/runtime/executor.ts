@@ -117,7 +117,6 @@ function convRunner(
   g: ConvGeometry,
   filter: Float32Array,
   options: CompileOptions,
-  conv: { strides: [number, number]; padding: 'SAME' | 'VALID'; dilations: [number, number] },
   clamp?: OutputClamp,
 ): { algorithm: string; run: Writer; clamps: boolean; threaded?: boolean; runAsync?: AsyncWriter } {
   const plan = planConv2d(g, 'auto', { precision: options.precision });
@@ -203,12 +202,7 @@ function convStep(
     const rows = xShape.slice(0, -1).reduce((a, b) => a * b, 1);
     // Dense is a 1x1 convolution over `rows` pixels: the [in, units] kernel is already HWIO.
     const g = convGeometry(op, [rows, 1, 1, inUnits], [1, 1, inUnits, d.units]);
-    const unit = {
-      strides: [1, 1] as [number, number],
-      padding: 'VALID' as const,
-      dilations: [1, 1] as [number, number],
-    };
-    const r = convRunner(g, o.filter, options, unit, clamp);
+    const r = convRunner(g, o.filter, options, clamp);
     clamping = r.clamps;
     threaded = r.threaded === true;
     bodyAsync = r.runAsync;
@@ -217,9 +211,11 @@ function convStep(
     flops = g.flops;
   } else if (d.kind === 'conv') {
     const filterShape = [...d.kernel, xShape[3] / d.groups, d.filters];
-    const conv = { strides: d.strides, padding: d.padding, dilations: d.dilations };
+    // A folded ZeroPadding2D (paddingFolds) is the convolution's explicit padding.
+    const padding = pads ? [[0, 0], pads[0], pads[1], [0, 0]] : d.padding;
+    const conv = { strides: d.strides, padding, dilations: d.dilations };
     const g = convGeometry(op, xShape, filterShape, conv);
-    const r = convRunner(g, o.filter, options, conv, clamp);
+    const r = convRunner(g, o.filter, options, clamp);
     clamping = r.clamps;
     threaded = r.threaded === true;
     bodyAsync = r.runAsync;
@@ -260,11 +256,7 @@ function convStep(
     if (d.kind === 'separable') {
       const mid = g.outChannels;
       const pg = convGeometry(op, [batch, g.outHeight, g.outWidth, mid], [1, 1, mid, d.filters]);
-      const pr = convRunner(pg, o.pointwise!, options, {
-        strides: [1, 1],
-        padding: 'VALID',
-        dilations: [1, 1],
-      });
+      const pr = convRunner(pg, o.pointwise!, options);
       algorithm += ` + ${pr.algorithm}`;
       flops += pg.flops;
       // The depthwise result is the step's own scratch, reused call after call.
@@ -499,7 +491,8 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
       });
       continue;
     }
-    if (next.def.kind !== 'depthwise' || next.def.padding !== 'VALID') continue;
+    // A 'valid' DepthwiseConv2D, or Conv2D (ResNet-50's conv1_pad before its 7x7 conv1).
+    if ((next.def.kind !== 'depthwise' && next.def.kind !== 'conv') || next.def.padding !== 'VALID') continue;
     if (next.input !== o.output || next.residual === o.output) continue;
     skipped.add(o);
     into.set(next, {
