@@ -337,10 +337,21 @@ export function bandKernelCalls(run: IgemmRun, rows: number, parts: number, bloc
   const tileTableBytes = layout.ks * 16;
   const tileOutputBytes = 4 * g.outChannels * 4;
   const lists: number[][][] = [];
-  const shares = tileShares(rows * g.outWidth, parts);
-  // Fewer row shares than parts (a Dense layer at batch 1 has one row): split the columns too, in
-  // whole panels. Every value is still computed by the same kernel steps, whichever call has it.
+  // Parts split the rows into R shares and the columns into C runs of whole panels (R x C ~ parts).
+  // Each call reads its rows' input and its columns' weights, so the calls together read the input C
+  // times and the weights R times: R = sqrt(parts * M / N) keeps that sum least. Large images (M >> N)
+  // split their rows only, as before; few rows and many columns (ResNet-50's 7x7 and 14x14 layers, a
+  // Dense layer at batch 1, which has one row) mostly their columns, instead of every call streaming
+  // all the weights for 4 rows. Every value is still computed by the same kernel steps, whichever
+  // call has it.
+  const pixels = rows * g.outWidth;
   const panels = Math.ceil(outPerGroup / NR);
+  const tiles = Math.ceil(pixels / 4);
+  const rowShares =
+    g.groups === 1 && parts > 1
+      ? Math.max(1, Math.min(tiles, parts, Math.round(Math.sqrt((parts * pixels) / g.outChannels))))
+      : parts;
+  const shares = tileShares(pixels, rowShares);
   const columnParts = g.groups === 1 ? Math.max(1, Math.min(panels, Math.floor(parts / shares.length))) : 1;
   if (columnParts > 1) {
     const panelBytes = k * NR * 4;
