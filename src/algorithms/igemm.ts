@@ -246,14 +246,21 @@ export interface IgemmRun {
   table: number;
   inputBand: number;
   outputBand: number;
+  /** The table addresses the input's own rows (readsInputInPlace): the band is the input, not a copy. */
+  inPlaceInput: boolean;
 }
 
 /**
  * Places everything a run of `g` needs in the heap: the packed filter (resident, from the weights
  * cache), then the indirection table, input band and output band in the scratch area.
  */
-export function placeIgemm(heap: WasmHeap, g: ConvGeometry, filter: Float32Array): IgemmRun {
-  const { layout, table } = prepareIgemm(g);
+export function placeIgemm(
+  heap: WasmHeap,
+  g: ConvGeometry,
+  filter: Float32Array,
+  inPlaceInput = false,
+): IgemmRun {
+  const { layout, table } = prepareIgemm(g, inPlaceInput);
   const taps = g.filterHeight * g.filterWidth;
   const k = taps * g.filterInChannels;
   const perGroupFloats = g.groups * Math.ceil(g.outChannels / g.groups / NR) * k * NR;
@@ -288,6 +295,7 @@ export function placeIgemm(heap: WasmHeap, g: ConvGeometry, filter: Float32Array
     table: tableAddress,
     inputBand,
     outputBand,
+    inPlaceInput,
   };
 }
 
@@ -463,7 +471,7 @@ function runIgemm(
   const inputAt = heap.addressOf(input);
   const outputAt = heap.addressOf(output);
   const residualAt = clamp?.residual ? heap.addressOf(clamp.residual) : -1;
-  const run = placeIgemm(heap, g, filter);
+  const run = placeIgemm(heap, g, filter, readsInputInPlace(g, inputAt));
   const fused = fusedStage(engine, run, residualAt, clamp);
   const stage = fused ? null : clampStage(engine, run, clamp);
   // An output in wasm memory with the epilogue fused is written once, in place: measured 7-13% faster
@@ -510,23 +518,35 @@ function runIgemm(
 /**
  * Byte addresses at which a run reads its input and writes its output in place in wasm memory (the
  * model runtime's arena), -1 where it copies them through its bands as usual. In place: the input when
- * the band copy would be the input's own rows unchanged (NHWC, one group, no padding, every column
- * read: a 1x1 stride-1 convolution, a Dense layer); the output for NHWC and one group (the kernel writes
+ * the run's table addresses the input's own rows (placed with readsInputInPlace: NHWC, one group, no
+ * padding); the output for NHWC and one group (the kernel writes
  * exactly the output's floats, ldc = its channels), except where the output is computed in chunks
  * (outputChunkTiles) and the epilogue is not fused into the kernel: there a chunk written in cache,
  * clamped and copied out measured faster (1.5x on MobileNetV2's block_1_expand, 112x112x96) than the
  * kernel's stores going to memory directly and a second pass over them.
  */
 export function inPlace(run: IgemmRun, inputAt: number, outputAt: number): { input: number; output: number } {
-  const { g, layout } = run;
+  const { g } = run;
   if (g.dataFormat !== 'NHWC' || g.groups !== 1) return { input: -1, output: -1 };
-  const rowsAsTheyAre =
+  return { input: run.inPlaceInput ? inputAt : -1, output: outputAt };
+}
+
+/**
+ * Whether a run can read an input that lives in wasm memory where it is, through an indirection table
+ * over the input's own rows (prepareIgemm's inPlaceInput): NHWC, one group and no padding, so every
+ * window lies inside the input (a 1x1 stride-1 convolution or a Dense layer, a strided 1x1 shortcut, a
+ * 'valid' convolution). The band copy is then not needed.
+ */
+export function readsInputInPlace(g: ConvGeometry, inputAt: number): boolean {
+  return (
+    inputAt >= 0 &&
+    g.dataFormat === 'NHWC' &&
+    g.groups === 1 &&
     g.padTop === 0 &&
     g.padBottom === 0 &&
     g.padLeft === 0 &&
-    layout.paddedWidth === g.inWidth &&
-    layout.rowFloats === g.inWidth * g.inChannels;
-  return { input: rowsAsTheyAre ? inputAt : -1, output: outputAt };
+    g.padRight === 0
+  );
 }
 
 /** Packed-weight bytes f32_igemm_4x8 keeps in cache while all row tiles pass (its PANEL_CHUNK_BYTES). */
@@ -630,6 +650,7 @@ const PREPARED_ENTRIES = 8;
 /** The last geometry prepared and its entry: repeated calls on one shape skip building the key. */
 let lastGeometry: ConvGeometry | null = null;
 let lastPrepared: Prepared | null = null;
+let lastInPlace = false;
 
 /** Whether a and b have the fields igemm's layout and table depend on (the cache key's fields) equal. */
 function samePreparedShape(a: ConvGeometry, b: ConvGeometry): boolean {
@@ -653,38 +674,43 @@ function samePreparedShape(a: ConvGeometry, b: ConvGeometry): boolean {
 }
 
 /** Layout and indirection table for `g`, from the cache when a geometry of the same shapes was seen. */
-export function prepareIgemm(g: ConvGeometry): Prepared {
-  if (lastPrepared && lastGeometry && samePreparedShape(lastGeometry, g)) return lastPrepared;
+export function prepareIgemm(g: ConvGeometry, inPlaceInput = false): Prepared {
+  if (lastPrepared && lastGeometry && lastInPlace === inPlaceInput && samePreparedShape(lastGeometry, g)) {
+    return lastPrepared;
+  }
   const key =
     `${g.inHeight},${g.inWidth},${g.inChannels},${g.filterHeight},${g.filterWidth},${g.filterInChannels},` +
     `${g.outChannels},${g.strideHeight},${g.strideWidth},${g.dilationHeight},${g.dilationWidth},` +
-    `${g.padTop},${g.padLeft},${g.outHeight},${g.outWidth}`;
+    `${g.padTop},${g.padLeft},${g.outHeight},${g.outWidth},${inPlaceInput}`;
   let entry = prepared.get(key);
   if (entry) {
     prepared.delete(key); // re-inserted below as the most recently used
   } else {
     const layout = igemmLayout(g);
-    entry = { layout, table: buildIndirection(g, layout) };
+    // In place, the rows are the input's own (inWidth pixels), not the band's padded ones.
+    const rowBytes = inPlaceInput ? g.inWidth * g.inChannels * 4 : layout.rowFloats * 4;
+    entry = { layout, table: buildIndirection(g, layout, rowBytes) };
     if (prepared.size >= PREPARED_ENTRIES) prepared.delete(prepared.keys().next().value as string);
   }
   prepared.set(key, entry);
   lastGeometry = g;
   lastPrepared = entry;
+  lastInPlace = inPlaceInput;
   return entry;
 }
 
 /**
  * The tile-major indirection table of a full band (see wasm/assembly/igemm.ts): entry
- * ((t * ks + s) * 4 + i) is the byte offset, from the start of the input band, of segment s of the
+ * ((t * ks + s) * 4 + i) is the byte offset, from the start of the input band (rows `rowBytes` apart:
+ * the band copy's padded rows, or the input's own rows when it is read in place), of segment s of the
  * band's output pixel 4t + i. Pixels past the band's end repeat its last pixel, so every address stays
  * inside the input band. The kernel adds the band's address (and the group's channel offset).
  */
-function buildIndirection(g: ConvGeometry, layout: IgemmLayout): Int32Array {
+function buildIndirection(g: ConvGeometry, layout: IgemmLayout, rowBytes: number): Int32Array {
   const pixels = layout.bandRows * g.outWidth;
   const tiles = Math.ceil(pixels / 4);
   const { ks } = layout;
   const channelBytes = g.inChannels * 4;
-  const rowBytes = layout.rowFloats * 4;
   // Offset of each segment within a window, and of each pixel's window origin.
   const segment = new Int32Array(ks);
   for (let s = 0; s < ks; s++) {

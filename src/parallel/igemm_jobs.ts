@@ -18,6 +18,7 @@ import {
   inPlace,
   loadInputBand,
   placeIgemm,
+  readsInputInPlace,
   storeOutputBand,
   type IgemmRun,
   type OutputClamp,
@@ -160,7 +161,7 @@ export interface InPlaceIgemm {
 /**
  * Jobs for an output that already lives in `heap` (the model runtime's arena, pinned there when its
  * plan runs on several threads): the calls write each band where it belongs, so nothing is copied out;
- * an input that is its own band (1x1 stride 1, no padding, NHWC) is read where it is too. With `clamp`,
+ * an unpadded input there is read where it is too (readsInputInPlace). With `clamp`,
  * where the kernel can apply it (see fusedEpilogueArgs), the calls are f32_igemm_4x8_epilogue's and
  * every thread applies bias, residual and clamp to the tiles it computed. Null where the output is not
  * in `heap`, is NCHW, or has groups: then igemmJobs, and the caller's epilogue.
@@ -180,7 +181,7 @@ export function igemmInPlaceJobs(
   if (outputAt < 0) return null;
   const inputAt = heap.addressOf(input);
   const residualAt = clamp?.residual ? heap.addressOf(clamp.residual) : -1;
-  const run = placeIgemm(heap, g, filter);
+  const run = placeIgemm(heap, g, filter, readsInputInPlace(g, inputAt));
   const fused = fusedEpilogueArgs(heap, run, residualAt, clamp);
   const at = inPlace(run, inputAt, outputAt);
   const inRowBytes = g.inWidth * g.inChannels * 4;
