@@ -24,6 +24,7 @@ interface Case {
   input: number[];
   filter: number[];
   strides?: [number, number];
+  dilations?: [number, number];
   padding: 'SAME' | 'VALID';
 }
 
@@ -51,6 +52,7 @@ function check(
   const heap = engine!.heap;
   const g: ConvGeometry = convGeometry('conv2d', c.input, c.filter, {
     strides: c.strides,
+    dilations: c.dilations,
     padding: c.padding,
   });
   const rng = createRng(seed);
@@ -159,10 +161,14 @@ test('fused output stage on random geometries (fast-check)', () => {
       fc.constantFrom<'SAME' | 'VALID'>('SAME', 'VALID'),
       fc.boolean(),
       fc.integer({ min: 1, max: 1 << 20 }),
-      (batch, h, w, cin, cout, k, s, padding, withBias, seed) => {
-        if (padding === 'VALID' && (h < k || w < k)) return;
+      fc.constantFrom<[number, number]>([1, 1], [2, 1], [1, 2]),
+      (batch, h, w, cin, cout, k, s, padding, withBias, seed, dilations) => {
+        const reach = (k - 1) * Math.max(...dilations) + 1;
+        if (padding === 'VALID' && (h < reach || w < reach)) return;
+        // Dilations with strides: TensorFlow allows one or the other above 1.
+        const strides: [number, number] = dilations[0] * dilations[1] > 1 ? [1, 1] : [s, s];
         check(
-          { input: [batch, h, w, cin], filter: [k, k, cin, cout], strides: [s, s], padding },
+          { input: [batch, h, w, cin], filter: [k, k, cin, cout], strides, dilations, padding },
           seed,
           withBias,
           true,
@@ -171,7 +177,7 @@ test('fused output stage on random geometries (fast-check)', () => {
         );
       },
     ),
-    { numRuns: 60 },
+    { numRuns: 100 },
   );
 });
 
