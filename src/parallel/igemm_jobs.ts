@@ -186,26 +186,46 @@ export function igemmInPlaceJobs(
   const at = inPlace(run, inputAt, outputAt);
   const inRowBytes = g.inWidth * g.inChannels * 4;
   const outRowBytes = g.outWidth * g.outChannels * 4;
+  /** Appends the calls of band `band` of image b (its input band loaded, or read in place). */
+  const bandCalls = (b: number, band: number, into: number[][]) => {
+    const { first, rows } = bandRows(run, band);
+    if (rows === 0) return;
+    const here: IgemmRun = {
+      ...run,
+      inputBand:
+        at.input >= 0 ? at.input + (b * g.inHeight + first * g.strideHeight) * inRowBytes : run.inputBand,
+      outputBand: at.output + (b * g.outHeight + first) * outRowBytes,
+    };
+    const bandPixel = (b * g.outHeight + first) * g.outWidth;
+    const start = into.length;
+    tileCalls(null, heap, here, rows, threads, into);
+    if (fused) for (let i = start; i < into.length; i++) into[i] = fused(into[i], here.outputBand, bandPixel);
+  };
   function* jobs(): Generator<IgemmJob> {
+    if (at.input >= 0) {
+      // Nothing to load between bands: every band of every image in one job, so the threads meet
+      // once a layer instead of once a band.
+      const calls: number[][] = [];
+      yield {
+        load: () => {
+          calls.length = 0;
+          for (let b = 0; b < g.batch; b++)
+            for (let band = 0; band < run.layout.bands; band++) bandCalls(b, band, calls);
+        },
+        calls,
+        store: () => {},
+      };
+      return;
+    }
     for (let b = 0; b < g.batch; b++) {
       for (let band = 0; band < run.layout.bands; band++) {
-        const { first, rows } = bandRows(run, band);
-        if (rows === 0) break;
-        const here: IgemmRun = {
-          ...run,
-          inputBand:
-            at.input >= 0 ? at.input + (b * g.inHeight + first * g.strideHeight) * inRowBytes : run.inputBand,
-          outputBand: at.output + (b * g.outHeight + first) * outRowBytes,
-        };
-        const bandPixel = (b * g.outHeight + first) * g.outWidth;
+        if (bandRows(run, band).rows === 0) break;
         const calls: number[][] = [];
         yield {
           load: () => {
-            if (at.input < 0) loadInputBand(heap, run, input, b, band);
+            loadInputBand(heap, run, input, b, band);
             calls.length = 0;
-            tileCalls(null, heap, here, rows, threads, calls);
-            if (fused)
-              for (let i = 0; i < calls.length; i++) calls[i] = fused(calls[i], here.outputBand, bandPixel);
+            bandCalls(b, band, calls);
           },
           calls,
           store: () => {},
