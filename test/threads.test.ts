@@ -238,6 +238,22 @@ test('conv2dAsync: a worker that exits mid-call still gives the right values', a
   assertSameBits((await conv2dAsync(x, w, options)).data, expected, 'the call after');
 });
 
+test('conv2dAsync with winograd: a worker that exits mid-call still gives the right values', async () => {
+  const x = randomNormal([1, 40, 40, 32], { seed: 13 });
+  const w = randomNormal([3, 3, 32, 32], { seed: 14 });
+  const options: Conv2dOptions = { padding: 'SAME', algorithm: 'winograd', threads: 2 };
+  const expected = conv2d(x, w, { ...options, threads: 1 }).data;
+  assertSameBits((await conv2dAsync(x, w, options)).data, expected, 'warm-up');
+  const engine = parallelEngine();
+  assert.ok(engine, 'engine');
+  engine.pool.injectFault(0, 'exit');
+  for (let i = 0; i < 50 && engine.pool.faultPending(); i++) {
+    assertSameBits((await conv2dAsync(x, w, options)).data, expected, `try ${i}`);
+  }
+  assert.equal(engine.pool.faultPending(), false, 'the worker claimed a call and exited');
+  assertSameBits((await conv2dAsync(x, w, options)).data, expected, 'the call after');
+});
+
 test('conv2d with threads while a conv2dAsync holds the pool computes on its own thread, both right', async () => {
   const x = randomNormal([1, 64, 64, 32], { seed: 13 });
   const w = randomNormal([3, 3, 32, 32], { seed: 14 });
