@@ -130,7 +130,10 @@ export function conv2dWinogradTile(
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
   const problem = winogradProblem(g, input, filter);
-  const run = placeWinograd(engine.heap, problem.g, problem.filter, tile);
+  // An output in wasm memory (the model runtime's arena) is written in place; its address is taken
+  // before placing the run can grow the memory.
+  const outputAt = out ? engine.heap.addressOf(out) : -1;
+  const run = placeWinograd(engine.heap, problem.g, problem.filter, tile, undefined, outputAt);
   let output: Float32Array | undefined;
   const finite = driveWinograd(
     engine.heap,
@@ -196,6 +199,12 @@ export interface WinogradRun {
   v: number;
   m: number;
   outputBand: number;
+  /**
+   * Byte address of the NHWC output itself when it lives in this heap and the output transform can
+   * write it where it lies (no padded channels: kp = out_channels), else -1 (it writes the output band,
+   * which is copied out).
+   */
+  outputAt: number;
 }
 
 /** Names the transformed filter in the weights cache (keyed, like igemm's panels, by the filter array). */
@@ -213,6 +222,7 @@ export function placeWinograd(
   filter: Float32Array,
   tile: WinogradTile,
   layout = winogradLayout(g, tile),
+  outputAt = -1,
 ): WinogradRun {
   const matrices = winogradMatrices(tile, g.filterHeight);
   const packed = packedWeights(filter, winogradPackKey(tile, g.groups, g.filterHeight), () =>
@@ -236,7 +246,21 @@ export function placeWinograd(
   // only ever meets finite numbers there.
   if (layout.kp !== g.outChannels) f32.fill(0, m >> 2, (m + layout.mBytes) >> 2);
   const uSliceBytes = winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
-  return { g, layout, weights, uSliceBytes, table, zero, work, inputBand, v, m, outputBand };
+  const inPlace = outputAt >= 0 && g.dataFormat === 'NHWC' && layout.kp === g.outChannels;
+  return {
+    g,
+    layout,
+    weights,
+    uSliceBytes,
+    table,
+    zero,
+    work,
+    inputBand,
+    v,
+    m,
+    outputBand,
+    outputAt: inPlace ? outputAt : -1,
+  };
 }
 
 /** One block: tiles [firstTile, firstTile + tiles) of image b, tile rows ty0.. and columns tx0... */
@@ -355,8 +379,11 @@ export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: numbe
       layout.tileCols,
       block.firstTile + s0,
       n,
-      run.outputBand,
-      block.ty0 * layout.tile,
+      // In place: image b of the output itself, whose row 0 is the image's; else the band.
+      run.outputAt >= 0
+        ? run.outputAt + block.b * g.outHeight * g.outWidth * g.outChannels * 4
+        : run.outputBand,
+      run.outputAt >= 0 ? 0 : block.ty0 * layout.tile,
       g.outHeight,
       g.outWidth,
       slot + align64(layout.workBytes),
@@ -471,7 +498,7 @@ function* winogradPhaseSteps(
       calls: gemmCalls(run, block, parts),
       meanwhile: () => {
         const out = output();
-        if (stored) storeBlockOutput(heap, run, out, stored);
+        if (stored && run.outputAt < 0) storeBlockOutput(heap, run, out, stored);
       },
     };
     const loadNext = next?.newBand ? () => loadBlockInput(heap, run, loadRows, next) : undefined;
@@ -480,7 +507,8 @@ function* winogradPhaseSteps(
     }
     previous = block;
   }
-  storeBlockOutput(heap, run, output(), blocks[blocks.length - 1]);
+  const out = output();
+  if (run.outputAt < 0) storeBlockOutput(heap, run, out, blocks[blocks.length - 1]);
   return true;
 }
 

@@ -52,7 +52,7 @@ export function winogradThreaded(
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
   const parts = threads * CALLS_PER_THREAD;
-  const run = placeThreaded(engine, g, filter, tile, threads);
+  const run = placeThreaded(engine, g, filter, tile, threads, out);
   const phases: WinogradPhases = {
     parts,
     run: (kernel, calls, meanwhile) => engine.pool.runSync(kernel, calls, threads, meanwhile),
@@ -76,7 +76,7 @@ export async function winogradAsync(
 ): Promise<WinogradThreadedResult> {
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
-  const run = placeThreaded(engine, g, filter, winogradTile(g), threads);
+  const run = placeThreaded(engine, g, filter, winogradTile(g), threads, out);
   const phases: AsyncWinogradPhases = {
     parts: threads * CALLS_PER_THREAD,
     run: async (kernel, calls, meanwhile) => {
@@ -103,9 +103,12 @@ function placeThreaded(
   filter: Float32Array,
   tile: WinogradTile,
   threads: number,
+  out: Float32Array | undefined,
 ): ReturnType<typeof placeWinograd> {
   const parts = threads * CALLS_PER_THREAD;
+  // An output in the pool's memory (a threaded plan's arena) is written in place: address first.
+  const outputAt = out ? engine.heap.addressOf(out) : -1;
   let layout = winogradLayout(g, tile, WINOGRAD_BLOCK_BYTES * Math.min(threads, MAX_BLOCK_SCALE), parts);
   if (layout.scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) layout = winogradLayout(g, tile, undefined, parts);
-  return placeWinograd(engine.heap, g, filter, tile, layout);
+  return placeWinograd(engine.heap, g, filter, tile, layout, outputAt);
 }
