@@ -25,12 +25,7 @@
  *
  * One source builds plain SIMD (multiply, then add) and relaxed SIMD (fused multiply-add) modules.
  */
-
-/** acc + a * b, fused when relaxed SIMD is enabled. */
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
 
 /**
  * One channel tile of two stride-1 pixels whose windows start at p and p + px (filter rows at p,
@@ -155,7 +150,7 @@ const TILE3X3: usize = 144;
  * Byte offset of the last channel tile within a pixel. Tiles run from the last down to the first, so
  * that a partial last tile's spill into the next pixel is overwritten by that pixel's own tiles.
  */
-function lastTile(c: i32): isize {
+export function lastTile(c: i32): isize {
   return ((<isize>c + 3) >> 2) * 16 - 16;
 }
 

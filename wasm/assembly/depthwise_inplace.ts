@@ -33,12 +33,8 @@
  *
  * One source builds plain SIMD (multiply, then add) and relaxed SIMD (fused multiply-add) modules.
  */
-
-/** acc + a * b, fused when relaxed SIMD is enabled. */
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
+import { lastTile } from './depthwise';
 
 /**
  * The stored value: min(max(sum + bias, lo), hi). pmax / pmin are one instruction each (max / min
@@ -315,11 +311,6 @@ function edgePixel(
     }
     v128.store(q + o, finish(a, v128.load(bias + o), vlo, vhi));
   }
-}
-
-/** Byte offset of the last channel tile within a pixel (tiles run from the last down to the first). */
-function lastTile(c: i32): isize {
-  return ((<isize>c + 3) >> 2) * 16 - 16;
 }
 
 /**

@@ -17,12 +17,7 @@
  * A plan (built by the host, src/kernels/fft_plan.ts) is: i32 pass count, then per pass i32 radix and
  * i32 byte offset (from the plan) of its twiddles: for each p < m, w_n^(p k) for k = 1..r-1 as f32 pairs.
  */
-
-/** acc + a * b (fused when relaxed SIMD is enabled). */
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
 
 /** acc - a * b (fused when relaxed SIMD is enabled). */
 function nmadd(a: v128, b: v128, acc: v128): v128 {

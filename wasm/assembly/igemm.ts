@@ -25,12 +25,7 @@
  * One source builds two modules: plain SIMD (multiply, then add) and relaxed SIMD (fused
  * multiply-add where the hardware has it); ASC_FEATURE_RELAXED_SIMD is a compile-time constant.
  */
-
-/** acc + a * b, fused when relaxed SIMD is enabled (small enough that Binaryen always inlines it). */
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+import { madd } from './simd';
 
 /** Stores the first `cols` (1..7) lanes of lo:hi at ptr. */
 function storePartial(ptr: usize, lo: v128, hi: v128, cols: i32): void {

@@ -16,13 +16,8 @@
  * `work`, then along rows out of it. Each pass streams over the channels with the tile's pointers
  * held in locals.
  */
+import { madd } from './simd';
 import { f32_igemm_4x8 } from './igemm';
-
-/** acc + a * b, fused when relaxed SIMD is enabled (these helpers are small enough that Binaryen inlines them). */
-function madd(a: v128, b: v128, acc: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
 
 function k(x: f32): v128 {
   return f32x4.splat(x);
