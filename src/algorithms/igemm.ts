@@ -114,22 +114,6 @@ export interface OutputClamp {
 
 interface ClampExports {
   f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
-  f32_igemm_4x8_epilogue?(
-    m: number,
-    n: number,
-    ks: number,
-    kc: number,
-    ind: number,
-    aOffset: number,
-    w: number,
-    c: number,
-    ldc: number,
-    bias: number,
-    residual: number,
-    residualDelta: number,
-    loBits: number,
-    hiBits: number,
-  ): void;
 }
 
 /** Places the clamp's bias after the run's scratch: its address (0 without a bias). */
@@ -204,7 +188,7 @@ function fusedStage(
   residualAt: number,
   clamp?: OutputClamp,
 ): FusedCall | null {
-  const kernel = (engine.kernels as unknown as ClampExports).f32_igemm_4x8_epilogue;
+  const kernel = engine.kernels.f32_igemm_4x8_epilogue;
   const args = kernel ? fusedEpilogueArgs(engine.heap, run, residualAt, clamp) : null;
   if (!kernel || !args) return null;
   return (c, bandAt, bandPixel) => {

@@ -18,7 +18,7 @@ import { namingOp, refusingWasmMemory } from '../kernels/wasm/heap.js';
 import { IGEMM_KERNEL, igemmJobs } from './igemm_jobs.js';
 import { winogradAsync } from './winograd_jobs.js';
 import { winogradProblem } from '../algorithms/winograd.js';
-import { exclusive, parallelEngine } from './parallel_engine.js';
+import { exclusive, parallelEngine, type ParallelEngine } from './parallel_engine.js';
 import { PoolBrokenError, loadWorkerThreads } from './pool.js';
 import { conv2dOnWebGPU } from '../gpu/one_call.js';
 import { checkBackend } from '../gpu/planner.js';
@@ -59,22 +59,27 @@ export async function igemmOnWorkers(
   threads: number,
   out?: Float32Array,
 ): Promise<Float32Array | null> {
-  if (!parallelEngine()) return null;
   const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
+  return onPool(async ({ heap, pool }) => {
+    for (const job of igemmJobs(heap, g, input, filter, threads)) {
+      job.load();
+      await pool.runAsync(IGEMM_KERNEL, job.calls, threads);
+      job.store(output);
+    }
+    return output;
+  });
+}
+
+/** `work` on the pool's engine, after the jobs before it; null where there is no pool or it broke. */
+async function onPool<T>(work: (engine: ParallelEngine) => Promise<T>): Promise<T | null> {
+  if (!parallelEngine()) return null;
   try {
-    await exclusive(async ({ heap, pool }) => {
-      for (const job of igemmJobs(heap, g, input, filter, threads)) {
-        job.load();
-        await pool.runAsync(IGEMM_KERNEL, job.calls, threads);
-        job.store(output);
-      }
-    });
+    return await exclusive(work);
   } catch (error) {
     if (error instanceof PoolBrokenError) return null;
     throw error;
   }
-  return output;
 }
 
 /**
@@ -89,16 +94,9 @@ export async function winogradOnWorkers(
   threads: number,
   out?: Float32Array,
 ): Promise<Float32Array | null> {
-  if (!parallelEngine()) return null;
-  let result: Float32Array | 'non-finite';
-  try {
-    result = await exclusive((engine) =>
-      winogradAsync(engine, winogradProblem(g, input, filter), threads, out),
-    );
-  } catch (error) {
-    if (error instanceof PoolBrokenError) return null;
-    throw error;
-  }
+  const result = await onPool((engine) =>
+    winogradAsync(engine, winogradProblem(g, input, filter), threads, out),
+  );
   return result === 'non-finite' ? igemmOnWorkers(g, input, filter, threads, out) : result;
 }
 

@@ -20,6 +20,20 @@ export interface KernelExports {
     c: number,
     ldc: number,
   ): void;
+  /**
+   * f32_igemm_4x8 with the model runtime's output stage (bias, residual, clamp bounds as float32 bits);
+   * absent from modules built before it existed.
+   */
+  f32_igemm_4x8_epilogue?(
+    ...args: [
+      ...gemm: Parameters<KernelExports['f32_igemm_4x8']>,
+      bias: number,
+      residual: number,
+      residualDelta: number,
+      loBits: number,
+      hiBits: number,
+    ]
+  ): void;
 }
 
 export interface WasmEngine {
