@@ -48,8 +48,10 @@ function check(
   lo: number,
   hi: number,
   outputOutside = false,
+  threads = 1,
 ): boolean {
-  const heap = engine!.heap;
+  // On several threads the operands are in the worker pool's memory, as a threaded plan's arena.
+  const heap = threads > 1 ? parallelEngine()!.heap : engine!.heap;
   const g: ConvGeometry = convGeometry('conv2d', c.input, c.filter, {
     strides: c.strides,
     dilations: c.dilations,
@@ -86,13 +88,13 @@ function check(
     };
     // Outside wasm memory the output is computed through the kernel's bands (or chunks) and copied out.
     const outside = outputOutside ? new Float32Array(outSize) : null;
-    conv2dIgemm(
-      g,
-      f32.subarray(inAt, inAt + inSize),
-      w,
-      outside ?? f32.subarray(outAt, outAt + outSize),
-      clamp,
-    );
+    const out = outside ?? f32.subarray(outAt, outAt + outSize);
+    const input = f32.subarray(inAt, inAt + inSize);
+    const result =
+      threads > 1
+        ? conv2dIgemmThreaded(g, input, w, threads, out, clamp)
+        : conv2dIgemm(g, input, w, out, clamp);
+    assert.ok(result === out, 'written into the given output');
     const got = outside ?? heap.f32.slice(outAt, outAt + outSize);
     if (!clamp.applied) epilogueFast(got, bias, residual, act, g.outChannels);
     sameBits(got, want, `${JSON.stringify(c)} bias ${withBias} residual ${withResidual} [${lo}, ${hi}]`);
@@ -182,9 +184,7 @@ test('fused output stage on random geometries (fast-check)', () => {
 });
 
 test('threaded igemm on an output in the pool heap: written in place with the stage, same bits as one thread', () => {
-  const pool = parallelEngine();
-  assert.ok(pool !== null, 'the worker pool is available in Node');
-  const heap = pool.heap;
+  assert.ok(parallelEngine() !== null, 'the worker pool is available in Node');
   const cases: Case[] = [
     // Several bands (output past the 4 MiB band budget), input read in place.
     { input: [1, 96, 96, 32], filter: [1, 1, 32, 128], padding: 'VALID' },
@@ -198,32 +198,9 @@ test('threaded igemm on an output in the pool heap: written in place with the st
   ];
   let seed = 100;
   for (const c of cases) {
-    const g = convGeometry('conv2d', c.input, c.filter, { strides: c.strides, padding: c.padding });
-    const rng = createRng(seed++);
-    const inSize = c.input.reduce((a, b) => a * b, 1);
-    const outSize = g.outputShape.reduce((a, b) => a * b, 1);
-    const x = Float32Array.from({ length: inSize }, () => 4 * rng.next() - 2);
-    const w = Float32Array.from({ length: c.filter.reduce((a, b) => a * b, 1) }, () => 2 * rng.next() - 1);
-    const bias = Float32Array.from({ length: g.outChannels }, () => 2 * rng.next() - 1);
-    const residual = Float32Array.from({ length: outSize }, () => 4 * rng.next() - 2);
-    const want = conv2dIgemm(g, x, w);
-    epilogueFast(want, bias, residual, { fn: 'relu6' }, g.outChannels);
-    const at = heap.pin((inSize + 2 * outSize + 48) * 4);
-    const inAt = at >> 2;
-    const outAt = inAt + inSize + 16;
-    const resAt = outAt + outSize + 16;
-    try {
-      heap.f32.set(x, inAt);
-      heap.f32.set(residual, resAt);
-      const f32 = heap.f32;
-      const clamp: OutputClamp = { bias, residual: f32.subarray(resAt, resAt + outSize), lo: 0, hi: 6 };
-      const out = f32.subarray(outAt, outAt + outSize);
-      const result = conv2dIgemmThreaded(g, f32.subarray(inAt, inAt + inSize), w, 2, out, clamp);
-      assert.ok(result === out, 'written into the given output');
-      assert.ok(clamp.applied === true, 'the threads applied the stage');
-      sameBits(heap.f32.slice(outAt, outAt + outSize), want, `threaded ${JSON.stringify(c)}`);
-    } finally {
-      heap.unpin(at);
-    }
+    assert.ok(
+      check(c, seed++, true, true, 0, 6, false, 2),
+      `the threads applied the stage: ${JSON.stringify(c)}`,
+    );
   }
 });
