@@ -10,6 +10,7 @@
 import type { ConvGeometry } from '../geometry.js';
 import { wasmEngine, type KernelExports } from '../kernels/wasm/engine.js';
 import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
+import { NR } from '../kernels/wasm/pack.js';
 import {
   bandKernelCalls,
   bandRows,
@@ -66,7 +67,7 @@ function tileCalls(
   const tiles = Math.ceil((rows * run.g.outWidth) / 4);
   const flops = (run.g.flops / (run.g.batch * run.g.outHeight)) * rows;
   // Few rows (a Dense layer at batch 1) split their columns too (bandKernelCalls), in whole panels.
-  const panels = run.g.groups === 1 ? Math.ceil(run.g.outChannels / 8) : 1;
+  const panels = run.g.groups === 1 ? Math.ceil(run.g.outChannels / NR) : 1;
   const parts = Math.min(
     tiles * panels,
     Math.max(threads * MIN_CALLS_PER_THREAD, Math.ceil(flops / CALL_FLOPS)),
