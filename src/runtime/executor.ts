@@ -56,7 +56,7 @@ export interface Step {
   run(values: Float32Array[]): void;
   /** The same on the worker pool, asynchronously (igemm and Winograd on several threads; predictAsync uses it). */
   runAsync?(values: Float32Array[]): Promise<void>;
-  /** It runs igemm on several threads (synchronously on the worker pool, in predict). */
+  /** It runs igemm or depthwise on several threads (synchronously on the worker pool, in predict). */
   threaded?: boolean;
 }
 
@@ -65,7 +65,7 @@ export interface CompileOptions {
   threads?: number;
   /** conv2d's precision for every convolution (README, "Accuracy"); checked by the caller. */
   precision?: Precision;
-  /** Fold ZeroPadding2D into the depthwise convolution or pooling that reads it (paddingFolds; default true). */
+  /** Fold ZeroPadding2D into the convolution, depthwise convolution or pooling that reads it (paddingFolds; default true). */
   fold?: boolean;
 }
 
@@ -83,7 +83,7 @@ export interface CompiledPlan {
   /** The array the slots are views of, and the float index where the arena starts in it (bindArena). */
   memory: Float32Array | null;
   base: number;
-  /** Some step runs igemm on the worker pool (predict then keeps the arena in the pool's memory). */
+  /** Some step runs on the worker pool (predict then keeps the arena in the pool's memory). */
   threaded: boolean;
 }
 
@@ -463,7 +463,8 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
  * zeros while it copies a band into scratch), so the padded tensor is never built (the pad step was
  * ~1.1 ms of MobileNetV2's ~27 on the 2-core Xeon). Likewise before a 'valid' MaxPooling2D or
  * AveragePooling2D (ResNet-50's pool1_pad): the pooling kernels take the padding as zeros that are
- * part of the windows (max includes them, the average counts them).
+ * part of the windows (max includes them, the average counts them); and before a 'valid' Conv2D
+ * (ResNet-50's conv1_pad), as TF's explicit padding of the convolution.
  */
 function paddingFolds(graph: Graph, ops: readonly Op[]) {
   const skipped = new Set<Op>();
