@@ -1,9 +1,10 @@
 /**
  * Where a model's activation arena lives: in the fast engine's WebAssembly memory when there is one
  * (a region pinned for the model, see WasmHeap.pin), so that the kernels that know how (igemm, the
- * depthwise kernel, the epilogue and pooling, through WasmHeap.addressOf) read their input and write their output there in place
- * instead of copying them in and out; else (no WebAssembly SIMD, or the memory cannot grow to hold it)
- * a plain Float32Array, as before.
+ * depthwise kernel, the epilogue and pooling, through WasmHeap.addressOf) read their input and write
+ * their output there in place instead of copying them in and out; for `predict` of a plan with steps
+ * on several threads, in the worker pool's shared memory instead, where the threads work in place;
+ * else (no WebAssembly SIMD, or the memory cannot grow to hold it) a plain Float32Array.
  *
  * WebAssembly memory that grows detaches the views of its old buffer. The memory only grows while a
  * step runs (a kernel's scratch or weights), so after each step the plan's views are re-derived if it
@@ -32,9 +33,9 @@ interface Region {
 }
 
 /**
- * The worker pool's shared heap, where a plan that runs igemm on several threads keeps its arena (the
- * threaded kernels then read and write it in place: see igemmInPlaceJobs), or null where there is no
- * pool here or an asynchronous run holds it.
+ * The worker pool's shared heap, where a plan with steps on several threads keeps its arena (the
+ * threaded kernels then read and write it in place: igemmInPlaceJobs, the depthwise kernel), or null
+ * where there is no pool here or an asynchronous run holds it.
  */
 function pooledHeap(): WasmHeap | null {
   if (!syncThreadsSupported()) return null;
