@@ -62,3 +62,22 @@ test('epilogueFast = epilogue (within one float32 rounding per add) on random ca
     { numRuns: 300, seed: 5 },
   );
 });
+
+test('a clamp keeps -0 as -0 (x < lo ? lo : x), in the vector and the scalar paths alike', () => {
+  // pmax / pmin, not f32x4.max / min: those would turn max(-0, 0) into +0 where the reference keeps -0.
+  for (const act of [{ fn: 'relu' }, { fn: 'relu6' }] as Pointwise[]) {
+    for (const c of [8, 3]) {
+      for (const withBias of [false, true]) {
+        const out = new Float32Array(4 * c).fill(-0);
+        const bias = withBias ? new Float32Array(c).fill(-0) : null;
+        const want = out.slice();
+        epilogue(want, bias, null, act, c);
+        epilogueFast(out, bias, null, act, c);
+        for (let i = 0; i < out.length; i++) {
+          assert.ok(Object.is(want[i], -0), `reference keeps -0 (${act.fn}, c ${c})`);
+          assert.ok(Object.is(out[i], -0), `element ${i}: ${out[i]} (${act.fn}, c ${c}, bias ${withBias})`);
+        }
+      }
+    }
+  }
+});

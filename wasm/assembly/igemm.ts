@@ -394,11 +394,15 @@ let epilogueHi: f32 = 0;
 /** The bias of the current tile's first column (set by the loops before each tile when the stage is on). */
 let epilogueColBias: usize = 0;
 
-/** clamp(v + bias + residual): v is C's four values at address p, their bias at `bias`. */
+/**
+ * clamp(v + bias + residual): v is C's four values at address p, their bias at `bias`. pmax / pmin, as
+ * in f32_bias_clamp (one instruction each on x86; f32x4.max / min took 1.6 instead of 1.24 ms on
+ * MobileNetV2's 112x112x16 -> 96 expansion, whose K of 16 leaves the stage a third of the work).
+ */
 function stage(v: v128, bias: usize, p: usize): v128 {
   if (epilogueBias) v = f32x4.add(v, v128.load(bias));
   if (epilogueResidual) v = f32x4.add(v, v128.load(p + epilogueResidualDelta));
-  return f32x4.min(f32x4.max(v, f32x4.splat(epilogueLo)), f32x4.splat(epilogueHi));
+  return f32x4.pmin(f32x4.pmax(v, f32x4.splat(epilogueLo)), f32x4.splat(epilogueHi));
 }
 
 /**
