@@ -41,7 +41,8 @@ import { align64, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packWinogradFilter, winogradSliceFloats } from '../kernels/winograd_filter.js';
 import { winogradMatrices, type WinogradTile } from '../kernels/winograd_matrices.js';
 import { packedWeights } from '../plan/weights_cache.js';
-import { conv2dIgemm } from './igemm.js';
+import { float32Bits } from '../kernels/wasm/bits.js';
+import { conv2dIgemm, type OutputClamp } from './igemm.js';
 import { spaceToDepthFilter, spaceToDepthRows } from './space_to_depth.js';
 import {
   round4,
@@ -102,19 +103,43 @@ interface WinogradExports {
     trash: number,
     work: number,
   ): number;
+  /** f32_winograd_output, storing clamp(y + bias, lo, hi) (bias 0: none; bounds as float32 bits). */
+  f32_winograd_output_epilogue(
+    m: number,
+    alpha: number,
+    mIn: number,
+    sliceBytes: number,
+    kp: number,
+    tileCols: number,
+    firstTile: number,
+    tiles: number,
+    out: number,
+    outFirstRow: number,
+    outHeight: number,
+    outWidth: number,
+    trash: number,
+    work: number,
+    bias: number,
+    loBits: number,
+    hiBits: number,
+  ): number;
 }
 
 export type WinogradKernel = keyof WinogradExports;
 
-/** Needs winogradUnavailable(g) null. */
-/** `out` (optional, the output's size): written and returned instead of a new array. */
+/**
+ * Needs winogradUnavailable(g) null. `out` (optional, the output's size): written and returned instead
+ * of a new array. `clamp` (the model runtime's bias + clamp, without a residual): applied by the output
+ * transform when `out` lives in wasm memory, and then `clamp.applied` is set; else the caller applies it.
+ */
 export function conv2dWinograd(
   g: ConvGeometry,
   input: Float32Array,
   filter: Float32Array,
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): Float32Array {
-  return conv2dWinogradTile(g, input, filter, winogradTile(winogradGeometry(g)), out);
+  return conv2dWinogradTile(g, input, filter, winogradTile(winogradGeometry(g)), out, clamp);
 }
 
 /** conv2dWinograd with a given tile size (tests and probes compare them). */
@@ -124,16 +149,21 @@ export function conv2dWinogradTile(
   filter: Float32Array,
   tile: WinogradTile,
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): Float32Array {
   const engine = wasmEngine();
   if (!engine) throw new Error('conv2dWinograd: the WebAssembly SIMD engine is not available');
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
   const problem = winogradProblem(g, input, filter);
-  // An output in wasm memory (the model runtime's arena) is written in place; its address is taken
-  // before placing the run can grow the memory.
-  const outputAt = out ? engine.heap.addressOf(out) : -1;
-  const run = placeWinograd(engine.heap, problem.g, problem.filter, tile, undefined, outputAt);
+  const run = placeWinograd(
+    engine.heap,
+    problem.g,
+    problem.filter,
+    tile,
+    undefined,
+    inPlaceAddresses(engine.heap, problem, out, clamp),
+  );
   let output: Float32Array | undefined;
   const finite = driveWinograd(
     engine.heap,
@@ -142,7 +172,11 @@ export function conv2dWinogradTile(
     () => (output ??= out ?? new Float32Array(size)),
     singleThreadPhases(engine),
   );
-  return finite && output ? output : conv2dIgemm(g, input, filter, out);
+  if (finite && output) {
+    if (clamp && run.stage) clamp.applied = true;
+    return output;
+  }
+  return conv2dIgemm(g, input, filter, out);
 }
 
 /**
@@ -163,6 +197,8 @@ export interface WinogradProblem {
   g: ConvGeometry;
   loadRows: RowLoader;
   filter: Float32Array;
+  /** The input itself when the kernels read it as it is (stride 1), else null (space-to-depth). */
+  input: Float32Array | null;
 }
 
 /**
@@ -176,12 +212,38 @@ export function winogradProblem(g: ConvGeometry, input: Float32Array, filter: Fl
       g,
       filter,
       loadRows: (heap, dst, cp, b, first, count) => copyInputRows(heap, dst, input, g, cp, b, first, count),
+      input,
     };
   }
   return {
     g: inner,
     filter: spaceToDepthFilter(g, inner, filter),
     loadRows: spaceToDepthRows(g, inner, input),
+    input: null,
+  };
+}
+
+/**
+ * Where a run may read and write in place (see placeWinograd): byte addresses of the problem's input
+ * and of `out` where they lie in `heap` (the model runtime's arena), else -1. Taken before placing the
+ * run, which can grow the memory (and detach the arrays' buffer).
+ */
+export interface WinogradInPlace {
+  inputAt: number;
+  outputAt: number;
+  clamp?: OutputClamp;
+}
+
+export function inPlaceAddresses(
+  heap: WasmHeap,
+  problem: WinogradProblem,
+  out?: Float32Array,
+  clamp?: OutputClamp,
+): WinogradInPlace {
+  return {
+    inputAt: problem.input ? heap.addressOf(problem.input) : -1,
+    outputAt: out ? heap.addressOf(out) : -1,
+    clamp,
   };
 }
 
@@ -205,6 +267,17 @@ export interface WinogradRun {
    * which is copied out).
    */
   outputAt: number;
+  /**
+   * Byte address of the NHWC input itself when it lives in this heap with no channels to pad (cp =
+   * in_channels): the input transform reads each image where it lies, as a band of all its rows, and no
+   * rows are copied in. Else -1 (the input band).
+   */
+  inputAt: number;
+  /**
+   * With an output written in place, the model runtime's bias + clamp fused into the output transform:
+   * f32_winograd_output_epilogue's extra arguments [bias address or 0, lo bits, hi bits]; else null.
+   */
+  stage: number[] | null;
 }
 
 /** Names the transformed filter in the weights cache (keyed, like igemm's panels, by the filter array). */
@@ -222,7 +295,7 @@ export function placeWinograd(
   filter: Float32Array,
   tile: WinogradTile,
   layout = winogradLayout(g, tile),
-  outputAt = -1,
+  { inputAt, outputAt, clamp }: WinogradInPlace = { inputAt: -1, outputAt: -1 },
 ): WinogradRun {
   const matrices = winogradMatrices(tile, g.filterHeight);
   const packed = packedWeights(filter, winogradPackKey(tile, g.groups, g.filterHeight), () =>
@@ -247,6 +320,15 @@ export function placeWinograd(
   if (layout.kp !== g.outChannels) f32.fill(0, m >> 2, (m + layout.mBytes) >> 2);
   const uSliceBytes = winogradSliceFloats(g.filterInChannels, g.outChannels, g.groups) * 4;
   const inPlace = outputAt >= 0 && g.dataFormat === 'NHWC' && layout.kp === g.outChannels;
+  let stage: number[] | null = null;
+  if (inPlace && clamp && !clamp.residual) {
+    const biasAt = clamp.bias ? align64(outputBand + layout.outputBytes) : 0;
+    if (clamp.bias) {
+      heap.ensure(biasAt + clamp.bias.length * 4);
+      heap.f32.set(clamp.bias, biasAt >> 2);
+    }
+    stage = [biasAt, float32Bits(clamp.lo), float32Bits(clamp.hi)];
+  }
   return {
     g,
     layout,
@@ -260,6 +342,8 @@ export function placeWinograd(
     m,
     outputBand,
     outputAt: inPlace ? outputAt : -1,
+    inputAt: inputAt >= 0 && g.dataFormat === 'NHWC' && layout.cp === g.inChannels ? inputAt : -1,
+    stage,
   };
 }
 
@@ -325,12 +409,18 @@ function shares(n: number, parts: number): [number, number][] {
 /** f32_winograd_input calls for a block, its tiles split in `parts` (each call in its own work slot). */
 export function inputCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
   const { g, layout } = run;
+  // In place: image b itself, a band of all its rows.
+  const image = g.inHeight * g.inWidth * g.inChannels * 4;
+  const [band, bandFirst, bandRows] =
+    run.inputAt >= 0
+      ? [run.inputAt + block.b * image, 0, g.inHeight]
+      : [run.inputBand, block.bandFirst, block.bandRows];
   return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => [
     layout.tile,
     layout.alpha,
-    run.inputBand,
-    block.bandFirst,
-    block.bandRows,
+    band,
+    bandFirst,
+    bandRows,
     g.inWidth,
     layout.cp,
     g.padTop,
@@ -365,7 +455,7 @@ export function gemmCalls(run: WinogradRun, block: WinogradBlock, parts: number)
   ]);
 }
 
-/** f32_winograd_output calls for a block, its tiles split in `parts` (each in its own work slot). */
+/** f32_winograd_output (or _epilogue, see outputKernel) calls for a block, its tiles split in `parts` (each in its own work slot). */
 export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
   const { g, layout } = run;
   return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => {
@@ -388,8 +478,14 @@ export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: numbe
       g.outWidth,
       slot + align64(layout.workBytes),
       slot,
+      ...(run.stage ?? []),
     ];
   });
+}
+
+/** The output transform's kernel: with the fused stage (see WinogradRun.stage) or without. */
+export function outputKernel(run: WinogradRun): WinogradKernel {
+  return run.stage ? 'f32_winograd_output_epilogue' : 'f32_winograd_output';
 }
 
 /**
@@ -502,7 +598,7 @@ function* winogradPhaseSteps(
       },
     };
     const loadNext = next?.newBand ? () => loadBlockInput(heap, run, loadRows, next) : undefined;
-    if (yield { kernel: 'f32_winograd_output', calls: outputCalls(run, block, parts), meanwhile: loadNext }) {
+    if (yield { kernel: outputKernel(run), calls: outputCalls(run, block, parts), meanwhile: loadNext }) {
       return false;
     }
     previous = block;
@@ -512,9 +608,9 @@ function* winogradPhaseSteps(
   return true;
 }
 
-/** Copies the input rows under `block` into the input band. */
+/** Copies the input rows under `block` into the input band (unless the run reads the input in place). */
 function loadBlockInput(heap: WasmHeap, run: WinogradRun, loadRows: RowLoader, block: WinogradBlock): void {
-  if (block.bandRows > 0) {
+  if (block.bandRows > 0 && run.inputAt < 0) {
     loadRows(heap.f32, run.inputBand >> 2, run.layout.cp, block.b, block.bandFirst, block.bandRows);
   }
 }

@@ -12,7 +12,7 @@
 import type { ConvGeometry } from '../geometry.js';
 import { runConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
-import { winogradProblem } from '../algorithms/winograd.js';
+import { conv2dWinograd, winogradProblem } from '../algorithms/winograd.js';
 import { IGEMM_KERNEL, igemmInPlaceJobs, igemmJobs } from './igemm_jobs.js';
 import { winogradThreaded } from './winograd_jobs.js';
 import { parallelEngine, type ParallelEngine } from './parallel_engine.js';
@@ -87,9 +87,10 @@ export function conv2dWinogradThreaded(
   filter: Float32Array,
   threads: number,
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): Float32Array | null {
   const result = onPool((engine) =>
-    winogradThreaded(engine, winogradProblem(g, input, filter), threads, undefined, out),
+    winogradThreaded(engine, winogradProblem(g, input, filter), threads, undefined, out, clamp),
   );
   if (result !== 'non-finite') return result;
   return conv2dIgemmThreaded(g, input, filter, threads, out) ?? conv2dIgemm(g, input, filter, out);
@@ -99,7 +100,8 @@ export function conv2dWinogradThreaded(
  * runConv2d on `threads` threads where the plan's algorithm has a threaded form. With `out` (the
  * output's size; the model runtime passes its arena's slot) the result is written there. `clamp`: the
  * model runtime's output stage, which threaded igemm applies when the output lives in the pool's memory
- * (see igemmInPlaceJobs; `clamp.applied` says whether it ran).
+ * (see igemmInPlaceJobs), and Winograd, on any thread count, when its output transform writes `out` in
+ * place (see conv2dWinograd); `clamp.applied` says whether it ran.
  */
 export function runConv2dThreaded(
   plan: Conv2dPlan,
@@ -114,9 +116,12 @@ export function runConv2dThreaded(
     const output = conv2dIgemmThreaded(g, input, filter, threads, out, clamp);
     if (output) return output;
   }
-  if (threads > 1 && plan.algorithm === 'winograd') {
-    const output = conv2dWinogradThreaded(g, input, filter, threads, out);
-    if (output) return output;
+  if (plan.algorithm === 'winograd') {
+    if (threads > 1) {
+      const output = conv2dWinogradThreaded(g, input, filter, threads, out, clamp);
+      if (output) return output;
+    }
+    return conv2dWinograd(g, input, filter, out, clamp);
   }
   return runConv2d(plan, g, input, filter, out);
 }

@@ -12,6 +12,7 @@
 import {
   driveWinograd,
   driveWinogradAsync,
+  inPlaceAddresses,
   placeWinograd,
   type AsyncWinogradPhases,
   type WinogradPhases,
@@ -23,6 +24,7 @@ import {
   winogradLayout,
   winogradTile,
 } from '../algorithms/winograd_plan.js';
+import type { OutputClamp } from '../algorithms/igemm.js';
 import type { WinogradTile } from '../kernels/winograd_matrices.js';
 import type { ParallelEngine } from './parallel_engine.js';
 
@@ -40,19 +42,21 @@ export type WinogradThreadedResult = Float32Array | 'non-finite';
 /**
  * Computes a conv2d's winograd problem (see winogradProblem) with F(tile x tile), by default the
  * planner's tile, on `threads` threads of `engine` (pool and shared heap). Throws PoolBrokenError if
- * the pool breaks; the caller then computes on its own thread.
+ * the pool breaks; the caller then computes on its own thread. `clamp`: as conv2dWinograd's.
  */
 export function winogradThreaded(
   engine: ParallelEngine,
-  { g, loadRows, filter }: WinogradProblem,
+  problem: WinogradProblem,
   threads: number,
-  tile: WinogradTile = winogradTile(g),
+  tile: WinogradTile = winogradTile(problem.g),
   out?: Float32Array,
+  clamp?: OutputClamp,
 ): WinogradThreadedResult {
+  const { g, loadRows } = problem;
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
   const parts = threads * CALLS_PER_THREAD;
-  const run = placeThreaded(engine, g, filter, tile, threads, out);
+  const run = placeThreaded(engine, problem, tile, threads, out, clamp);
   const phases: WinogradPhases = {
     parts,
     run: (kernel, calls, meanwhile) => engine.pool.runSync(kernel, calls, threads, meanwhile),
@@ -60,6 +64,7 @@ export function winogradThreaded(
   let output: Float32Array | undefined;
   const allocate = () => (output ??= out ?? new Float32Array(size));
   const finite = driveWinograd(engine.heap, run, loadRows, allocate, phases);
+  if (finite && clamp && run.stage) clamp.applied = true;
   return finite ? allocate() : 'non-finite';
 }
 
@@ -70,13 +75,14 @@ export function winogradThreaded(
  */
 export async function winogradAsync(
   engine: ParallelEngine,
-  { g, loadRows, filter }: WinogradProblem,
+  problem: WinogradProblem,
   threads: number,
   out?: Float32Array,
 ): Promise<WinogradThreadedResult> {
+  const { g, loadRows } = problem;
   const size = g.batch * g.outHeight * g.outWidth * g.outChannels;
   if (size === 0) return new Float32Array(0);
-  const run = placeThreaded(engine, g, filter, winogradTile(g), threads, out);
+  const run = placeThreaded(engine, problem, winogradTile(g), threads, out);
   const phases: AsyncWinogradPhases = {
     parts: threads * CALLS_PER_THREAD,
     run: async (kernel, calls, meanwhile) => {
@@ -99,16 +105,17 @@ export async function winogradAsync(
 /** Places a threaded run: blocks sized for `threads` (see MAX_BLOCK_SCALE), within the scratch cap. */
 function placeThreaded(
   engine: ParallelEngine,
-  g: WinogradProblem['g'],
-  filter: Float32Array,
+  problem: WinogradProblem,
   tile: WinogradTile,
   threads: number,
   out: Float32Array | undefined,
+  clamp?: OutputClamp,
 ): ReturnType<typeof placeWinograd> {
+  const { g, filter } = problem;
   const parts = threads * CALLS_PER_THREAD;
-  // An output in the pool's memory (a threaded plan's arena) is written in place: address first.
-  const outputAt = out ? engine.heap.addressOf(out) : -1;
+  // Input and output in the pool's memory (a threaded plan's arena) are used in place: addresses first.
+  const where = inPlaceAddresses(engine.heap, problem, out, clamp);
   let layout = winogradLayout(g, tile, WINOGRAD_BLOCK_BYTES * Math.min(threads, MAX_BLOCK_SCALE), parts);
   if (layout.scratchBytes > WINOGRAD_MAX_SCRATCH_BYTES) layout = winogradLayout(g, tile, undefined, parts);
-  return placeWinograd(engine.heap, g, filter, tile, layout, outputAt);
+  return placeWinograd(engine.heap, g, filter, tile, layout, where);
 }

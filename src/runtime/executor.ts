@@ -135,6 +135,8 @@ function convRunner(
   }
   // On several threads igemm can also run on the workers while this thread waits without blocking.
   const threadedIgemm = plan.algorithm === 'igemm' && threads > 1;
+  // Threaded igemm and Winograd (on any thread count) apply the clamp where the output lies in place.
+  const stageClamp = threadedIgemm || plan.algorithm === 'winograd' ? clamp : undefined;
   // On the workers (predictAsync): igemm and Winograd; null from them means the pool broke.
   const onWorkers = threads > 1 ? WORKER_ALGORITHMS[plan.algorithm] : undefined;
   const runAsync: AsyncWriter | undefined = onWorkers
@@ -145,12 +147,13 @@ function convRunner(
     : undefined;
   return {
     algorithm: describe(plan),
-    // Threaded igemm applies the clamp when the arena lives in the pool's memory (see resident.ts).
+    // Threaded igemm applies the clamp when the arena lives in the pool's memory (see resident.ts),
+    // Winograd when it writes the output in place (a residual Add stays with the step's epilogue).
     run: (x, out) => {
       if (clamp) clamp.applied = false;
-      into(out, runConv2dThreaded(plan, g, x, filter, threads, out, threadedIgemm ? clamp : undefined));
+      into(out, runConv2dThreaded(plan, g, x, filter, threads, out, stageClamp));
     },
-    clamps: clamp !== undefined && threadedIgemm,
+    clamps: stageClamp !== undefined,
     threaded: threadedIgemm,
     runAsync,
   };

@@ -171,6 +171,30 @@ function bt8(
 }
 
 // ---------------------------------------------------------------------------------------------------
+/**
+ * The output stage of f32_winograd_output_epilogue: outputs become clamp(y + bias, lo, hi) as they are
+ * stored (the model runtime's fused bias + ReLU / ReLU6; the same operations in the same order as
+ * f32_bias_clamp, so the same bits). Set only for the duration of one call (instance globals: each
+ * worker of the pool has its own).
+ */
+let outStageOn = false;
+/** Bias (one float per output channel) or 0 for none. */
+let outStageBias: usize = 0;
+let outStageLo: f32 = 0;
+let outStageHi: f32 = 0;
+
+/**
+ * Stores y at p. In the output pass (`check`: y is the channels at byte offset o of an output pixel)
+ * with the stage on, stores clamp(y + bias, lo, hi) instead; the finiteness check has seen y itself.
+ */
+function put(p: usize, y: v128, o: usize, check: bool): void {
+  if (check && outStageOn) {
+    if (outStageBias) y = add(y, v128.load(outStageBias + o));
+    y = f32x4.pmin(f32x4.pmax(y, f32x4.splat(outStageLo)), f32x4.splat(outStageHi));
+  }
+  v128.store(p, y);
+}
+
 // 1-D output transforms A^T: alpha sources s + i * ss, m destination pointers (explicit). With `check`,
 // they return the sum of y - y over every output y: NaN in a lane that met a NaN or an infinity.
 
@@ -184,8 +208,8 @@ function at2(s: usize, ss: usize, t0: usize, t1: usize, bytes: usize, check: boo
     const m3 = v128.load(p + 3 * ss);
     const y0 = add(add(m0, m1), m2);
     const y1 = sub(sub(m1, m2), m3);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
+    put(t0 + o, y0, o, check);
+    put(t1 + o, y1, o, check);
     if (check) bad = add(bad, add(sub(y0, y0), sub(y1, y1)));
   }
   return bad;
@@ -225,14 +249,14 @@ function at4(
     const y2 = madd(s34, k(4), s12);
     let y3 = madd(d34, k(8), d12);
     if (rows == 4) y3 = add(y3, m5);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
+    put(t0 + o, y0, o, check);
+    put(t1 + o, y1, o, check);
+    put(t2 + o, y2, o, check);
+    put(t3 + o, y3, o, check);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
     if (rows == 4) continue;
     const y4 = add(madd(s34, k(16), s12), m5);
-    v128.store(t4 + o, y4);
+    put(t4 + o, y4, o, check);
     if (check) bad = add(bad, sub(y4, y4));
   }
   return bad;
@@ -273,14 +297,14 @@ function at5(
     const y2 = madd(m5, k(0.25), madd(s34, k(4), s12));
     let y3 = madd(m5, k(0.125), madd(d34, k(8), d12));
     if (rows == 4) y3 = add(y3, m6);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
+    put(t0 + o, y0, o, check);
+    put(t1 + o, y1, o, check);
+    put(t2 + o, y2, o, check);
+    put(t3 + o, y3, o, check);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
     if (rows == 4) continue;
     const y4 = add(madd(m5, k(0.0625), madd(s34, k(16), s12)), m6);
-    v128.store(t4 + o, y4);
+    put(t4 + o, y4, o, check);
     if (check) bad = add(bad, sub(y4, y4));
   }
   return bad;
@@ -325,16 +349,16 @@ function at6(
     const y2 = madd(s56, k(0.25), madd(s34, k(4), s12));
     let y3 = madd(d56, k(0.125), madd(d34, k(8), d12));
     if (rows == 4) y3 = add(y3, m7);
-    v128.store(t0 + o, y0);
-    v128.store(t1 + o, y1);
-    v128.store(t2 + o, y2);
-    v128.store(t3 + o, y3);
+    put(t0 + o, y0, o, check);
+    put(t1 + o, y1, o, check);
+    put(t2 + o, y2, o, check);
+    put(t3 + o, y3, o, check);
     if (check) bad = add(bad, add(add(sub(y0, y0), sub(y1, y1)), add(sub(y2, y2), sub(y3, y3))));
     if (rows == 4) continue;
     const y4 = madd(s56, k(0.0625), madd(s34, k(16), s12));
     const y5 = add(madd(d56, k(0.03125), madd(d34, k(32), d12)), m7);
-    v128.store(t4 + o, y4);
-    v128.store(t5 + o, y5);
+    put(t4 + o, y4, o, check);
+    put(t5 + o, y5, o, check);
     if (check) bad = add(bad, add(sub(y4, y4), sub(y5, y5)));
   }
   return bad;
@@ -628,4 +652,53 @@ export function f32_winograd_output(
     }
   }
   return i32(v128.any_true(f32x4.ne(bad, bad)));
+}
+
+/**
+ * f32_winograd_output with the output stage clamp(y + bias, lo, hi) applied to each output as it is
+ * stored: bias 0 for none (else kp floats), lo and hi as float32 bit patterns (the worker pool passes
+ * every argument as an i32). Outputs past outWidth go to `trash` as before. The returned check is on
+ * the values before the stage (a clamp would hide an infinity).
+ */
+export function f32_winograd_output_epilogue(
+  m: i32,
+  alpha: i32,
+  mIn: usize,
+  sliceBytes: usize,
+  kp: i32,
+  tileCols: i32,
+  firstTile: i32,
+  tiles: i32,
+  out: usize,
+  outFirstRow: i32,
+  outHeight: i32,
+  outWidth: i32,
+  trash: usize,
+  work: usize,
+  bias: usize,
+  loBits: i32,
+  hiBits: i32,
+): i32 {
+  outStageOn = true;
+  outStageBias = bias;
+  outStageLo = reinterpret<f32>(loBits);
+  outStageHi = reinterpret<f32>(hiBits);
+  const bad = f32_winograd_output(
+    m,
+    alpha,
+    mIn,
+    sliceBytes,
+    kp,
+    tileCols,
+    firstTile,
+    tiles,
+    out,
+    outFirstRow,
+    outHeight,
+    outWidth,
+    trash,
+    work,
+  );
+  outStageOn = false;
+  return bad;
 }
