@@ -17,6 +17,9 @@
  *   3. f32_winograd_gemm multiplies each slice by the transformed filter U (G g G^T, computed once per
  *      filter and kept in the weights cache): alpha^2 GEMMs on the f32-igemm-4x8 microkernel;
  *   4. f32_winograd_output computes Y = A^T M A into a band of output rows, which is copied out.
+ * An input or output that already lies in wasm memory (the model runtime's arena) is used in place
+ * instead where its layout allows (WinogradRun.inputAt, outputAt), and an output written in place can
+ * take the runtime's bias + clamp in the output transform (WinogradRun.stage).
  * Scratch is bounded by WINOGRAD_BLOCK_BYTES for V and M plus the bands (see winogradLayout).
  *
  * Steps 2-4 are phases of kernel calls (driveWinograd): the transforms split the block's tiles, the
