@@ -90,6 +90,7 @@ interface WinogradExports {
     mSlice: number,
     ldm: number,
   ): void;
+  /** stage: 1 to store clamp(y + bias, lo, hi) (bias 0: none; bounds as float32 bits), 0 not to. */
   f32_winograd_output(
     m: number,
     alpha: number,
@@ -105,23 +106,7 @@ interface WinogradExports {
     outWidth: number,
     trash: number,
     work: number,
-  ): number;
-  /** f32_winograd_output, storing clamp(y + bias, lo, hi) (bias 0: none; bounds as float32 bits). */
-  f32_winograd_output_epilogue(
-    m: number,
-    alpha: number,
-    mIn: number,
-    sliceBytes: number,
-    kp: number,
-    tileCols: number,
-    firstTile: number,
-    tiles: number,
-    out: number,
-    outFirstRow: number,
-    outHeight: number,
-    outWidth: number,
-    trash: number,
-    work: number,
+    stage: number,
     bias: number,
     loBits: number,
     hiBits: number,
@@ -278,7 +263,7 @@ export interface WinogradRun {
   inputAt: number;
   /**
    * With an output written in place, the model runtime's bias + clamp fused into the output transform:
-   * f32_winograd_output_epilogue's extra arguments [bias address or 0, lo bits, hi bits]; else null.
+   * f32_winograd_output's stage arguments [1, bias address or 0, lo bits, hi bits]; else null.
    */
   stage: number[] | null;
 }
@@ -330,7 +315,7 @@ export function placeWinograd(
       heap.ensure(biasAt + clamp.bias.length * 4);
       heap.f32.set(clamp.bias, biasAt >> 2);
     }
-    stage = [biasAt, float32Bits(clamp.lo), float32Bits(clamp.hi)];
+    stage = [1, biasAt, float32Bits(clamp.lo), float32Bits(clamp.hi)];
   }
   return {
     g,
@@ -458,7 +443,7 @@ export function gemmCalls(run: WinogradRun, block: WinogradBlock, parts: number)
   ]);
 }
 
-/** f32_winograd_output (or _epilogue, see outputKernel) calls for a block, its tiles split in `parts` (each in its own work slot). */
+/** f32_winograd_output calls for a block, its tiles split in `parts` (each in its own work slot). */
 export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: number): number[][] {
   const { g, layout } = run;
   return shares(block.tiles, Math.min(parts, layout.slots)).map(([s0, n], i) => {
@@ -481,15 +466,13 @@ export function outputCalls(run: WinogradRun, block: WinogradBlock, parts: numbe
       g.outWidth,
       slot + align64(layout.workBytes),
       slot,
-      ...(run.stage ?? []),
+      ...(run.stage ?? NO_STAGE),
     ];
   });
 }
 
-/** The output transform's kernel: with the fused stage (see WinogradRun.stage) or without. */
-export function outputKernel(run: WinogradRun): WinogradKernel {
-  return run.stage ? 'f32_winograd_output_epilogue' : 'f32_winograd_output';
-}
+/** f32_winograd_output's stage arguments for outputs stored as computed. */
+const NO_STAGE = [0, 0, 0, 0];
 
 /**
  * Runs one phase: `kernel` once per argument list, and `meanwhile` (work for the calling thread that
@@ -601,7 +584,7 @@ function* winogradPhaseSteps(
       },
     };
     const loadNext = next?.newBand ? () => loadBlockInput(heap, run, loadRows, next) : undefined;
-    if (yield { kernel: outputKernel(run), calls: outputCalls(run, block, parts), meanwhile: loadNext }) {
+    if (yield { kernel: 'f32_winograd_output', calls: outputCalls(run, block, parts), meanwhile: loadNext }) {
       return false;
     }
     previous = block;

@@ -1,11 +1,6 @@
 /** The convkit WebAssembly kernels. Memory is imported: the host (src/kernels/wasm/) lays out every buffer. */
 export { f32_igemm_4x8, f32_igemm_4x8_epilogue } from './igemm';
-export {
-  f32_winograd_input,
-  f32_winograd_gemm,
-  f32_winograd_output,
-  f32_winograd_output_epilogue,
-} from './winograd';
+export { f32_winograd_input, f32_winograd_gemm, f32_winograd_output } from './winograd';
 export { fft_run, fft_rows_r2c, fft_columns, fft_cgemm, fft_rows_c2r } from './fft';
 export { f32_dwconv } from './depthwise';
 export { f32_bias_clamp } from './epilogue';

@@ -172,7 +172,7 @@ function bt8(
 
 // ---------------------------------------------------------------------------------------------------
 /**
- * The output stage of f32_winograd_output_epilogue: outputs become clamp(y + bias, lo, hi) as they are
+ * f32_winograd_output's optional output stage: outputs become clamp(y + bias, lo, hi) as they are
  * stored (the model runtime's fused bias + ReLU / ReLU6; the same operations in the same order as
  * f32_bias_clamp, so the same bits). Set only for the duration of one call (instance globals: each
  * worker of the pool has its own).
@@ -575,7 +575,11 @@ export function f32_winograd_gemm(
  * outWidth are written to the kp floats at `trash`. `work` must hold m * alpha * kp * 4 bytes.
  * (m, alpha) is (2, 4), (4, 6), (5, 7) or (6, 8) for 3x3 filters, (4, 7) for 4x4 ones, (4, 8) for 5x5,
  * and (5, 6) for 2x2 ones.
- * Returns 1 when some output is NaN or infinite (the host then recomputes without Winograd), else 0.
+ * stage != 0: each output is stored as clamp(y + bias, lo, hi) (the model runtime's fused bias +
+ * ReLU / ReLU6): bias 0 for none (else kp floats), lo and hi as float32 bit patterns (the worker pool
+ * passes every argument as an i32). Else bias, loBits and hiBits are unused.
+ * Returns 1 when some output is NaN or infinite (the host then recomputes without Winograd), else 0;
+ * the check sees the values before the stage (a clamp would hide an infinity).
  */
 export function f32_winograd_output(
   m: i32,
@@ -592,7 +596,15 @@ export function f32_winograd_output(
   outWidth: i32,
   trash: usize,
   work: usize,
+  stage: i32,
+  bias: usize,
+  loBits: i32,
+  hiBits: i32,
 ): i32 {
+  outStageOn = stage != 0;
+  outStageBias = bias;
+  outStageLo = reinterpret<f32>(loBits);
+  outStageHi = reinterpret<f32>(hiBits);
   let bad = k(0);
   // A^T depends on alpha (its points) and m (its rows: the point at infinity goes to the last one):
   // alpha 6 serves F(4,3) and F(5,2), alpha 7 F(5,3) and F(4,4), alpha 8 F(6,3) and F(4,5).
@@ -651,54 +663,6 @@ export function f32_winograd_output(
       }
     }
   }
-  return i32(v128.any_true(f32x4.ne(bad, bad)));
-}
-
-/**
- * f32_winograd_output with the output stage clamp(y + bias, lo, hi) applied to each output as it is
- * stored: bias 0 for none (else kp floats), lo and hi as float32 bit patterns (the worker pool passes
- * every argument as an i32). Outputs past outWidth go to `trash` as before. The returned check is on
- * the values before the stage (a clamp would hide an infinity).
- */
-export function f32_winograd_output_epilogue(
-  m: i32,
-  alpha: i32,
-  mIn: usize,
-  sliceBytes: usize,
-  kp: i32,
-  tileCols: i32,
-  firstTile: i32,
-  tiles: i32,
-  out: usize,
-  outFirstRow: i32,
-  outHeight: i32,
-  outWidth: i32,
-  trash: usize,
-  work: usize,
-  bias: usize,
-  loBits: i32,
-  hiBits: i32,
-): i32 {
-  outStageOn = true;
-  outStageBias = bias;
-  outStageLo = reinterpret<f32>(loBits);
-  outStageHi = reinterpret<f32>(hiBits);
-  const bad = f32_winograd_output(
-    m,
-    alpha,
-    mIn,
-    sliceBytes,
-    kp,
-    tileCols,
-    firstTile,
-    tiles,
-    out,
-    outFirstRow,
-    outHeight,
-    outWidth,
-    trash,
-    work,
-  );
   outStageOn = false;
-  return bad;
+  return i32(v128.any_true(f32x4.ne(bad, bad)));
 }
