@@ -213,7 +213,7 @@ export function winogradProblem(g: ConvGeometry, input: Float32Array, filter: Fl
 
 /**
  * Where a run may read and write in place (see placeWinograd): byte addresses of the problem's input
- * and of `out` where they lie in `heap` (the model runtime's arena), else -1. Taken before placing the
+ * and of `out` where they lie in `heap`, each as long as its tensor (the model runtime's arena), else -1. Taken before placing the
  * run, which can grow the memory (and detach the arrays' buffer).
  */
 export interface WinogradInPlace {
@@ -228,9 +228,11 @@ export function inPlaceAddresses(
   out?: Float32Array,
   clamp?: OutputClamp,
 ): WinogradInPlace {
+  const { g, input } = problem;
+  const whole = (a: Float32Array, shape: readonly number[]) => a.length >= shape.reduce((x, y) => x * y, 1);
   return {
-    inputAt: problem.input ? heap.addressOf(problem.input) : -1,
-    outputAt: out ? heap.addressOf(out) : -1,
+    inputAt: input && whole(input, g.inputShape) ? heap.addressOf(input) : -1,
+    outputAt: out && whole(out, g.outputShape) ? heap.addressOf(out) : -1,
     clamp,
   };
 }
