@@ -3,7 +3,7 @@
  * kernels read and write activations in place (igemm's 1x1 input and output, the depthwise kernel's
  * input and output with its padding and epilogue, the residual epilogue; depthwise layers of every
  * padding kind, strides 1 and 2, 3x3 and other filters, odd channels and batch 3 against tfjs-layers and the unfused
- * plan, within a few tables of scratch), the results still agree with tfjs-layers when the memory
+ * plan, within a few tables of scratch; Winograd's input and output with bias + ReLU6 in its output transform), the results still agree with tfjs-layers when the memory
  * grows under a running step (views detached and re-derived), outputs are never views of wasm memory,
  * and pinned regions, freed regions and resident weights never overlap.
  */
@@ -373,4 +373,41 @@ test('depthwise layers read and write the arena in place: padding kinds, strides
     unfused.dispose();
     oracle.dispose();
   }
+});
+
+test('Winograd steps read the arena in place and clamp in their output transform: tfjs-layers values, 1 = 2 threads bit for bit', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, v: Sym | Sym[]) => layer.apply(v) as Sym;
+  // ResNet-like: 3x3 + BatchNormalization + ReLU6 (the fused stage), 3x3 + ReLU before a residual Add
+  // (the stage left to the pass), on 16 channels (read in place) and then 12.
+  const input = tfl.input({ shape: [18, 18, 16] });
+  let y = ap(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same', useBias: false }), input);
+  y = ap(L.reLU({ maxValue: 6 }), ap(L.batchNormalization({}), y));
+  y = ap(L.conv2d({ filters: 16, kernelSize: 3, padding: 'same' }), y);
+  y = ap(L.reLU({}), ap(L.add(), [input, y]));
+  y = ap(L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }), y);
+  y = ap(L.dense({ units: 4 }), ap(L.globalAveragePooling2d({}), y));
+  const oracle = tfl.model({ inputs: input, outputs: y });
+  seedWeights(oracle, 31);
+  const model = await loadLayersModel(await artifactsOf(oracle));
+  const winograd = model.steps().filter((s) => s.algorithm.startsWith('winograd'));
+  assert.ok(
+    winograd.length >= 2,
+    `Winograd steps: ${model
+      .steps()
+      .map((s) => s.algorithm)
+      .join(', ')}`,
+  );
+  const x = randomInput([2, 18, 18, 16], 32);
+  const want = tfjsPredict(oracle, x)[0];
+  const one = model.predict(x, { threads: 1 }).data;
+  const two = model.predict(x, { threads: 2 }).data;
+  for (let i = 0; i < one.length; i++)
+    assert.ok(Object.is(one[i], two[i]), `element ${i}: ${two[i]} vs ${one[i]}`);
+  assert.ok(relativeError(one, want) < 2e-5, `agrees with tfjs-layers (${relativeError(one, want)})`);
+  const unfused = await loadLayersModel(await artifactsOf(oracle), { fuse: false });
+  assert.ok(relativeError(one, unfused.predict(x).data) < 2e-5, 'agrees with the unfused plan');
+  model.dispose();
+  unfused.dispose();
 });
