@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-test('predict allocates only its output after warm-up (one thread and two)', () => {
+test('predict allocates only its output after warm-up (one thread and two; Conv2DTranspose and FFT steps too)', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/count_allocations.ts'], {
     cwd: root,
@@ -17,8 +17,14 @@ test('predict allocates only its output after warm-up (one thread and two)', () 
   });
   assert.equal(child.status, 0, child.stderr);
   const line = child.stdout.trim().split('\n').pop() ?? '';
-  const counts = JSON.parse(line) as { outputs: number; steps: number; threads1: number; threads2: number };
+  const counts = JSON.parse(line) as Record<
+    'outputs' | 'steps' | 'threads1' | 'threads2' | 'edgeAlgorithms' | 'edgeBatch1' | 'edgeBatch2',
+    number
+  >;
   assert.ok(counts.steps > 10, `the model has many steps: ${line}`);
   assert.equal(counts.threads1, counts.outputs, `one thread: new Float32Arrays per predict (${line})`);
   assert.equal(counts.threads2, counts.outputs, `two threads: new Float32Arrays per predict (${line})`);
+  assert.equal(counts.edgeAlgorithms, 3, `two Conv2DTranspose steps and an FFT step (${line})`);
+  assert.equal(counts.edgeBatch1, 1, `Conv2DTranspose and FFT, batch 1: only the output (${line})`);
+  assert.equal(counts.edgeBatch2, 1, `Conv2DTranspose and FFT, batch 2: only the output (${line})`);
 });

@@ -578,3 +578,37 @@ test("precision: 'highest' keeps a model's convolutions off Winograd and the FFT
   );
   assert.throws(() => auto.predict(x, { precision: 1 as never }), /precision must be 'auto' or 'highest'/);
 });
+
+test('steps that write their arena slot themselves (Conv2DTranspose, the FFT) give fresh values call after call', async () => {
+  await tf.setBackend('cpu');
+  const L = tfl.layers;
+  const ap = (layer: tfl.layers.Layer, v: tfl.SymbolicTensor) => layer.apply(v) as tfl.SymbolicTensor;
+  // Strides past the kernel leave outputs no tap reaches (they must be zeroed in the reused slot); two
+  // FFT layers stage 14 and then 12 input channels into the same padded buffer (channels 12-13 must
+  // not keep the first layer's values); the first transpose is direct at batch 1, wasm at batch 2.
+  const input = tfl.input({ shape: [8, 8, 4] });
+  let y = ap(L.conv2dTranspose({ filters: 6, kernelSize: 2, strides: 3, activation: 'relu' }), input);
+  y = ap(L.conv2d({ filters: 14, kernelSize: 1 }), y);
+  y = ap(L.conv2d({ filters: 12, kernelSize: 11, padding: 'same' }), y);
+  y = ap(L.conv2d({ filters: 24, kernelSize: 11, padding: 'same' }), y);
+  y = ap(L.conv2dTranspose({ filters: 8, kernelSize: 2, strides: 3 }), y);
+  y = ap(L.conv2d({ filters: 2, kernelSize: 1 }), y);
+  const model = tfl.model({ inputs: input, outputs: y });
+  seedWeights(model, 41);
+  const ours = await loadLayersModel(await artifactsOf(model));
+  const algorithms = ours.steps().map((s) => s.algorithm);
+  assert.equal(
+    algorithms.filter((a) => a.startsWith('fft')).length,
+    2,
+    `two FFT steps: ${algorithms.join(', ')}`,
+  );
+  for (const batch of [1, 2]) {
+    const inputs = [randomInput([batch, 8, 8, 4], 42), randomInput([batch, 8, 8, 4], 43)];
+    for (const x of [inputs[0], inputs[1], inputs[0]]) {
+      const err = relativeError(ours.predict(x).data, tfjsPredict(model, x)[0]);
+      assert.ok(err < 2e-5, `batch ${batch}: relative error ${err}`);
+    }
+  }
+  ours.dispose();
+  model.dispose();
+});

@@ -15,10 +15,13 @@ export function conv2dBackpropInputDirect(
   g: ConvGeometry,
   filter: Float32Array,
   dy: Float32Array,
+  out?: Float32Array,
+  scratch?: Float64Array,
 ): Float32Array {
   const x = layoutStrides(g.dataFormat, g.inHeight, g.inWidth, g.inChannels);
   const y = layoutStrides(g.dataFormat, g.outHeight, g.outWidth, g.outChannels);
-  const dx = new Float64Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  const size = g.batch * g.inHeight * g.inWidth * g.inChannels;
+  const dx = scratch && scratch.length === size ? scratch.fill(0) : new Float64Array(size);
   const outPerGroup = g.outChannels / g.groups;
   for (let b = 0; b < g.batch; b++) {
     for (let oy = 0; oy < g.outHeight; oy++) {
@@ -44,7 +47,9 @@ export function conv2dBackpropInputDirect(
       }
     }
   }
-  return Float32Array.from(dx);
+  if (!out) return Float32Array.from(dx);
+  out.set(dx);
+  return out;
 }
 
 /** dL/dw for L = sum(conv2d(input, w) * dy): a [filter_height, filter_width, in_channels, out_channels] tensor. */

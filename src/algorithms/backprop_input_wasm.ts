@@ -83,7 +83,8 @@ export function inputGradientFitsWasm(g: ConvGeometry, bandBytes = BAND_SCRATCH_
 
 /**
  * dL/dx for L = sum(conv2d(x, filter) * dy) on the wasm kernel, in g.dataFormat. Needs g.flops > 0.
- * `bandBytes` bounds one band's scratch (tests shrink it to exercise the bands).
+ * `bandBytes` bounds one band's scratch (tests shrink it to exercise the bands). With `out` (dx's size)
+ * the result is written there instead of a new array.
  */
 export function conv2dBackpropInputWasm(
   engine: WasmEngine,
@@ -91,9 +92,11 @@ export function conv2dBackpropInputWasm(
   filter: Float32Array,
   dy: Float32Array,
   bandBytes = BAND_SCRATCH_BYTES,
+  out?: Float32Array,
 ): Float32Array {
   const { heap, kernels } = engine;
-  const dx = new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  // Positions no phase reaches (a stride past the filter) stay zero.
+  const dx = out ? out.fill(0) : new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
   const plan = inputGradientPlan(g, bandBytes);
   if (plan.phases.length === 0) return dx;
   const outPerGroup = g.outChannels / g.groups;

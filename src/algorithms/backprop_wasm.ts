@@ -14,21 +14,23 @@ import {
 } from './backprop_filter_wasm.js';
 import { conv2dBackpropInputWasm as inputOnEngine, inputGradientFitsWasm } from './backprop_input_wasm.js';
 
-/** dL/dx for L = sum(conv2d(x, filter) * dy), in g.dataFormat. */
+/** dL/dx for L = sum(conv2d(x, filter) * dy), in g.dataFormat; written into `out` when given (g's input size). */
 export function conv2dBackpropInputWasm(
   g: ConvGeometry,
   filter: Float32Array,
   dy: Float32Array,
+  out?: Float32Array,
 ): Float32Array {
   const engine = wasmEngine();
-  if (engine && g.flops === 0) return new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
+  if (engine && g.flops === 0)
+    return out ? out.fill(0) : new Float32Array(g.batch * g.inHeight * g.inWidth * g.inChannels);
   // The engine reads dy with a zero border, and 0 * NaN or 0 * infinity is NaN where TensorFlow (dy x
   // filter^T, then col2im) adds nothing: a filter that is not all finite takes the GEMM path instead,
   // which adds only the products that land inside the input.
   if (!allFinite(filter)) return conv2dBackpropInputGemm(g, filter, dy);
   // A band that cannot fit wasm memory (a filter spread over thousands of rows) runs in JavaScript's.
   if (!engine || !inputGradientFitsWasm(g)) return conv2dBackpropInputGemm(g, filter, dy);
-  return inputOnEngine(engine, g, filter, dy);
+  return inputOnEngine(engine, g, filter, dy, undefined, out);
 }
 
 /** dL/dw for L = sum(conv2d(input, w) * dy): [filter_height, filter_width, in_channels, out_channels]. */

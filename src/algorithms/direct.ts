@@ -5,12 +5,18 @@
  */
 import { layoutStrides, type ConvGeometry } from '../geometry.js';
 
-export function conv2dDirect(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
+/** `out` (optional, the output's size): written (every element) and returned instead of a new array. */
+export function conv2dDirect(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out?: Float32Array,
+): Float32Array {
   const { batch, inHeight, inWidth, outHeight, outWidth, outChannels, filterHeight, filterWidth } = g;
   const { filterInChannels, strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padLeft } = g;
   const x = layoutStrides(g.dataFormat, inHeight, inWidth, g.inChannels);
   const y = layoutStrides(g.dataFormat, outHeight, outWidth, outChannels);
-  const output = new Float32Array(batch * outHeight * outWidth * outChannels);
+  const output = out ?? new Float32Array(batch * outHeight * outWidth * outChannels);
   const outPerGroup = outChannels / g.groups;
   for (let b = 0; b < batch; b++) {
     for (let oy = 0; oy < outHeight; oy++) {

@@ -95,8 +95,14 @@ export function fftKernelName(g: ConvGeometry): string | undefined {
   return `fft-${t.tileHeight}x${t.tileWidth}-${fftBackend().isa}`;
 }
 
-export function conv2dFft(g: ConvGeometry, input: Float32Array, filter: Float32Array): Float32Array {
-  return conv2dFftWith(g, input, filter, fftBackend());
+/** `out` (optional, the output's size): written and returned instead of a new array. */
+export function conv2dFft(
+  g: ConvGeometry,
+  input: Float32Array,
+  filter: Float32Array,
+  out?: Float32Array,
+): Float32Array {
+  return conv2dFftWith(g, input, filter, fftBackend(), undefined, out);
 }
 
 /** conv2dFft on a given backend and, optionally, a given tiling (tests compare the two backends). */
@@ -106,14 +112,15 @@ export function conv2dFftWith(
   filter: Float32Array,
   backend: FftBackend,
   tiling?: FftTiling,
+  out?: Float32Array,
 ): Float32Array {
-  const output = new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
+  const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
   const t = tiling ?? fftTiling(g);
   // The planner sends only geometries with a tiling here; a direct call with another one gets igemm.
-  if (typeof t === 'string') return conv2dIgemm(g, input, filter);
+  if (typeof t === 'string') return conv2dIgemm(g, input, filter, out);
   const finite = runTiles(g, t, stageInput(g, input, t.inPairs), filter, output, backend);
-  if (!finite) return conv2dIgemm(g, input, filter);
+  if (!finite) return conv2dIgemm(g, input, filter, out);
   zeroPaddingOnlyOutputs(g, output);
   return output;
 }
@@ -161,6 +168,17 @@ function zeroPaddingOnlyOutputs(g: ConvGeometry, output: Float32Array): void {
 }
 
 /**
+ * The last staging copy's buffer, reused by the next call of the same size (a model runs the same
+ * layer again and again): a call then allocates nothing. stageInput writes every element of it.
+ */
+let lastStaging: Float32Array | null = null;
+
+function stagingBuffer(size: number): Float32Array {
+  if (lastStaging?.length !== size) lastStaging = new Float32Array(size);
+  return lastStaging;
+}
+
+/**
  * The input as NHWC with channels padded to 8 * pairs (zeros), which is how a tile row is laid out:
  * the input itself when it already is, else a copy.
  */
@@ -169,7 +187,7 @@ function stageInput(g: ConvGeometry, input: Float32Array, pairs: number): Float3
   const padded = 8 * pairs;
   if (g.dataFormat === 'NHWC' && c === padded) return input;
   const pixels = g.inHeight * g.inWidth;
-  const staged = new Float32Array(g.batch * pixels * padded);
+  const staged = stagingBuffer(g.batch * pixels * padded);
   for (let b = 0; b < g.batch; b++) {
     for (let i = 0; i < pixels; i++) {
       const to = (b * pixels + i) * padded;
@@ -179,6 +197,7 @@ function stageInput(g: ConvGeometry, input: Float32Array, pairs: number): Float3
       } else {
         for (let ch = 0; ch < c; ch++) staged[to + ch] = input[(b * c + ch) * pixels + i];
       }
+      staged.fill(0, to + c, to + padded);
     }
   }
   return staged;

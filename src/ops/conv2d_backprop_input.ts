@@ -173,13 +173,29 @@ export function inputGradient(
   const g = inputGradientGeometry(names, inputShape, filter, dy, options);
   // Nothing reaches the input when there is no output (or no filter output channel): zeros.
   if (g.flops === 0) return new Tensor(new Float32Array(sizeOf(g.inputShape)), g.inputShape);
-  const what = `${names.inputShape} ${show(g.inputShape)}, ${names.filter} ${show(filter.shape)}`;
-  const values = refusingWasmMemory(names.op, what, () =>
+  return new Tensor(inputGradientValues(names, g, filter.data, dy.data), g.inputShape);
+}
+
+/**
+ * The values of inputGradient for a validated geometry (inputGradientGeometry): direct for tiny
+ * problems, else the fast engine. With `out` (g's input size; the model runtime's arena slot) and, for
+ * the direct path, `scratch` (as many float64 sums) they are written there and nothing is allocated,
+ * unless the filter is not all finite (the TypeScript GEMM then allocates).
+ */
+export function inputGradientValues(
+  names: InputGradientNames,
+  g: ConvGeometry,
+  filter: Float32Array,
+  dy: Float32Array,
+  out?: Float32Array,
+  scratch?: Float64Array,
+): Float32Array {
+  const what = `${names.inputShape} ${show(g.inputShape)}, ${names.filter} ${show(g.filterShape)}`;
+  return refusingWasmMemory(names.op, what, () =>
     g.flops <= GRADIENT_DIRECT_MAX_FLOPS
-      ? conv2dBackpropInputDirect(g, filter.data, dy.data)
-      : conv2dBackpropInputWasm(g, filter.data, dy.data),
+      ? conv2dBackpropInputDirect(g, filter, dy, out, scratch)
+      : conv2dBackpropInputWasm(g, filter, dy, out),
   );
-  return new Tensor(values, g.inputShape);
 }
 
 /**

@@ -218,7 +218,7 @@ export function runConv2d(
   out?: Float32Array,
 ): Float32Array {
   const result = RUNNERS[plan.algorithm](g, input, filter, out);
-  // Algorithms that always allocate (direct, im2col, fft) are copied into `out`.
+  // A result not written into `out` (im2col always allocates; fallbacks may) is copied there.
   if (out && result !== out) out.set(result);
   return out ?? result;
 }

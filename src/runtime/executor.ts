@@ -21,8 +21,13 @@ import {
   type DwconvFilterCache,
   type DwconvOutputClamp,
 } from '../algorithms/depthwise_wasm.js';
-import { conv2dTranspose } from '../ops/conv2d_transpose.js';
-import { checkAllocatable, Tensor } from '../tensor.js';
+import { TRANSPOSE_NAMES } from '../ops/conv2d_transpose.js';
+import {
+  GRADIENT_DIRECT_MAX_FLOPS,
+  inputGradientGeometry,
+  inputGradientValues,
+} from '../ops/conv2d_backprop_input.js';
+import { checkAllocatable } from '../tensor.js';
 import { markUnchanging } from '../plan/weights_cache.js';
 import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
@@ -272,11 +277,24 @@ function convStep(
     }
   } else {
     const outShape = full(graph, o.output, batch);
-    const w = new Tensor(o.filter, [...d.kernel, d.filters, xShape[3]]);
+    const filterShape = [...d.kernel, d.filters, xShape[3]];
     const conv = { strides: d.strides, padding: d.padding };
+    // conv2dTranspose's geometry and checks once, at plan time; each call then writes its slot (and the
+    // direct path's float64 sums go to the step's own scratch), so nothing is allocated per call.
+    const g = inputGradientGeometry(
+      TRANSPOSE_NAMES,
+      outShape,
+      { shape: filterShape, rank: 4 },
+      { shape: xShape, rank: 4 },
+      conv,
+    );
+    const sums =
+      g.flops <= GRADIENT_DIRECT_MAX_FLOPS
+        ? new Float64Array(outShape.reduce((a, b) => a * b, 1))
+        : undefined;
     algorithm = 'conv2dTranspose';
     flops = 2 * xShape.reduce((a, b) => a * b, 1) * d.kernel[0] * d.kernel[1] * d.filters;
-    body = (x, out) => into(out, conv2dTranspose(new Tensor(x, xShape), w, outShape, conv).data);
+    body = (x, out) => into(out, inputGradientValues(TRANSPOSE_NAMES, g, o.filter, x, out, sums));
   }
   const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
   const fused = fusedEpilogue;

@@ -53,13 +53,29 @@ seedWeights(model, 3);
 const ours = await loadLayersModel(await artifactsOf(model));
 const xs = randomInput([2, 16, 16, 8], 1);
 const result: Record<string, number> = { outputs: ours.outputs.length, steps: ours.steps(2).length };
-for (const threads of [1, 2]) {
-  for (let i = 0; i < 3; i++) ours.predict(xs, { threads });
+/** New Float32Arrays per warm predict of `m` on `threads` threads. */
+function perPredict(m: typeof ours, x: typeof xs, threads: number): number {
+  for (let i = 0; i < 3; i++) m.predict(x, { threads });
   count = 0;
   counting = true;
-  for (let i = 0; i < 20; i++) ours.predict(xs, { threads });
+  for (let i = 0; i < 20; i++) m.predict(x, { threads });
   counting = false;
-  result[`threads${threads}`] = count / 20;
+  return count / 20;
 }
+for (const threads of [1, 2]) result[`threads${threads}`] = perPredict(ours, xs, threads);
+
+// Steps that write their slot themselves: Conv2DTranspose (direct at batch 1, wasm at batch 2) and the
+// FFT (11x11 filters; 14 input channels staged into a padded copy).
+const edgeInput = tfl.input({ shape: [8, 8, 4] });
+let e = ap(L.conv2dTranspose({ filters: 6, kernelSize: 2, strides: 3, activation: 'relu' }), edgeInput);
+e = ap(L.conv2d({ filters: 14, kernelSize: 1 }), e);
+e = ap(L.conv2d({ filters: 24, kernelSize: 11, padding: 'same' }), e);
+e = ap(L.conv2dTranspose({ filters: 8, kernelSize: 2, strides: 3 }), e);
+const edgeModel = tfl.model({ inputs: edgeInput, outputs: e });
+seedWeights(edgeModel, 4);
+const edge = await loadLayersModel(await artifactsOf(edgeModel));
+result.edgeAlgorithms = edge.steps().filter((s) => /^(fft|conv2dTranspose)/.test(s.algorithm)).length;
+for (const batch of [1, 2])
+  result[`edgeBatch${batch}`] = perPredict(edge, randomInput([batch, 8, 8, 4], 2), 1);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);
