@@ -407,5 +407,12 @@ test('on the worker pool: rows split between 2 and 3 threads give the same bits 
       }
     }
   }
+  // Which thread claims which call is up to timing (small calls may all go to this thread before a
+  // worker wakes): larger images, a few times, until the workers have taken some.
+  const big = depthwiseGeometry('depthwiseConv2d', [1, 96, 96, 32], [3, 3, 32, 1], { padding: 'SAME' });
+  const bx = seededUniform(96 * 96 * 32, 5);
+  const bw = seededUniform(9 * 32, 6);
+  for (let i = 0; i < 20 && workerCalls() === before; i++)
+    runInPlace(big, bx, bw, undefined, 'large image', 3);
   assert.ok(workerCalls() > before, 'the workers of the pool ran some of the row ranges');
 });
