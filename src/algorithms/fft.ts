@@ -170,10 +170,13 @@ function zeroPaddingOnlyOutputs(g: ConvGeometry, output: Float32Array): void {
 /**
  * The last staging copy's buffer, reused by the next call of the same size (a model runs the same
  * layer again and again): a call then allocates nothing. stageInput writes every element of it.
+ * Copies past STAGING_KEEP_FLOATS are not kept (a large batch's would stay alive between calls).
  */
 let lastStaging: Float32Array | null = null;
+const STAGING_KEEP_FLOATS = 4 << 20;
 
 function stagingBuffer(size: number): Float32Array {
+  if (size > STAGING_KEEP_FLOATS) return new Float32Array(size);
   if (lastStaging?.length !== size) lastStaging = new Float32Array(size);
   return lastStaging;
 }
