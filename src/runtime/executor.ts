@@ -290,10 +290,11 @@ function convStep(
     );
     const sums =
       g.flops <= GRADIENT_DIRECT_MAX_FLOPS
-        ? new Float64Array(outShape.reduce((a, b) => a * b, 1))
+        ? new Float64Array(g.batch * g.inHeight * g.inWidth * g.inChannels)
         : undefined;
     algorithm = 'conv2dTranspose';
-    flops = 2 * xShape.reduce((a, b) => a * b, 1) * d.kernel[0] * d.kernel[1] * d.filters;
+    // The transpose's multiply-adds are its conv2d's: 2 x x's size x kernel taps x filters.
+    flops = g.flops;
     body = (x, out) => into(out, inputGradientValues(TRANSPOSE_NAMES, g, o.filter, x, out, sums));
   }
   const width = graph.shapes[o.output][graph.shapes[o.output].length - 1];
