@@ -311,6 +311,8 @@ test('a worker that exits during a threaded predict: right values, and the next 
   for (let i = 0; i < 50 && engine.pool.faultPending(); i++)
     same(model.predict(x, { threads: 2 }).data, `try ${i}`);
   assert.equal(engine.pool.faultPending(), false, 'a worker claimed a call and exited');
+  // Noticed through the control block at once, not after the 10 s stall watchdog.
+  assert.match(engine.pool.broken ?? '', /a worker exited during a job/);
   same(model.predict(x, { threads: 2 }).data, 'the predict after');
   const replacement = existingParallelEngine();
   assert.ok(replacement && replacement !== engine, 'a new pool replaced the broken one');

@@ -190,6 +190,8 @@ for (const fault of ['exit', 'hang'] as const) {
         assertSameBits(run().data, expected, `try ${i}`);
       assert.equal(engine.pool.faultPending(), false, 'the worker never claimed a call');
       assert.ok(engine.pool.broken, 'the pool is marked broken');
+      // An exit is seen at once, not by the stall watchdog (a lost wake-up once left that to it).
+      if (fault === 'exit') assert.match(engine.pool.broken, /exited/);
       const replacement = parallelEngine();
       assert.ok(
         replacement && replacement !== engine && !replacement.pool.broken,

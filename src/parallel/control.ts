@@ -49,6 +49,12 @@ export const CONTROL_WORDS = TABLE + MAX_CALLS * CALL_WORDS;
 
 export const FAILED_THROW = 1;
 export const FAILED_EXIT = 2;
+/**
+ * What a worker that exits adds to DONE (more than any job's call count). The caller sleeps in
+ * Atomics.wait on DONE; a notify that comes before it sleeps is lost, but a changed DONE is not, so the
+ * exit must change the word the caller waits on, not only FAILED.
+ */
+export const EXIT_MARK = 1 << 24;
 
 export const FAULT_EXIT = 1;
 export const FAULT_HANG = 2;

@@ -32,6 +32,7 @@ const WORDS = {
   CALL_WORDS: C.CALL_WORDS,
   FAILED_THROW: C.FAILED_THROW,
   FAILED_EXIT: C.FAILED_EXIT,
+  EXIT_MARK: C.EXIT_MARK,
   FAULT_EXIT: C.FAULT_EXIT,
   FAULT_HANG: C.FAULT_HANG,
   STOP: C.STOP,
@@ -120,6 +121,7 @@ function start(init) {
   if (isNode) {
     process.on('exit', () => {
       Atomics.store(ctl, C.FAILED, C.FAILED_EXIT);
+      Atomics.add(ctl, C.DONE, C.EXIT_MARK);
       Atomics.notify(ctl, C.DONE);
     });
   }
