@@ -204,6 +204,37 @@ for (const fault of ['exit', 'hang'] as const) {
   });
 }
 
+test('back-to-back jobs of different lengths on 3 threads: every call runs once and is counted once', async () => {
+  // A worker that woke late for one job could once claim a call of the next under the old job's tag
+  // (it read COUNT after the caller had rewritten it): that call ran twice and counted twice, and the
+  // caller returned early or waited on DONE until the stall watchdog broke the pool (5-20 thousand jobs
+  // on a 2-core machine). Each call here adds 1 to its own slot (f32_bias_clamp with a bias of 1).
+  const engine = parallelEngine();
+  assert.ok(engine, 'engine');
+  setStallTimeout(2000);
+  try {
+    const heap = engine.heap;
+    const slots = 8;
+    const one = heap.scratchBase;
+    const y = one + 64;
+    heap.ensure(y + slots * 4);
+    heap.f32[one >> 2] = 1;
+    heap.f32.fill(0, y >> 2, (y >> 2) + slots);
+    const lengths = [1, 3, 8, 2, 5];
+    const lists = lengths.map((n) => Array.from({ length: n }, (_, i) => [y + i * 4, 1, one, 1, 0, -1e6, 1e6]));
+    const expected = new Float32Array(slots);
+    const jobs = 60000;
+    for (let j = 0; j < jobs; j++) {
+      engine.pool.runSync('f32_bias_clamp', lists[j % lists.length], 3);
+      for (let i = 0; i < lengths[j % lengths.length]; i++) expected[i]++;
+    }
+    assertSameBits(heap.f32.slice(y >> 2, (y >> 2) + slots), expected, 'calls run per slot');
+    assert.equal(engine.pool.broken, null);
+  } finally {
+    setStallTimeout(undefined);
+  }
+});
+
 test('a kernel call that throws in a worker: conv2d throws that error; the pool keeps working', async () => {
   const { run, expected } = await faultSetup();
   const engine = parallelEngine();

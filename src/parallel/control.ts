@@ -46,6 +46,8 @@ export const MAX_ARGS = CALL_WORDS - 1;
 /** Calls one job may hold (CLAIM keeps the index in 16 bits); longer lists run as several jobs. */
 export const MAX_CALLS = 4096;
 export const CONTROL_WORDS = TABLE + MAX_CALLS * CALL_WORDS;
+/** CLAIM's index while a job is being written: past any call count, so nothing can be claimed. */
+export const CLOSED = 0xffff;
 
 export const FAILED_THROW = 1;
 export const FAILED_EXIT = 2;

@@ -268,15 +268,20 @@ export class WorkerPool {
     if (this.broken) throw new PoolBrokenError(this.broken);
     const fn = this.kernelIndex.get(kernel);
     if (fn === undefined) throw new Error(`convkit pool: the kernel module exports no ${kernel}`);
+    const long = argLists.find((args) => args.length > C.MAX_ARGS);
+    if (long) throw new Error(`convkit pool: ${kernel} call with ${long.length} arguments`);
     const ctl = this.control;
+    const job = ++this.jobId;
+    // Close the call list under the new job's tag before anything else changes: a worker that woke late
+    // for the last job may have read CLAIM and be about to read COUNT; once CLAIM has changed its
+    // compareExchange fails, so it cannot claim a call with the new COUNT under the old tag (that ran a
+    // call twice and counted it done twice: a caller that returned early, or waited on DONE forever).
+    Atomics.store(ctl, C.CLAIM, ((job & 0x7fff) << 16) | C.CLOSED);
     argLists.forEach((args, i) => {
-      if (args.length > C.MAX_ARGS)
-        throw new Error(`convkit pool: ${kernel} call with ${args.length} arguments`);
       const at = C.TABLE + i * C.CALL_WORDS;
       ctl[at] = fn;
       for (let a = 0; a < C.MAX_ARGS; a++) ctl[at + 1 + a] = args[a] ?? 0;
     });
-    const job = ++this.jobId;
     Atomics.store(ctl, C.COUNT, argLists.length);
     Atomics.store(ctl, C.DONE, 0);
     Atomics.store(ctl, C.FAILED, 0);
