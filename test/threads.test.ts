@@ -221,7 +221,9 @@ test('back-to-back jobs of different lengths on 3 threads: every call runs once 
     heap.f32[one >> 2] = 1;
     heap.f32.fill(0, y >> 2, (y >> 2) + slots);
     const lengths = [1, 3, 8, 2, 5];
-    const lists = lengths.map((n) => Array.from({ length: n }, (_, i) => [y + i * 4, 1, one, 1, 0, -1e6, 1e6]));
+    const lists = lengths.map((n) =>
+      Array.from({ length: n }, (_, i) => [y + i * 4, 1, one, 1, 0, -1e6, 1e6]),
+    );
     const expected = new Float32Array(slots);
     const jobs = 60000;
     for (let j = 0; j < jobs; j++) {
