@@ -205,6 +205,52 @@ test('every channel count 1..37, 3x3 stride 1 and 2, SAME and the folded ZeroPad
   }
 });
 
+test('3x3 rows with a padding column as a zero vector: strides 1 and 2, widths 4-31, chunked rows', () => {
+  // row3x3Padded: a zero column in the first or last step, at stride 1 a last triple moved back over
+  // pixels already computed, rows split in chunks (389 channels: 21 pixels a chunk), partial last tiles.
+  const paddings: [string, [number, number][] | 'SAME' | 'VALID'][] = [
+    ['SAME', 'SAME'],
+    ['VALID', 'VALID'],
+    [
+      'left only',
+      [
+        [0, 0],
+        [1, 1],
+        [1, 0],
+        [0, 0],
+      ],
+    ],
+    [
+      'right only',
+      [
+        [0, 0],
+        [1, 1],
+        [0, 1],
+        [0, 0],
+      ],
+    ],
+  ];
+  for (const strides of [1, 2]) {
+    for (const channels of [4, 7, 389]) {
+      for (let width = 4; width <= 31; width++) {
+        if (channels > 100 && width % 3 !== 0 && width > 16) continue; // keep the large cases few
+        for (const [name, padding] of paddings) {
+          const shape = [1, 3, width, channels];
+          const g = depthwiseGeometry('depthwiseConv2d', shape, [3, 3, channels, 1], {
+            strides,
+            padding: padding as 'SAME',
+          });
+          const x = seededUniform(sizeOfShape(shape), width);
+          const w = seededUniform(9 * channels, channels + width);
+          const clamp = { bias: seededUniform(channels, 7), lo: -0.25, hi: 0.5 };
+          const label = `width ${width}, ${channels} channels, strides ${strides}, ${name}`;
+          sameBits(runInPlace(g, x, w, clamp, label).output, runBanded(g, x, w, clamp), label);
+        }
+      }
+    }
+  }
+});
+
 test("images past 1 MiB (each chunk's new rows read ahead): the same bits as the banded path", () => {
   for (const [shape, strides, padding] of [
     [[1, 96, 100, 32], 1, 'SAME'],

@@ -58,6 +58,13 @@ const CHUNK_FLOATS: i32 = 2048;
 /** Input images larger than this (bytes) are read ahead row by row (see row3x3). */
 const TOUCH_BYTES: u64 = 1 << 20;
 
+/**
+ * Fewest pixels in a chunk of row3x3Padded: rows of up to 21 pixels go whole (each chunk reloads the
+ * weights per tile and may redo a triple). Measured on MobileNetV2's stride-1 layers, kernel alone:
+ * 14x14 ones 0.052 -> 0.046 ms at 21 against 9, 28x28x192 0.105 -> 0.100; 56x56x144 got slower past 21.
+ */
+const CHUNK_MIN_PADDED: i32 = 21;
+
 /** The vector at column ix of the row at r (tile offset included), or zero outside [0, iw). */
 function column(r: usize, ix: i32, iw: i32, px: usize): v128 {
   return ix >= 0 && ix < iw ? v128.load(r + <usize>ix * px) : f32x4.splat(0);
@@ -94,6 +101,270 @@ function edge3x3(
   acc = madd(column(s2, ix + 1, iw, px), k7, acc);
   acc = madd(column(s2, ix + 2, iw, px), k8, acc);
   v128.store(at, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+}
+
+/**
+ * One pixel of one channel tile from the input columns at p0, p1, p2 (its window's start in filter
+ * rows 0-2); zl / zr: the window's first / last column is padding (a zero vector, still multiplied).
+ * The partial sum is stored after each filter row (see row3x3).
+ */
+function single3x3(
+  p0: usize,
+  p1: usize,
+  p2: usize,
+  qq: usize,
+  px: usize,
+  k0: v128,
+  k1: v128,
+  k2: v128,
+  k3: v128,
+  k4: v128,
+  k5: v128,
+  k6: v128,
+  k7: v128,
+  k8: v128,
+  bias: v128,
+  lim: usize,
+  zl: bool,
+  zr: bool,
+): void {
+  let acc = madd(zl ? f32x4.splat(0) : v128.load(p0), k0, f32x4.splat(0));
+  acc = madd(v128.load(p0 + px), k1, acc);
+  acc = madd(zr ? f32x4.splat(0) : v128.load(p0 + 2 * px), k2, acc);
+  v128.store(qq, acc);
+  acc = madd(zl ? f32x4.splat(0) : v128.load(p1), k3, acc);
+  acc = madd(v128.load(p1 + px), k4, acc);
+  acc = madd(zr ? f32x4.splat(0) : v128.load(p1 + 2 * px), k5, acc);
+  v128.store(qq, acc);
+  acc = madd(zl ? f32x4.splat(0) : v128.load(p2), k6, acc);
+  acc = madd(v128.load(p2 + px), k7, acc);
+  acc = madd(zr ? f32x4.splat(0) : v128.load(p2 + 2 * px), k8, acc);
+  v128.store(qq, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+}
+
+/**
+ * Three stride-1 pixels of one channel tile, from the input columns at p0, p1, p2 (the first pixel's
+ * window start in filter rows 0-2) on: their windows share columns, so a filter row takes 5 loads
+ * instead of 9, each sum still in (ky, kx) order. zl: the first of the 5 columns is padding (a zero
+ * vector, still multiplied), zr: the last one is; constants at each call site, so each inlined copy
+ * keeps only its own loads. The partial sums are stored after each filter row (see row3x3).
+ */
+function triple3x3(
+  p0: usize,
+  p1: usize,
+  p2: usize,
+  qq: usize,
+  px: usize,
+  k0: v128,
+  k1: v128,
+  k2: v128,
+  k3: v128,
+  k4: v128,
+  k5: v128,
+  k6: v128,
+  k7: v128,
+  k8: v128,
+  bias: v128,
+  lim: usize,
+  zl: bool,
+  zr: bool,
+): void {
+  let x = zl ? f32x4.splat(0) : v128.load(p0);
+  let a = madd(x, k0, f32x4.splat(0));
+  x = v128.load(p0 + px);
+  a = madd(x, k1, a);
+  let d = madd(x, k0, f32x4.splat(0));
+  x = v128.load(p0 + 2 * px);
+  a = madd(x, k2, a);
+  d = madd(x, k1, d);
+  let e = madd(x, k0, f32x4.splat(0));
+  x = v128.load(p0 + 3 * px);
+  d = madd(x, k2, d);
+  e = madd(x, k1, e);
+  x = zr ? f32x4.splat(0) : v128.load(p0 + 4 * px);
+  e = madd(x, k2, e);
+  v128.store(qq, a);
+  v128.store(qq + px, d);
+  v128.store(qq + 2 * px, e);
+  x = zl ? f32x4.splat(0) : v128.load(p1);
+  a = madd(x, k3, a);
+  x = v128.load(p1 + px);
+  a = madd(x, k4, a);
+  d = madd(x, k3, d);
+  x = v128.load(p1 + 2 * px);
+  a = madd(x, k5, a);
+  d = madd(x, k4, d);
+  e = madd(x, k3, e);
+  x = v128.load(p1 + 3 * px);
+  d = madd(x, k5, d);
+  e = madd(x, k4, e);
+  x = zr ? f32x4.splat(0) : v128.load(p1 + 4 * px);
+  e = madd(x, k5, e);
+  v128.store(qq, a);
+  v128.store(qq + px, d);
+  v128.store(qq + 2 * px, e);
+  x = zl ? f32x4.splat(0) : v128.load(p2);
+  a = madd(x, k6, a);
+  x = v128.load(p2 + px);
+  a = madd(x, k7, a);
+  d = madd(x, k6, d);
+  x = v128.load(p2 + 2 * px);
+  a = madd(x, k8, a);
+  d = madd(x, k7, d);
+  e = madd(x, k6, e);
+  x = v128.load(p2 + 3 * px);
+  d = madd(x, k8, d);
+  e = madd(x, k7, e);
+  x = zr ? f32x4.splat(0) : v128.load(p2 + 4 * px);
+  e = madd(x, k8, e);
+  const lo = v128.load32_splat(lim);
+  const hi = v128.load32_splat(lim, 4);
+  v128.store(qq, finish(a, bias, lo, hi));
+  v128.store(qq + px, finish(d, bias, lo, hi));
+  v128.store(qq + 2 * px, finish(e, bias, lo, hi));
+}
+
+/**
+ * Reads input columns [ca, cb) of the window's last row (and of its middle row at stride 2) line by
+ * line, so that they stream in from memory in address order (see row3x3); the loads are kept live by
+ * an OR into the 16 spare bytes after the clamp bounds at lim.
+ */
+function touchColumns(r1: usize, r2: usize, ca: i32, cb: i32, px: usize, sw: i32, lim: usize): void {
+  const from0 = <usize>ca * px;
+  const to0 = <usize>cb * px;
+  let t = v128.load(lim, 16);
+  for (let a = r2 + from0, z = r2 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
+  if (sw == 2) for (let a = r1 + from0, z = r1 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
+  v128.store(lim, t, 16);
+}
+
+/**
+ * One output row of a 3x3 filter at stride 1 or 2 whose padding is at most one column on each side
+ * (padL: the first pixel's window starts at column -1; padR: the last one's ends at column iw). An
+ * edge pixel is computed like the others with its padding column as a zero vector (zl / zr, still
+ * multiplied); otherwise edge pixels cost about three interior ones each (a per-tap column test, or
+ * a tap table): a third of a 14x14 layer's time, nearly half of a 7x7 one's. At stride 1 every pixel
+ * goes three at a time: the first three, the last three, and triples between, the last of which is
+ * moved back to end at its range's end when the range is not a multiple of 3 (up to two pixels are
+ * computed twice, to the same bits). Chunks of the row as in row3x3, a multiple of 3 pixels each.
+ */
+function row3x3Padded(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  end: i32,
+  sw: i32,
+  padL: bool,
+  padR: bool,
+  c: i32,
+  iw: i32,
+  w: usize,
+  q: usize,
+  b: usize,
+  lim: usize,
+  touch: bool,
+): void {
+  const px = (<usize>c) << 2;
+  const step = <usize>sw * px;
+  const last = lastTile(c);
+  const wLast = w + ((<usize>last) >> 4) * TILE3X3;
+  const shift: usize = padL ? px : 0;
+  const edge = sw == 1 ? 3 : 1; // pixels of the first and of the last step
+  let chunk = CHUNK_FLOATS / (c * sw);
+  if (chunk < CHUNK_MIN_PADDED) chunk = CHUNK_MIN_PADDED;
+  chunk = ((chunk + 2) / 3) * 3;
+  for (let c0 = 0; c0 < end; c0 += chunk) {
+    const c1 = c0 + chunk < end ? c0 + chunk : end;
+    const left = padL && c0 == 0;
+    const right = padR && c1 == end;
+    // The steps between the edges cover [a, z).
+    const a = left ? edge : c0;
+    const z = padR && c1 > end - edge ? end - edge : c1;
+    if (touch) {
+      let ca = c0 * sw - (padL ? 1 : 0);
+      if (ca < 0) ca = 0;
+      let cb = c1 * sw + 2 - (padL ? 1 : 0);
+      if (cb > iw) cb = iw;
+      if (ca < cb) touchColumns(r1, r2, ca, cb, px, sw, lim);
+    }
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+      const k0 = v128.load(wt);
+      const k1 = v128.load(wt, 16);
+      const k2 = v128.load(wt, 32);
+      const k3 = v128.load(wt, 48);
+      const k4 = v128.load(wt, 64);
+      const k5 = v128.load(wt, 80);
+      const k6 = v128.load(wt, 96);
+      const k7 = v128.load(wt, 112);
+      const k8 = v128.load(wt, 128);
+      const bias = v128.load(b + o);
+      // Pixel ox's window starts at column ox * sw - 1 with a left padding column, ox * sw without.
+      const s0 = r0 + o - shift;
+      const s1 = r1 + o - shift;
+      const s2 = r2 + o - shift;
+      const qo = q + o;
+      if (sw == 1) {
+        // The left triple, the triples between (the last one moved back to end at z), the right triple.
+        if (left)
+          inline.always(
+            triple3x3(s0, s1, s2, qo, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, true, false),
+          );
+        let ox = a;
+        for (; ox + 3 <= z; ox += 3) {
+          const col = <usize>ox * px;
+          const p0 = s0 + col;
+          const p1 = s1 + col;
+          const p2 = s2 + col;
+          inline.always(
+            triple3x3(p0, p1, p2, qo + col, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, false),
+          );
+        }
+        if (ox < z) {
+          const col = <usize>(z - 3) * px;
+          const p0 = s0 + col;
+          const p1 = s1 + col;
+          const p2 = s2 + col;
+          inline.always(
+            triple3x3(p0, p1, p2, qo + col, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, false),
+          );
+        }
+        if (right) {
+          const col = <usize>(end - 3) * px;
+          const p0 = s0 + col;
+          const p1 = s1 + col;
+          const p2 = s2 + col;
+          inline.always(
+            triple3x3(p0, p1, p2, qo + col, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, true),
+          );
+        }
+      } else {
+        if (left)
+          inline.always(
+            single3x3(s0, s1, s2, qo, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, true, false),
+          );
+        for (let ox = a; ox < z; ox++) {
+          const col = <usize>ox * step;
+          const p0 = s0 + col;
+          const p1 = s1 + col;
+          const p2 = s2 + col;
+          const at = qo + <usize>ox * px;
+          inline.always(
+            single3x3(p0, p1, p2, at, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, false),
+          );
+        }
+        if (right) {
+          const col = <usize>z * step;
+          const p0 = s0 + col;
+          const p1 = s1 + col;
+          const p2 = s2 + col;
+          const at = qo + <usize>z * px;
+          inline.always(
+            single3x3(p0, p1, p2, at, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, true),
+          );
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -141,14 +412,7 @@ function row3x3(
     if (ca < 0) ca = 0;
     let cb = c1 * sw - padLeft + 2;
     if (cb > iw) cb = iw;
-    if (touch && ca < cb) {
-      const from0 = <usize>ca * px;
-      const to0 = <usize>cb * px;
-      let t = v128.load(lim, 16);
-      for (let a = r2 + from0, z = r2 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
-      if (sw == 2) for (let a = r1 + from0, z = r1 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
-      v128.store(lim, t, 16);
-    }
+    if (touch && ca < cb) touchColumns(r1, r2, ca, cb, px, sw, lim);
     for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
       const k0 = v128.load(wt);
       const k1 = v128.load(wt, 16);
@@ -176,59 +440,9 @@ function row3x3(
       // on the small images, and dropping the partial-sum stores here was slower, as above).
       if (sw == 1) {
         for (; ox + 3 <= fastTo; ox += 3) {
-          let x = v128.load(p0);
-          let a = madd(x, k0, f32x4.splat(0));
-          x = v128.load(p0 + px);
-          a = madd(x, k1, a);
-          let d = madd(x, k0, f32x4.splat(0));
-          x = v128.load(p0 + 2 * px);
-          a = madd(x, k2, a);
-          d = madd(x, k1, d);
-          let e = madd(x, k0, f32x4.splat(0));
-          x = v128.load(p0 + 3 * px);
-          d = madd(x, k2, d);
-          e = madd(x, k1, e);
-          x = v128.load(p0 + 4 * px);
-          e = madd(x, k2, e);
-          v128.store(qq, a);
-          v128.store(qq + px, d);
-          v128.store(qq + 2 * px, e);
-          x = v128.load(p1);
-          a = madd(x, k3, a);
-          x = v128.load(p1 + px);
-          a = madd(x, k4, a);
-          d = madd(x, k3, d);
-          x = v128.load(p1 + 2 * px);
-          a = madd(x, k5, a);
-          d = madd(x, k4, d);
-          e = madd(x, k3, e);
-          x = v128.load(p1 + 3 * px);
-          d = madd(x, k5, d);
-          e = madd(x, k4, e);
-          x = v128.load(p1 + 4 * px);
-          e = madd(x, k5, e);
-          v128.store(qq, a);
-          v128.store(qq + px, d);
-          v128.store(qq + 2 * px, e);
-          x = v128.load(p2);
-          a = madd(x, k6, a);
-          x = v128.load(p2 + px);
-          a = madd(x, k7, a);
-          d = madd(x, k6, d);
-          x = v128.load(p2 + 2 * px);
-          a = madd(x, k8, a);
-          d = madd(x, k7, d);
-          e = madd(x, k6, e);
-          x = v128.load(p2 + 3 * px);
-          d = madd(x, k8, d);
-          e = madd(x, k7, e);
-          x = v128.load(p2 + 4 * px);
-          e = madd(x, k8, e);
-          const lo = v128.load32_splat(lim);
-          const hi = v128.load32_splat(lim, 4);
-          v128.store(qq, finish(a, bias, lo, hi));
-          v128.store(qq + px, finish(d, bias, lo, hi));
-          v128.store(qq + 2 * px, finish(e, bias, lo, hi));
+          inline.always(
+            triple3x3(p0, p1, p2, qq, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, false),
+          );
           p0 += 3 * step;
           p1 += 3 * step;
           p2 += 3 * step;
@@ -236,18 +450,9 @@ function row3x3(
         }
       }
       for (; ox < fastTo; ox++) {
-        let acc = madd(v128.load(p0), k0, f32x4.splat(0));
-        acc = madd(v128.load(p0 + px), k1, acc);
-        acc = madd(v128.load(p0 + 2 * px), k2, acc);
-        v128.store(qq, acc);
-        acc = madd(v128.load(p1), k3, acc);
-        acc = madd(v128.load(p1 + px), k4, acc);
-        acc = madd(v128.load(p1 + 2 * px), k5, acc);
-        v128.store(qq, acc);
-        acc = madd(v128.load(p2), k6, acc);
-        acc = madd(v128.load(p2 + px), k7, acc);
-        acc = madd(v128.load(p2 + 2 * px), k8, acc);
-        v128.store(qq, finish(acc, bias, v128.load32_splat(lim), v128.load32_splat(lim, 4)));
+        inline.always(
+          single3x3(p0, p1, p2, qq, px, k0, k1, k2, k3, k4, k5, k6, k7, k8, bias, lim, false, false),
+        );
         p0 += step;
         p1 += step;
         p2 += step;
@@ -439,6 +644,11 @@ export function f32_dwconv_inplace(
   // Pixels at the image's end whose last tile's store would pass y's end (a tile spans 4 pixels of 1
   // channel; of 2 or 3 channels, it spills only into the next pixel).
   const tail = (c & 3) == 0 ? 0 : c == 1 ? 3 : 1;
+  // Padding columns past the last pixel's window start + 2; row3x3Padded takes rows with at most one
+  // on each side, stride 1 rows of 6 pixels or more (a first and a last triple), stride 2 of 2 or more.
+  const padRight = (ow - 1) * sw - padLeft + 3 - iw;
+  const fastPadded =
+    fast3x3 && padLeft <= 1 && padRight <= 1 && ((sw == 1 && ow >= 6) || (sw == 2 && ow >= 2));
   for (let oy = 0; oy < oh; oy++) {
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - padTop + ky * dh;
@@ -450,11 +660,16 @@ export function f32_dwconv_inplace(
     if (tailHere < 0) tailHere = 0;
     if (tailHere > ow) tailHere = ow;
     const end = ow - tailHere;
+    const padded = fastPadded && end == ow;
     if (fast3x3) {
       const r0 = load<usize>(rt);
       const r1 = load<usize>(rt, 4);
       const r2 = load<usize>(rt, 8);
-      row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch);
+      if (padded) {
+        row3x3Padded(r0, r1, r2, end, sw, padLeft == 1, padRight == 1, c, iw, w, q, b, lim, touch);
+      } else {
+        row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch);
+      }
     } else {
       const mid = to < end ? to : end;
       const start = from < end ? from : end;
