@@ -669,7 +669,10 @@ function samePreparedShape(a: ConvGeometry, b: ConvGeometry): boolean {
  * skips building the string key (about 5 us a call between a network's layers, 0.8% of MobileNetV2).
  * The entry keeps a copy of the shapes it was built for, so a geometry changed since misses.
  */
-const byGeometry = new WeakMap<ConvGeometry, { shape: ConvGeometry; copied?: Prepared; inPlace?: Prepared }>();
+const byGeometry = new WeakMap<
+  ConvGeometry,
+  { shape: ConvGeometry; copied?: Prepared; inPlace?: Prepared }
+>();
 
 /** Layout and indirection table for `g`, from the cache when a geometry of the same shapes was seen. */
 export function prepareIgemm(g: ConvGeometry, inPlaceInput = false): Prepared {
