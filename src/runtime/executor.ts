@@ -33,16 +33,9 @@ import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
-import {
-  applyPointwise,
-  batchNormAffine,
-  broadcastBinary,
-  concatChunks,
-  scaleShift,
-  softmaxAxis,
-  zeroPad,
-} from './kernels.js';
+import { applyPointwise, batchNormAffine, broadcastBinary, scaleShift, softmaxAxis } from './kernels.js';
 import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
+import { concatFast, copyWasmAvailable, zeroPadFast } from './wasm_copy.js';
 
 const op = 'loadLayersModel';
 
@@ -408,12 +401,14 @@ function layerStep(
       const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
       const chunks = inShapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
       flops = 0;
-      compute = (ins, out) => concatChunks(ins, chunks, outer, out);
+      if (copyWasmAvailable()) algorithm = 'concat wasm';
+      compute = (ins, out) => concatFast(ins, chunks, outer, out);
       break;
     }
     case 'pad':
       flops = 0;
-      compute = ([a], out) => zeroPad(a, x[0], x[1], x[2], x[3], d.pads, out);
+      if (copyWasmAvailable()) algorithm = 'pad wasm';
+      compute = ([a], out) => zeroPadFast(a, x[0], x[1], x[2], x[3], d.pads, out);
       break;
     case 'pool': {
       const s = {

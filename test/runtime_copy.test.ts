@@ -1,0 +1,194 @@
+/**
+ * Concatenate and ZeroPadding2D in the model runtime on the WebAssembly copy kernels (wasm/assembly/
+ * copy.ts through src/runtime/wasm_copy.ts): against the TypeScript kernels (kernels.ts) bit for bit,
+ * NaN payloads and -0 included, in place in wasm memory with nothing written outside the output; arrays
+ * outside wasm memory still take the TypeScript path; and whole models against tfjs-layers, with the
+ * steps named as wasm steps.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { loadLayersModel } from '../src/runtime/index.js';
+import { concatChunks, zeroPad } from '../src/runtime/kernels.js';
+import { concatFast, copyWasmAvailable, zeroPadFast } from '../src/runtime/wasm_copy.js';
+import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { createRng } from '../src/layers/random.js';
+import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
+
+const L = tfl.layers;
+const heap = wasmEngine()!.heap;
+const SENTINEL = 7.25;
+const GUARD = 8;
+
+/** Seeded values with NaNs of several payloads, infinities and both zeros among them. */
+function values(n: number, seed: number): Float32Array {
+  const rng = createRng(seed);
+  const out = new Float32Array(n);
+  const bits = new Uint32Array(out.buffer);
+  for (let i = 0; i < n; i++) {
+    const r = rng.next();
+    if (r < 0.03) bits[i] = 0x7fc00000 + (i & 0xffff);
+    else if (r < 0.05) out[i] = -0;
+    else if (r < 0.06) out[i] = -Infinity;
+    else out[i] = 4 * rng.next() - 2;
+  }
+  return out;
+}
+
+function assertSameBits(got: Float32Array, want: Float32Array, label: string): void {
+  assert.equal(got.length, want.length, `${label}: length`);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const at = w.findIndex((bits, i) => bits !== g[i]);
+  assert.equal(at, -1, `${label}: element ${at} is ${got[at]}, expected ${want[at]}`);
+}
+
+/**
+ * Views of wasm memory holding `arrays` and an output of `outFloats` (sentinels on both sides of it).
+ * The views' subarray throws, so a TypeScript kernel (which takes subarrays) cannot have run on them.
+ */
+function inWasm<T>(
+  arrays: Float32Array[],
+  outFloats: number,
+  run: (ins: Float32Array[], out: Float32Array) => T,
+) {
+  const addresses = arrays.map((a) => heap.pin(a.length * 4 + 16));
+  const outAt = heap.pin((outFloats + 2 * GUARD) * 4);
+  try {
+    arrays.forEach((a, i) => heap.f32.set(a, addresses[i] >> 2));
+    heap.f32.fill(SENTINEL, outAt >> 2, (outAt >> 2) + outFloats + 2 * GUARD);
+    const noSubarray = (view: Float32Array) => {
+      Object.defineProperty(view, 'subarray', {
+        value: () => {
+          throw new Error('a TypeScript kernel ran');
+        },
+      });
+      return view;
+    };
+    const ins = arrays.map((a, i) =>
+      noSubarray(heap.f32.subarray(addresses[i] >> 2, (addresses[i] >> 2) + a.length)),
+    );
+    const out = noSubarray(heap.f32.subarray((outAt >> 2) + GUARD, (outAt >> 2) + GUARD + outFloats));
+    run(ins, out);
+    const f32 = heap.f32;
+    const before = f32.subarray(outAt >> 2, (outAt >> 2) + GUARD);
+    const after = f32.subarray((outAt >> 2) + GUARD + outFloats, (outAt >> 2) + outFloats + 2 * GUARD);
+    assert.ok(
+      [...before, ...after].every((v) => v === SENTINEL),
+      'nothing written outside the output',
+    );
+    arrays.forEach((a, i) =>
+      assertSameBits(f32.slice(addresses[i] >> 2, (addresses[i] >> 2) + a.length), a, `input ${i} unchanged`),
+    );
+    return f32.slice((outAt >> 2) + GUARD, (outAt >> 2) + GUARD + outFloats);
+  } finally {
+    heap.unpin(outAt);
+    for (const a of addresses) heap.unpin(a);
+  }
+}
+
+test('the copy kernels are in the module in use', () => {
+  assert.ok(copyWasmAvailable(), 'f32_copy_rows and f32_zero_rows');
+});
+
+test("concatenation in wasm memory: the TypeScript kernel's bits for chunks of 1-67 floats, 2 and 3 inputs", () => {
+  let seed = 1;
+  for (const chunks of [
+    [1, 1],
+    [3, 5],
+    [4, 8],
+    [64, 64],
+    [17, 2, 67],
+    [5, 4, 3],
+  ]) {
+    for (const outer of [1, 7, 40]) {
+      const inputs = chunks.map((n) => values(outer * n, seed++));
+      const width = chunks.reduce((a, b) => a + b, 0);
+      const want = concatChunks(inputs, chunks, outer, new Float32Array(outer * width));
+      const got = inWasm(inputs, outer * width, (ins, out) => concatFast(ins, chunks, outer, out));
+      assertSameBits(got, want, `chunks ${chunks}, outer ${outer}`);
+      // Arrays outside wasm memory take the TypeScript kernel.
+      assertSameBits(concatFast(inputs, chunks, outer, new Float32Array(outer * width)), want, 'outside');
+    }
+  }
+});
+
+test("zero padding in wasm memory: the TypeScript kernel's bits, every side, 1-9 channels, batch 1 and 3", () => {
+  let seed = 100;
+  const padsList: [[number, number], [number, number]][] = [
+    [
+      [0, 0],
+      [0, 0],
+    ],
+    [
+      [1, 1],
+      [1, 1],
+    ],
+    [
+      [0, 1],
+      [0, 1],
+    ],
+    [
+      [2, 0],
+      [0, 3],
+    ],
+    [
+      [3, 2],
+      [1, 0],
+    ],
+  ];
+  for (const pads of padsList) {
+    for (const [batch, h, w, c] of [
+      [1, 5, 4, 1],
+      [3, 4, 6, 3],
+      [1, 7, 5, 8],
+      [3, 2, 3, 9],
+    ]) {
+      const x = values(batch * h * w * c, seed++);
+      const size = batch * (h + pads[0][0] + pads[0][1]) * (w + pads[1][0] + pads[1][1]) * c;
+      // A slot that held another tensor: the border must be written, not assumed zero.
+      const want = zeroPad(x, batch, h, w, c, pads, new Float32Array(size).fill(3));
+      const got = inWasm([x], size, ([input], out) => zeroPadFast(input, batch, h, w, c, pads, out));
+      const label = `pads ${JSON.stringify(pads)}, [${batch}, ${h}, ${w}, ${c}]`;
+      assertSameBits(got, want, label);
+      assertSameBits(
+        zeroPadFast(x, batch, h, w, c, pads, new Float32Array(size).fill(3)),
+        want,
+        `${label}, outside`,
+      );
+    }
+  }
+});
+
+test("models with Concatenate and ZeroPadding2D: wasm steps and tfjs-layers' values", async () => {
+  await tf.setBackend('cpu');
+  const input = tfl.input({ shape: [9, 8, 6] });
+  const a = L.conv2d({ filters: 5, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;
+  const b = L.conv2d({ filters: 7, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
+  const joined = L.concatenate({ axis: -1 }).apply([a, input, b]) as tfl.SymbolicTensor;
+  // A padding that nothing folds into ('same' convolution after it), then rows joined on axis 1.
+  const padded = L.zeroPadding2d({
+    padding: [
+      [1, 2],
+      [0, 3],
+    ],
+  }).apply(joined) as tfl.SymbolicTensor;
+  const conv = L.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(padded) as tfl.SymbolicTensor;
+  const rows = L.concatenate({ axis: 1 }).apply([conv, conv]) as tfl.SymbolicTensor;
+  const oracle = tfl.model({ inputs: input, outputs: rows });
+  seedWeights(oracle, 5);
+  const artifacts = await artifactsOf(oracle);
+  const model = await loadLayersModel(artifacts);
+  const kinds = model.steps(1).map((s) => s.algorithm);
+  assert.equal(kinds.filter((k) => k === 'concat wasm').length, 2, kinds.join(', '));
+  assert.equal(kinds.filter((k) => k === 'pad wasm').length, 1, kinds.join(', '));
+  for (const batch of [1, 3]) {
+    const x = randomInput([batch, 9, 8, 6], batch);
+    const got = model.predict(x).data;
+    const want = tfjsPredict(oracle, x)[0];
+    assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
+  }
+  model.dispose();
+});
