@@ -5,12 +5,9 @@
  *
  *   node --import tsx wasm/probe/js_profile.ts [mobilenet_v2|resnet50|mobilenet_v1] [--threads=N]
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
 import { Session } from 'node:inspector/promises';
-import { NETWORKS, seedNetwork, type NetworkName } from '../../bench/model_nets.js';
-import { loadLayersModel } from '../../src/runtime/index.js';
-import { Tensor } from '../../src/tensor.js';
+import type { NetworkName } from '../../bench/model_nets.js';
+import { loadNetwork } from './network.js';
 
 interface ProfileNode {
   id: number;
@@ -22,25 +19,7 @@ const name = (args.find((a) => !a.startsWith('--')) ?? 'mobilenet_v2') as Networ
 const threads = Number(args.find((a) => a.startsWith('--threads='))?.slice(10) ?? 1);
 const RUNS = 150;
 
-await tf.setBackend('cpu');
-const built = NETWORKS[name]();
-seedNetwork(built, 1);
-let artifacts: tf.io.ModelArtifacts | undefined;
-await built.save(
-  tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }),
-);
-const model = await loadLayersModel({
-  modelTopology: artifacts!.modelTopology as object,
-  weightSpecs: artifacts!.weightSpecs as never,
-  weightData: artifacts!.weightData as ArrayBuffer,
-});
-const x = new Tensor(
-  Float32Array.from({ length: 224 * 224 * 3 }, (_, i) => Math.sin(i)),
-  [1, 224, 224, 3],
-);
+const { model, input: x } = await loadNetwork(name);
 for (let i = 0; i < 10; i++) model.predict(x, { threads });
 
 const session = new Session();

@@ -5,11 +5,8 @@
  *
  *   node --import tsx wasm/probe/model_profile.ts [mobilenet_v2|resnet50|mobilenet_v1] [--threads=N] [--batch=B] [--steps]
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import { NETWORKS, seedNetwork, type NetworkName } from '../../bench/model_nets.js';
-import { loadLayersModel } from '../../src/runtime/index.js';
-import { Tensor } from '../../src/tensor.js';
+import type { NetworkName } from '../../bench/model_nets.js';
+import { loadNetwork } from './network.js';
 
 const args = process.argv.slice(2);
 const name = (args.find((a) => !a.startsWith('--')) ?? 'mobilenet_v2') as NetworkName;
@@ -18,25 +15,7 @@ const batch = Number(args.find((a) => a.startsWith('--batch='))?.slice(8) ?? 1);
 const perStep = args.includes('--steps');
 const RUNS = 7;
 
-await tf.setBackend('cpu');
-const built = NETWORKS[name]();
-seedNetwork(built, 1);
-let artifacts: tf.io.ModelArtifacts | undefined;
-await built.save(
-  tf.io.withSaveHandler(async (a) => {
-    artifacts = a;
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-  }),
-);
-const model = await loadLayersModel({
-  modelTopology: artifacts!.modelTopology as object,
-  weightSpecs: artifacts!.weightSpecs as never,
-  weightData: artifacts!.weightData as ArrayBuffer,
-});
-const x = new Tensor(
-  Float32Array.from({ length: batch * 224 * 224 * 3 }, (_, i) => Math.sin(i)),
-  [batch, 224, 224, 3],
-);
+const { model, input: x } = await loadNetwork(name, batch);
 
 function profile(t: number): {
   names: string[];
