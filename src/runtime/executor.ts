@@ -33,9 +33,9 @@ import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
-import { applyPointwise, batchNormAffine, broadcastBinary, scaleShift, softmaxAxis } from './kernels.js';
+import { applyPointwise, batchNormAffine, scaleShift, softmaxAxis } from './kernels.js';
 import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
-import { concatFast, copyWasmAvailable, zeroPadFast } from './wasm_copy.js';
+import { binaryFast, concatFast, rowsWasmAvailable, zeroPadFast } from './wasm_rows.js';
 
 const op = 'loadLayersModel';
 
@@ -393,7 +393,8 @@ function layerStep(
     case 'add':
     case 'multiply':
       flops = outSize * (o.inputs.length - 1);
-      compute = (ins, out) => broadcastBinary(d.kind as 'add' | 'multiply', ins, inShapes, outShape, out);
+      if (rowsWasmAvailable()) algorithm = `${d.kind} wasm`;
+      compute = (ins, out) => binaryFast(d.kind as 'add' | 'multiply', ins, inShapes, outShape, out);
       break;
     case 'concat': {
       const rank = x.length;
@@ -401,13 +402,13 @@ function layerStep(
       const outer = x.slice(0, axis).reduce((a, b) => a * b, 1);
       const chunks = inShapes.map((s) => s.slice(axis).reduce((a, b) => a * b, 1));
       flops = 0;
-      if (copyWasmAvailable()) algorithm = 'concat wasm';
+      if (rowsWasmAvailable()) algorithm = 'concat wasm';
       compute = (ins, out) => concatFast(ins, chunks, outer, out);
       break;
     }
     case 'pad':
       flops = 0;
-      if (copyWasmAvailable()) algorithm = 'pad wasm';
+      if (rowsWasmAvailable()) algorithm = 'pad wasm';
       compute = ([a], out) => zeroPadFast(a, x[0], x[1], x[2], x[3], d.pads, out);
       break;
     case 'pool': {

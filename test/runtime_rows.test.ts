@@ -1,7 +1,7 @@
 /**
- * Concatenate and ZeroPadding2D in the model runtime on the WebAssembly copy kernels (wasm/assembly/
- * copy.ts through src/runtime/wasm_copy.ts): against the TypeScript kernels (kernels.ts) bit for bit,
- * NaN payloads and -0 included, in place in wasm memory with nothing written outside the output; arrays
+ * Concatenate, ZeroPadding2D and broadcasting Add / Multiply in the model runtime on the WebAssembly
+ * row kernels (wasm/assembly/rows.ts through src/runtime/wasm_rows.ts): against the TypeScript kernels
+ * (kernels.ts) bit for bit (copies: NaN payloads and -0 included; arithmetic: any NaN for a NaN), in place in wasm memory with nothing written outside the output; arrays
  * outside wasm memory still take the TypeScript path; and whole models against tfjs-layers, with the
  * steps named as wasm steps.
  */
@@ -11,8 +11,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '../src/runtime/index.js';
-import { concatChunks, zeroPad } from '../src/runtime/kernels.js';
-import { concatFast, copyWasmAvailable, zeroPadFast } from '../src/runtime/wasm_copy.js';
+import { broadcastBinary, concatChunks, zeroPad } from '../src/runtime/kernels.js';
+import { binaryFast, concatFast, rowsWasmAvailable, zeroPadFast } from '../src/runtime/wasm_rows.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { createRng } from '../src/layers/random.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
@@ -90,7 +90,7 @@ function inWasm<T>(
 }
 
 test('the copy kernels are in the module in use', () => {
-  assert.ok(copyWasmAvailable(), 'f32_copy_rows and f32_zero_rows');
+  assert.ok(rowsWasmAvailable(), 'f32_copy_rows, f32_zero_rows and f32_binary_rows');
 });
 
 test("concatenation in wasm memory: the TypeScript kernel's bits for chunks of 1-67 floats, 2 and 3 inputs", () => {
@@ -160,6 +160,102 @@ test("zero padding in wasm memory: the TypeScript kernel's bits, every side, 1-9
       );
     }
   }
+});
+
+/** The same bits, except that any NaN stands for any NaN (arithmetic may change a NaN's payload). */
+function assertSameValues(got: Float32Array, want: Float32Array, label: string): void {
+  assert.equal(got.length, want.length, `${label}: length`);
+  const g = new Uint32Array(got.buffer, got.byteOffset, got.length);
+  const w = new Uint32Array(want.buffer, want.byteOffset, want.length);
+  const at = w.findIndex((bits, i) => bits !== g[i] && !(Number.isNaN(got[i]) && Number.isNaN(want[i])));
+  assert.equal(at, -1, `${label}: element ${at} is ${got[at]}, expected ${want[at]}`);
+}
+
+test("broadcasting Add and Multiply in wasm memory: the TypeScript kernel's values, ranks 2-5, 2 and 3 inputs", () => {
+  const cases: number[][][] = [
+    [
+      [2, 3, 4, 5],
+      [2, 3, 4, 5],
+    ],
+    [
+      [2, 1, 1, 5],
+      [2, 3, 4, 5],
+    ],
+    [
+      [2, 3, 4, 5],
+      [2, 1, 1, 5],
+    ],
+    [
+      [2, 3, 4, 1],
+      [2, 3, 4, 9],
+    ],
+    [
+      [1, 3, 1, 4],
+      [2, 3, 6, 4],
+      [2, 1, 6, 1],
+    ],
+    [
+      [4, 7],
+      [1, 7],
+    ],
+    [
+      [4, 1],
+      [4, 3],
+    ],
+    [
+      [2, 2, 3, 1, 6],
+      [2, 1, 3, 5, 6],
+    ],
+  ];
+  let seed = 300;
+  for (const shapes of cases) {
+    const outShape = shapes[0].map((_, d) => Math.max(...shapes.map((s) => s[d])));
+    const size = outShape.reduce((a, b) => a * b, 1);
+    const inputs = shapes.map((s) =>
+      values(
+        s.reduce((a, b) => a * b, 1),
+        seed++,
+      ),
+    );
+    for (const mode of ['add', 'multiply'] as const) {
+      const want = broadcastBinary(mode, inputs, shapes, outShape, new Float32Array(size));
+      const got = inWasm(inputs, size, (ins, out) => binaryFast(mode, ins, shapes, outShape, out));
+      const label = `${mode} ${shapes.map((s) => `[${s}]`).join(' ')}`;
+      assertSameValues(got, want, label);
+      assertSameValues(
+        binaryFast(mode, inputs, shapes, outShape, new Float32Array(size)),
+        want,
+        `${label}, outside`,
+      );
+    }
+  }
+});
+
+test('a squeeze-and-excitation block (Multiply by a [1, 1, C] gate) and an Add of two pooling branches', async () => {
+  await tf.setBackend('cpu');
+  const input = tfl.input({ shape: [10, 9, 12] });
+  const features = L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(
+    input,
+  ) as tfl.SymbolicTensor;
+  let gate = L.globalAveragePooling2d({}).apply(features) as tfl.SymbolicTensor;
+  gate = L.dense({ units: 12, activation: 'sigmoid' }).apply(gate) as tfl.SymbolicTensor;
+  gate = L.reshape({ targetShape: [1, 1, 12] }).apply(gate) as tfl.SymbolicTensor;
+  const scaled = L.multiply().apply([features, gate]) as tfl.SymbolicTensor;
+  const maxed = L.maxPooling2d({ poolSize: 2 }).apply(scaled) as tfl.SymbolicTensor;
+  const averaged = L.averagePooling2d({ poolSize: 2 }).apply(scaled) as tfl.SymbolicTensor;
+  const sum = L.add().apply([maxed, averaged, maxed]) as tfl.SymbolicTensor;
+  const oracle = tfl.model({ inputs: input, outputs: sum });
+  seedWeights(oracle, 9);
+  const model = await loadLayersModel(await artifactsOf(oracle));
+  const kinds = model.steps(1).map((s) => s.algorithm);
+  assert.ok(kinds.includes('multiply wasm') && kinds.includes('add wasm'), kinds.join(', '));
+  for (const batch of [1, 3]) {
+    const x = randomInput([batch, 10, 9, 12], 20 + batch);
+    const got = model.predict(x).data;
+    const want = tfjsPredict(oracle, x)[0];
+    assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
+  }
+  model.dispose();
 });
 
 test("models with Concatenate and ZeroPadding2D: wasm steps and tfjs-layers' values", async () => {
