@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '../src/runtime/index.js';
+import type { CompiledPlan } from '../src/runtime/executor.js';
 import { broadcastBinary, concatChunks, zeroPad } from '../src/runtime/kernels.js';
 import { binaryFast, concatFast, rowsWasmAvailable, zeroPadFast } from '../src/runtime/wasm_rows.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
@@ -233,13 +234,13 @@ test("broadcasting Add and Multiply in wasm memory: the TypeScript kernel's valu
 
 test('a squeeze-and-excitation block (Multiply by a [1, 1, C] gate) and an Add of two pooling branches', async () => {
   await tf.setBackend('cpu');
-  const input = tfl.input({ shape: [10, 9, 12] });
-  const features = L.conv2d({ filters: 12, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(
+  const input = tfl.input({ shape: [40, 36, 12] });
+  const features = L.conv2d({ filters: 32, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(
     input,
   ) as tfl.SymbolicTensor;
   let gate = L.globalAveragePooling2d({}).apply(features) as tfl.SymbolicTensor;
-  gate = L.dense({ units: 12, activation: 'sigmoid' }).apply(gate) as tfl.SymbolicTensor;
-  gate = L.reshape({ targetShape: [1, 1, 12] }).apply(gate) as tfl.SymbolicTensor;
+  gate = L.dense({ units: 32, activation: 'sigmoid' }).apply(gate) as tfl.SymbolicTensor;
+  gate = L.reshape({ targetShape: [1, 1, 32] }).apply(gate) as tfl.SymbolicTensor;
   const scaled = L.multiply().apply([features, gate]) as tfl.SymbolicTensor;
   const maxed = L.maxPooling2d({ poolSize: 2 }).apply(scaled) as tfl.SymbolicTensor;
   const averaged = L.averagePooling2d({ poolSize: 2 }).apply(scaled) as tfl.SymbolicTensor;
@@ -249,11 +250,15 @@ test('a squeeze-and-excitation block (Multiply by a [1, 1, C] gate) and an Add o
   const model = await loadLayersModel(await artifactsOf(oracle));
   const kinds = model.steps(1).map((s) => s.algorithm);
   assert.ok(kinds.includes('multiply wasm') && kinds.includes('add wasm'), kinds.join(', '));
+  const plan = (model as unknown as { plan(batch: number, threads?: number): CompiledPlan }).plan(1, 2);
+  assert.ok(plan.threaded, 'two threads: the plan runs in the worker pool memory');
   for (const batch of [1, 3]) {
-    const x = randomInput([batch, 10, 9, 12], 20 + batch);
+    const x = randomInput([batch, 40, 36, 12], 20 + batch);
     const got = model.predict(x).data;
     const want = tfjsPredict(oracle, x)[0];
     assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
+    // Two threads: the arena in the worker pool's memory, where the row kernels run too.
+    assertSameValues(model.predict(x, { threads: 2 }).data, got, `batch ${batch}, two threads`);
   }
   model.dispose();
 });
@@ -285,6 +290,8 @@ test("models with Concatenate and ZeroPadding2D: wasm steps and tfjs-layers' val
     const got = model.predict(x).data;
     const want = tfjsPredict(oracle, x)[0];
     assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
+    // Two threads: the arena in the worker pool's memory, where the row kernels run too.
+    assertSameValues(model.predict(x, { threads: 2 }).data, got, `batch ${batch}, two threads`);
   }
   model.dispose();
 });
