@@ -1,5 +1,6 @@
 /**
- * Concatenate, ZeroPadding2D and broadcasting Add / Multiply in the model runtime on the WebAssembly
+ * Concatenate, ZeroPadding2D, broadcasting Add / Multiply, BatchNormalization / Rescaling and the
+ * clamp activations (linear, ReLU, ReLU6) in the model runtime on the WebAssembly
  * row kernels (wasm/assembly/rows.ts through src/runtime/wasm_rows.ts): against the TypeScript kernels
  * (kernels.ts) bit for bit (copies: NaN payloads and -0 included; arithmetic: any NaN for a NaN), in place in wasm memory with nothing written outside the output; arrays
  * outside wasm memory still take the TypeScript path; and whole models against tfjs-layers, with the
@@ -12,8 +13,22 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { loadLayersModel } from '../src/runtime/index.js';
 import type { CompiledPlan } from '../src/runtime/executor.js';
-import { broadcastBinary, concatChunks, zeroPad } from '../src/runtime/kernels.js';
-import { binaryFast, concatFast, rowsWasmAvailable, zeroPadFast } from '../src/runtime/wasm_rows.js';
+import {
+  applyPointwise,
+  broadcastBinary,
+  concatChunks,
+  scaleShift,
+  zeroPad,
+} from '../src/runtime/kernels.js';
+import {
+  affineFast,
+  binaryFast,
+  clampFast,
+  concatFast,
+  packAffine,
+  rowsWasmAvailable,
+  zeroPadFast,
+} from '../src/runtime/wasm_rows.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { createRng } from '../src/layers/random.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
@@ -259,6 +274,67 @@ test('a squeeze-and-excitation block (Multiply by a [1, 1, C] gate) and an Add o
     assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
     // Two threads: the arena in the worker pool's memory, where the row kernels run too.
     assertSameValues(model.predict(x, { threads: 2 }).data, got, `batch ${batch}, two threads`);
+  }
+  model.dispose();
+});
+
+test("ReLU, ReLU6 and linear in wasm memory: applyPointwise's bits (NaN, -0, infinities)", () => {
+  for (const [fn, lo, hi] of [
+    ['relu', 0, Infinity],
+    ['relu6', 0, 6],
+    ['linear', -Infinity, Infinity],
+  ] as const) {
+    for (const n of [1, 3, 4, 37, 1000]) {
+      const x = values(n, n + fn.length);
+      for (let i = 0; i < n; i += 7) x[i] = 6 + (i % 3) - 1; // around the ReLU6 bound
+      const want = x.slice();
+      applyPointwise({ fn }, want, n);
+      const got = inWasm([x], n, ([input], out) => assert.ok(clampFast(input, out, lo, hi), 'ran in wasm'));
+      assertSameBits(got, want, `${fn}, ${n} values`);
+      assert.equal(clampFast(x, new Float32Array(n), lo, hi), false, 'outside wasm memory: not run');
+    }
+  }
+});
+
+test("BatchNormalization / Rescaling in wasm memory: scaleShift's bits, 1-9 channels, tiny and huge values", () => {
+  const rng = createRng(77);
+  for (const c of [1, 2, 3, 5, 8, 9]) {
+    const pixels = 23;
+    const x = values(pixels * c, c);
+    // Subnormals, values near the float32 limits and sums that cancel: where rounding twice would show.
+    for (let i = 0; i < x.length; i += 5) x[i] = (rng.next() - 0.5) * (i % 2 ? 1e-39 : 3e38);
+    const scale = Float32Array.from({ length: c }, () => (rng.next() - 0.5) * 4);
+    const shift = Float32Array.from({ length: c }, (_, k) => (k % 2 ? -1 : 1) * rng.next() * 1e-3);
+    scale[0] = 1 / 3;
+    const want = scaleShift(x, scale, shift, new Float32Array(x.length));
+    const packed = packAffine(scale, shift);
+    const got = inWasm([x], x.length, ([input], out) => affineFast(input, packed, out));
+    assertSameValues(got, want, `${c} channels`);
+    assertSameValues(affineFast(x, packed, new Float32Array(x.length)), want, `${c} channels, outside`);
+  }
+});
+
+test("a BatchNormalization after an Add, a ReLU layer and a Rescaling: wasm steps and tfjs-layers' values", async () => {
+  await tf.setBackend('cpu');
+  const input = tfl.input({ shape: [11, 10, 7] });
+  const a = L.conv2d({ filters: 6, kernelSize: 3, padding: 'same' }).apply(input) as tfl.SymbolicTensor;
+  const b = L.conv2d({ filters: 6, kernelSize: 1 }).apply(input) as tfl.SymbolicTensor;
+  let y = L.add().apply([a, b]) as tfl.SymbolicTensor;
+  y = L.batchNormalization({}).apply(y) as tfl.SymbolicTensor;
+  y = L.reLU({ maxValue: 6 }).apply(y) as tfl.SymbolicTensor;
+  y = L.rescaling({ scale: 0.5, offset: -0.25 } as never).apply(y) as tfl.SymbolicTensor;
+  y = L.activation({ activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+  const oracle = tfl.model({ inputs: input, outputs: y });
+  seedWeights(oracle, 13);
+  const model = await loadLayersModel(await artifactsOf(oracle));
+  const kinds = model.steps(1).map((s) => s.algorithm);
+  for (const kind of ['batchnorm wasm', 'rescale wasm', 'pointwise wasm'])
+    assert.ok(kinds.includes(kind), `${kind} in ${kinds.join(', ')}`);
+  for (const batch of [1, 3]) {
+    const x = randomInput([batch, 11, 10, 7], 40 + batch);
+    const got = model.predict(x).data;
+    const want = tfjsPredict(oracle, x)[0];
+    assert.ok(relativeError(got, want) < 1e-5, `batch ${batch}: relative error ${relativeError(got, want)}`);
   }
   model.dispose();
 });

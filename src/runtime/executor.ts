@@ -33,9 +33,24 @@ import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
-import { applyPointwise, batchNormAffine, scaleShift, softmaxAxis } from './kernels.js';
+import { applyPointwise, batchNormAffine, softmaxAxis } from './kernels.js';
 import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
-import { binaryFast, concatFast, rowsWasmAvailable, zeroPadFast } from './wasm_rows.js';
+import {
+  affineFast,
+  binaryFast,
+  clampFast,
+  concatFast,
+  packAffine,
+  rowsWasmAvailable,
+  zeroPadFast,
+} from './wasm_rows.js';
+
+/** Pointwise activations that are a clamp (kernels.ts' rules), as [lo, hi]. */
+const CLAMPS: Partial<Record<string, [number, number]>> = {
+  linear: [-Infinity, Infinity],
+  relu: [0, Infinity],
+  relu6: [0, 6],
+};
 
 const op = 'loadLayersModel';
 
@@ -355,7 +370,10 @@ function layerStep(
       };
     case 'pointwise': {
       const width = x[x.length - 1];
+      const bounds = CLAMPS[d.op.fn];
+      if (bounds && rowsWasmAvailable()) algorithm = 'pointwise wasm';
       compute = ([a], out) => {
+        if (bounds && clampFast(a, out, bounds[0], bounds[1])) return;
         out.set(a);
         applyPointwise(d.op, out, width);
       };
@@ -379,15 +397,17 @@ function layerStep(
         d.epsilon,
       );
       flops = 2 * outSize;
-      compute = ([a], out) => scaleShift(a, scale, shift, out);
+      const packed = packAffine(scale, shift);
+      if (rowsWasmAvailable()) algorithm = 'batchnorm wasm';
+      compute = ([a], out) => affineFast(a, packed, out);
       break;
     }
     case 'rescale': {
       const c = x[x.length - 1];
-      const scale = new Float32Array(c).fill(d.scale);
-      const shift = new Float32Array(c).fill(d.offset);
+      const packed = packAffine(new Float32Array(c).fill(d.scale), new Float32Array(c).fill(d.offset));
       flops = 2 * outSize;
-      compute = ([a], out) => scaleShift(a, scale, shift, out);
+      if (rowsWasmAvailable()) algorithm = 'rescale wasm';
+      compute = ([a], out) => affineFast(a, packed, out);
       break;
     }
     case 'add':

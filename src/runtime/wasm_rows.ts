@@ -12,8 +12,9 @@
  * copying the same bytes in two blocks; and each of those subarrays is an allocation.
  */
 import type { WasmHeap } from '../kernels/wasm/heap.js';
+import { float32Bits } from '../kernels/wasm/bits.js';
 import { engineFor } from '../parallel/engine_for.js';
-import { broadcastBinary, concatChunks, zeroPad } from './kernels.js';
+import { broadcastBinary, concatChunks, scaleShift, zeroPad } from './kernels.js';
 
 interface RowExports {
   f32_copy_rows(
@@ -37,13 +38,16 @@ interface RowExports {
     n: number,
     mode: number,
   ): void;
+  f32_clamp_rows(x: number, y: number, n: number, loBits: number, hiBits: number): void;
+  f32_affine_rows(x: number, y: number, pixels: number, c: number, s: number): void;
 }
 
 /** The row kernels and their heap for an output `out` (see engineFor), or null. */
 function rowKernels(out: Float32Array): { exports: RowExports; heap: WasmHeap } | null {
   const engine = engineFor(out);
   const exports = engine?.kernels as Partial<RowExports> | undefined;
-  if (!engine || !exports?.f32_copy_rows || !exports.f32_zero_rows || !exports.f32_binary_rows) return null;
+  const names = ['f32_copy_rows', 'f32_zero_rows', 'f32_binary_rows', 'f32_clamp_rows', 'f32_affine_rows'];
+  if (!engine || !exports || names.some((name) => !(name in exports))) return null;
   return { exports: exports as RowExports, heap: engine.heap };
 }
 
@@ -160,5 +164,43 @@ export function binaryFast(
     });
     for (let d = outer.length - 1; d >= 0 && ++index[d] === outer[d]; d--) index[d] = 0;
   }
+  return out;
+}
+
+/**
+ * out = min(max(x, lo), hi) (ReLU: 0 and Infinity; ReLU6: 0 and 6; linear: the infinities) in place in
+ * wasm memory; false, with nothing written, where x or out is not there (the caller then runs
+ * kernels.ts' applyPointwise, whose rules these are).
+ */
+export function clampFast(x: Float32Array, out: Float32Array, lo: number, hi: number): boolean {
+  const k = rowKernels(out);
+  const outAt = k && out.length === x.length ? k.heap.addressOf(out) : -1;
+  const xAt = outAt >= 0 ? k!.heap.addressOf(x) : -1;
+  if (xAt < 0) return false;
+  k!.exports.f32_clamp_rows(xAt, outAt, out.length, float32Bits(lo), float32Bits(hi));
+  return true;
+}
+
+/**
+ * A step's per-channel scale and shift, packed once ([scale, shift]) so that the weights arena keeps
+ * them in wasm memory between calls (WasmHeap.placeWeights).
+ */
+export function packAffine(scale: Float32Array, shift: Float32Array): Float32Array {
+  const packed = new Float32Array(2 * scale.length);
+  packed.set(scale);
+  packed.set(shift, scale.length);
+  return packed;
+}
+
+/** scaleShift (kernels.ts) with the same values, in place in wasm memory where it can. */
+export function affineFast(x: Float32Array, packed: Float32Array, out: Float32Array): Float32Array {
+  const c = packed.length / 2;
+  const k = rowKernels(out);
+  const outAt = k && out.length === x.length && x.length % c === 0 ? k.heap.addressOf(out) : -1;
+  const xAt = outAt >= 0 ? k!.heap.addressOf(x) : -1;
+  if (xAt < 0) return scaleShift(x, packed.subarray(0, c), packed.subarray(c), out);
+  // Placing may grow the memory (detaching views, not moving data): the addresses stay good.
+  const s = k!.heap.placeWeights(packed);
+  k!.exports.f32_affine_rows(xAt, outAt, x.length / c, c, s);
   return out;
 }

@@ -102,3 +102,52 @@ export function f32_binary_rows(
     }
   }
 }
+
+/**
+ * y = min(max(x, lo), hi) over n floats (x and y may be the same), as pmax then pmin: kernels.ts'
+ * ReLU rules (`v < lo ? lo : v`, then `v > hi ? hi : v`), so NaN and -0 come through; -Infinity and
+ * Infinity as the bounds leave values as they are.
+ */
+export function f32_clamp_rows(x: usize, y: usize, n: i32, loBits: i32, hiBits: i32): void {
+  const vlo = f32x4.splat(reinterpret<f32>(loBits));
+  const vhi = f32x4.splat(reinterpret<f32>(hiBits));
+  const vecBytes = (<usize>(n & ~3)) << 2;
+  const bytes = (<usize>n) << 2;
+  let k: usize = 0;
+  for (; k < vecBytes; k += 16) v128.store(y + k, f32x4.pmin(f32x4.pmax(v128.load(x + k), vlo), vhi));
+  const lo = reinterpret<f32>(loBits);
+  const hi = reinterpret<f32>(hiBits);
+  for (; k < bytes; k += 4) {
+    let v = load<f32>(x + k);
+    if (v < lo) v = lo;
+    if (v > hi) v = hi;
+    store<f32>(y + k, v);
+  }
+}
+
+/**
+ * y = x * scale[k] + shift[k] along the last axis (c channels, `pixels` of them), in float64 and rounded
+ * to float32 once at the end: the product of two float32 values is exact in float64, so this is the
+ * number kernels.ts' scaleShift computes with JavaScript's doubles. BatchNormalization at inference and
+ * Rescaling; scale and shift are c floats each, at s and s + 4c.
+ */
+export function f32_affine_rows(x: usize, y: usize, pixels: i32, c: i32, s: usize): void {
+  const px = (<usize>c) << 2;
+  const pairBytes = (<usize>(c & ~1)) << 2;
+  const shift = s + px;
+  for (let p = 0; p < pixels; p++) {
+    let k: usize = 0;
+    for (; k < pairBytes; k += 8) {
+      const v = f64x2.promote_low_f32x4(v128.load64_zero(x + k));
+      const m = f64x2.promote_low_f32x4(v128.load64_zero(s + k));
+      const a = f64x2.promote_low_f32x4(v128.load64_zero(shift + k));
+      v128.store64_lane(y + k, f32x4.demote_f64x2_zero(f64x2.add(f64x2.mul(v, m), a)), 0);
+    }
+    if (k < px) {
+      const v = <f64>load<f32>(x + k) * <f64>load<f32>(s + k) + <f64>load<f32>(shift + k);
+      store<f32>(y + k, <f32>v);
+    }
+    x += px;
+    y += px;
+  }
+}
