@@ -42,12 +42,19 @@ interface RowExports {
   f32_affine_rows(x: number, y: number, pixels: number, c: number, s: number): void;
 }
 
+const ROW_KERNELS = [
+  'f32_copy_rows',
+  'f32_zero_rows',
+  'f32_binary_rows',
+  'f32_clamp_rows',
+  'f32_affine_rows',
+];
+
 /** The row kernels and their heap for an output `out` (see engineFor), or null. */
 function rowKernels(out: Float32Array): { exports: RowExports; heap: WasmHeap } | null {
   const engine = engineFor(out);
   const exports = engine?.kernels as Partial<RowExports> | undefined;
-  const names = ['f32_copy_rows', 'f32_zero_rows', 'f32_binary_rows', 'f32_clamp_rows', 'f32_affine_rows'];
-  if (!engine || !exports || names.some((name) => !(name in exports))) return null;
+  if (!engine || !exports || ROW_KERNELS.some((name) => !(name in exports))) return null;
   return { exports: exports as RowExports, heap: engine.heap };
 }
 
