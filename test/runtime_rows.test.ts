@@ -23,13 +23,15 @@ import {
 import {
   affineFast,
   binaryFast,
-  clampFast,
   concatFast,
   packAffine,
+  pointwiseFast,
   rowsWasmAvailable,
   zeroPadFast,
 } from '../src/runtime/wasm_rows.js';
 import { wasmEngine } from '../src/kernels/wasm/engine.js';
+import { epilogueFast } from '../src/runtime/wasm_epilogue.js';
+import type { Pointwise } from '../src/runtime/layers.js';
 import { createRng } from '../src/layers/random.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
 
@@ -278,21 +280,62 @@ test('a squeeze-and-excitation block (Multiply by a [1, 1, C] gate) and an Add o
   model.dispose();
 });
 
-test("ReLU, ReLU6 and linear in wasm memory: applyPointwise's bits (NaN, -0, infinities)", () => {
-  for (const [fn, lo, hi] of [
-    ['relu', 0, Infinity],
-    ['relu6', 0, 6],
-    ['linear', -Infinity, Infinity],
-  ] as const) {
+test("the clamp activations, the general ReLU and the hard sigmoid in wasm memory: applyPointwise's bits", () => {
+  const ops: Pointwise[] = [
+    { fn: 'relu' },
+    { fn: 'relu6' },
+    { fn: 'linear' },
+    { fn: 'relu_general', max: null, slope: 0.3, threshold: 0 }, // LeakyReLU
+    { fn: 'relu_general', max: 6, slope: 0.1, threshold: -0.5 },
+    { fn: 'relu_general', max: 2.5, slope: 0, threshold: 1 / 3 },
+    { fn: 'hard_sigmoid' },
+  ];
+  ops.forEach((op, o) => {
     for (const n of [1, 3, 4, 37, 1000]) {
-      const x = values(n, n + fn.length);
+      const x = values(n, n + 10 * o);
       for (let i = 0; i < n; i += 7) x[i] = 6 + (i % 3) - 1; // around the ReLU6 bound
+      for (let i = 3; i < n; i += 11) x[i] = (i % 2 ? 1 : -1) * 2.5 + 1e-7; // around the hard sigmoid's ends
       const want = x.slice();
-      applyPointwise({ fn }, want, n);
-      const got = inWasm([x], n, ([input], out) => assert.ok(clampFast(input, out, lo, hi), 'ran in wasm'));
-      assertSameBits(got, want, `${fn}, ${n} values`);
-      assert.equal(clampFast(x, new Float32Array(n), lo, hi), false, 'outside wasm memory: not run');
+      applyPointwise(op, want, n);
+      const got = inWasm([x], n, ([input], out) => assert.ok(pointwiseFast(op, input, out), 'ran in wasm'));
+      // The clamps pass values through (NaN payloads too); the others compute, so any NaN is a NaN.
+      const same =
+        op.fn === 'relu' || op.fn === 'relu6' || op.fn === 'linear' ? assertSameBits : assertSameValues;
+      same(got, want, `${JSON.stringify(op)}, ${n} values`);
+      assert.equal(pointwiseFast(op, x, new Float32Array(n)), false, 'outside wasm memory: not run');
     }
+  });
+  assert.equal(pointwiseFast({ fn: 'sigmoid' }, new Float32Array(1), new Float32Array(1)), false);
+});
+
+test('the convolution epilogue with a LeakyReLU or hard sigmoid, in wasm memory: float32 bias add, then the row kernel', () => {
+  for (const op of [
+    { fn: 'relu_general', max: null, slope: 0.2, threshold: 0 },
+    { fn: 'relu_general', max: 3, slope: 0.05, threshold: 0.25 },
+    { fn: 'hard_sigmoid' },
+  ] as Pointwise[]) {
+    for (const c of [1, 4, 7]) {
+      const pixels = 19;
+      const out = values(pixels * c, c + 500);
+      const bias = values(c, c + 600);
+      // What the wasm path computes: each sum rounded to float32, then the activation on it.
+      const want = out.map((v, i) => Math.fround(v + bias[i % c]));
+      applyPointwise(op, want, c);
+      const got = inWasm([bias], out.length, ([b], y) => {
+        y.set(out);
+        epilogueFast(y, b, null, op, c);
+      });
+      assertSameValues(got, want, `${JSON.stringify(op)}, ${c} channels`);
+    }
+    // With a residual the two paths round differently, which shows which one ran: kernels.ts adds
+    // bias + residual in float64 (1 + (1e8 - 1e8) = 1), the wasm pass in float32 ((1 + 1e8) - 1e8 = 0).
+    const got = inWasm([new Float32Array([1e8]), new Float32Array([-1e8])], 1, ([b, r], y) => {
+      y[0] = 1;
+      epilogueFast(y, b, r, op, 1);
+    });
+    const zero = new Float32Array([0]);
+    applyPointwise(op, zero, 1);
+    assertSameValues(got, zero, `${JSON.stringify(op)}: the float32 pass ran`);
   }
 });
 
@@ -324,6 +367,8 @@ test("a BatchNormalization after an Add, a ReLU layer and a Rescaling: wasm step
   y = L.reLU({ maxValue: 6 }).apply(y) as tfl.SymbolicTensor;
   y = L.rescaling({ scale: 0.5, offset: -0.25 } as never).apply(y) as tfl.SymbolicTensor;
   y = L.activation({ activation: 'relu' }).apply(y) as tfl.SymbolicTensor;
+  y = L.leakyReLU({ alpha: 0.2 }).apply(y) as tfl.SymbolicTensor;
+  y = L.activation({ activation: 'hardSigmoid' }).apply(y) as tfl.SymbolicTensor;
   const oracle = tfl.model({ inputs: input, outputs: y });
   seedWeights(oracle, 13);
   const model = await loadLayersModel(await artifactsOf(oracle));

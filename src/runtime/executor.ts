@@ -38,19 +38,13 @@ import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
 import {
   affineFast,
   binaryFast,
-  clampFast,
   concatFast,
   packAffine,
+  pointwiseFast,
+  pointwiseInWasm,
   rowsWasmAvailable,
   zeroPadFast,
 } from './wasm_rows.js';
-
-/** Pointwise activations that are a clamp (kernels.ts' rules), as [lo, hi]. */
-const CLAMPS: Partial<Record<string, [number, number]>> = {
-  linear: [-Infinity, Infinity],
-  relu: [0, Infinity],
-  relu6: [0, 6],
-};
 
 const op = 'loadLayersModel';
 
@@ -370,10 +364,9 @@ function layerStep(
       };
     case 'pointwise': {
       const width = x[x.length - 1];
-      const bounds = CLAMPS[d.op.fn];
-      if (bounds && rowsWasmAvailable()) algorithm = 'pointwise wasm';
+      if (pointwiseInWasm(d.op) && rowsWasmAvailable()) algorithm = 'pointwise wasm';
       compute = ([a], out) => {
-        if (bounds && clampFast(a, out, bounds[0], bounds[1])) return;
+        if (pointwiseFast(d.op, a, out)) return;
         out.set(a);
         applyPointwise(d.op, out, width);
       };

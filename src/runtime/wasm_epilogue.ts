@@ -4,11 +4,15 @@
  * go into the wasm heap's scratch, one SIMD pass computes clamp(y + bias + residual), and the result
  * comes back: two memory copies and a vector loop cost less than the scalar JavaScript pass (about 4x
  * on MobileNetV2's 112x112 layers). Output and residual that already live in wasm memory (the model
- * runtime's arena) are not copied: the pass runs on them in place. Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
+ * runtime's arena) are not copied: the pass runs on them in place. The general ReLU (LeakyReLU) and the
+ * hard sigmoid on an output in wasm memory: the pass without bounds, then the activation's row kernel
+ * in place (wasm_rows.ts). Other activations, or no WebAssembly SIMD: kernels.ts' `epilogue`.
  */
+import type { WasmHeap } from '../kernels/wasm/heap.js';
 import { engineFor } from '../parallel/engine_for.js';
 import { epilogue } from './kernels.js';
 import type { Pointwise } from './layers.js';
+import { hasRowKernels, pointwiseInWasm, runPointwise } from './wasm_rows.js';
 
 interface EpilogueExports {
   f32_bias_clamp(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
@@ -27,7 +31,7 @@ function align64(n: number): number {
   return Math.ceil(n / 64) * 64;
 }
 
-/** out = act(out + bias + residual), in WebAssembly where the activation is a clamp. */
+/** out = act(out + bias + residual), in WebAssembly where the activation is a clamp or a row kernel's. */
 export function epilogueFast(
   out: Float32Array,
   bias: Float32Array | null,
@@ -35,22 +39,38 @@ export function epilogueFast(
   act: Pointwise | null,
   width: number,
 ): void {
-  const bounds = clampOf(act);
   const engine = engineFor(out);
   const kernel = (engine?.kernels as unknown as Partial<EpilogueExports> | undefined)?.f32_bias_clamp;
-  if (
-    bias === null &&
-    residual === null &&
-    bounds !== null &&
-    bounds[0] === -Infinity &&
-    bounds[1] === Infinity
-  )
-    return;
+  // An activation the row kernels compute (the general ReLU, the hard sigmoid) on an output in wasm
+  // memory: bias and residual first with no bounds, then the activation in place, at the address
+  // taken now (the first pass may grow the memory, which detaches `out`).
+  const at =
+    act !== null &&
+    clampOf(act) === null &&
+    pointwiseInWasm(act) &&
+    engine &&
+    hasRowKernels(engine.kernels as object)
+      ? engine.heap.addressOf(out)
+      : -1;
+  const bounds = at >= 0 ? ([-Infinity, Infinity] as [number, number]) : clampOf(act);
   if (!engine || !kernel || bounds === null || out.length === 0) {
     epilogue(out, bias, residual, act, width);
     return;
   }
-  const { heap } = engine;
+  if (bias !== null || residual !== null || bounds[0] !== -Infinity || bounds[1] !== Infinity)
+    biasClamp(engine.heap, kernel, out, bias, residual, bounds);
+  if (at >= 0) runPointwise(engine.kernels as object, act!, at, at, out.length);
+}
+
+/** f32_bias_clamp over `out`, with out and residual where they are in wasm memory, else copied through scratch. */
+function biasClamp(
+  heap: WasmHeap,
+  kernel: NonNullable<EpilogueExports['f32_bias_clamp']>,
+  out: Float32Array,
+  bias: Float32Array | null,
+  residual: Float32Array | null,
+  bounds: [number, number],
+): void {
   const n = out.length;
   // Output and residual already in wasm memory (the model runtime's arena) are used where they are;
   // addresses taken before ensure can grow the memory (which detaches views, not data).

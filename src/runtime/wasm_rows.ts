@@ -15,6 +15,7 @@ import type { WasmHeap } from '../kernels/wasm/heap.js';
 import { float32Bits } from '../kernels/wasm/bits.js';
 import { engineFor } from '../parallel/engine_for.js';
 import { broadcastBinary, concatChunks, scaleShift, zeroPad } from './kernels.js';
+import type { Pointwise } from './layers.js';
 
 interface RowExports {
   f32_copy_rows(
@@ -40,6 +41,8 @@ interface RowExports {
   ): void;
   f32_clamp_rows(x: number, y: number, n: number, loBits: number, hiBits: number): void;
   f32_affine_rows(x: number, y: number, pixels: number, c: number, s: number): void;
+  f32_relu_general_rows(x: number, y: number, n: number, slope: number, threshold: number, max: number): void;
+  f32_hard_sigmoid_rows(x: number, y: number, n: number): void;
 }
 
 const ROW_KERNELS = [
@@ -54,7 +57,7 @@ const ROW_KERNELS = [
 function rowKernels(out: Float32Array): { exports: RowExports; heap: WasmHeap } | null {
   const engine = engineFor(out);
   const exports = engine?.kernels as Partial<RowExports> | undefined;
-  if (!engine || !exports || ROW_KERNELS.some((name) => !(name in exports))) return null;
+  if (!engine || !exports || !hasRowKernels(exports)) return null;
   return { exports: exports as RowExports, heap: engine.heap };
 }
 
@@ -174,18 +177,52 @@ export function binaryFast(
   return out;
 }
 
+/** The activations pointwiseFast runs in WebAssembly: the clamps, the general ReLU, the hard sigmoid. */
+export function pointwiseInWasm(op: Pointwise): boolean {
+  return op.fn in CLAMPS || op.fn === 'relu_general' || op.fn === 'hard_sigmoid';
+}
+
+/** Activations that are a clamp, as [lo, hi] (kernels.ts' rules: `v < lo ? lo : v`, then `v > hi ? hi : v`). */
+const CLAMPS: Partial<Record<string, [number, number]>> = {
+  linear: [-Infinity, Infinity],
+  relu: [0, Infinity],
+  relu6: [0, 6],
+};
+
 /**
- * out = min(max(x, lo), hi) (ReLU: 0 and Infinity; ReLU6: 0 and 6; linear: the infinities) in place in
- * wasm memory; false, with nothing written, where x or out is not there (the caller then runs
- * kernels.ts' applyPointwise, whose rules these are).
+ * out = act(x) for the activations of pointwiseInWasm, in place in wasm memory (x and out may be the
+ * same array), with applyPointwise's bits (the clamps as pmax / pmin; the general ReLU and the hard
+ * sigmoid in float64 lanes as its doubles, rounded once); false, with nothing written, where the
+ * activation is another or x or out is not there (the caller then runs applyPointwise).
  */
-export function clampFast(x: Float32Array, out: Float32Array, lo: number, hi: number): boolean {
+export function pointwiseFast(op: Pointwise, x: Float32Array, out: Float32Array): boolean {
+  if (!pointwiseInWasm(op)) return false;
   const k = rowKernels(out);
   const outAt = k && out.length === x.length ? k.heap.addressOf(out) : -1;
   const xAt = outAt >= 0 ? k!.heap.addressOf(x) : -1;
   if (xAt < 0) return false;
-  k!.exports.f32_clamp_rows(xAt, outAt, out.length, float32Bits(lo), float32Bits(hi));
+  runPointwise(k!.exports, op, xAt, outAt, out.length);
   return true;
+}
+
+/** Whether a kernel module has the row kernels (engines built before them do not). */
+export function hasRowKernels(kernels: object): boolean {
+  return ROW_KERNELS.every((name) => name in kernels);
+}
+
+/**
+ * pointwiseInWasm's activation `op` over n floats at byte address xAt into yAt of the memory of
+ * `kernels` (a module with the row kernels, see hasRowKernels): for a caller that took the addresses
+ * before something could grow the memory and detach its views.
+ */
+export function runPointwise(kernels: object, op: Pointwise, xAt: number, yAt: number, n: number): void {
+  const k = kernels as RowExports;
+  const bounds = CLAMPS[op.fn];
+  if (bounds) k.f32_clamp_rows(xAt, yAt, n, float32Bits(bounds[0]), float32Bits(bounds[1]));
+  else if (op.fn === 'relu_general')
+    k.f32_relu_general_rows(xAt, yAt, n, op.slope, op.threshold, op.max ?? Infinity);
+  else if (op.fn === 'hard_sigmoid') k.f32_hard_sigmoid_rows(xAt, yAt, n);
+  else throw new Error(`convkit: no row kernel for the activation ${op.fn}`);
 }
 
 /**

@@ -6,4 +6,12 @@ export { f32_dwconv } from './depthwise';
 export { f32_bias_clamp } from './epilogue';
 export { f32_pool2d, f32_global_pool } from './pool';
 export { f32_dwconv_inplace } from './depthwise_inplace';
-export { f32_copy_rows, f32_zero_rows, f32_binary_rows, f32_clamp_rows, f32_affine_rows } from './rows';
+export {
+  f32_copy_rows,
+  f32_zero_rows,
+  f32_binary_rows,
+  f32_clamp_rows,
+  f32_affine_rows,
+  f32_relu_general_rows,
+  f32_hard_sigmoid_rows,
+} from './rows';

@@ -151,3 +151,62 @@ export function f32_affine_rows(x: usize, y: usize, pixels: i32, c: i32, s: usiz
     y += px;
   }
 }
+
+/**
+ * kernels.ts' general ReLU over n floats (x and y may be the same), in float64 as its doubles:
+ * v >= threshold ? v : slope * (v - threshold), then at most max (Infinity: no bound), rounded to
+ * float32 once. LeakyReLU, and ReLU with a negative slope, a threshold or a max_value.
+ */
+export function f32_relu_general_rows(
+  x: usize,
+  y: usize,
+  n: i32,
+  slope: f64,
+  threshold: f64,
+  max: f64,
+): void {
+  const vs = f64x2.splat(slope);
+  const vt = f64x2.splat(threshold);
+  const vm = f64x2.splat(max);
+  const pairBytes = (<usize>(n & ~1)) << 2;
+  const bytes = (<usize>n) << 2;
+  let k: usize = 0;
+  for (; k < pairBytes; k += 8) {
+    const v = f64x2.promote_low_f32x4(v128.load64_zero(x + k));
+    let r = v128.bitselect(v, f64x2.mul(vs, f64x2.sub(v, vt)), f64x2.ge(v, vt));
+    r = v128.bitselect(vm, r, f64x2.gt(r, vm));
+    v128.store64_lane(y + k, f32x4.demote_f64x2_zero(r), 0);
+  }
+  if (k < bytes) {
+    const v = <f64>load<f32>(x + k);
+    let r = v >= threshold ? v : slope * (v - threshold);
+    if (r > max) r = max;
+    store<f32>(y + k, <f32>r);
+  }
+}
+
+/**
+ * kernels.ts' hard sigmoid over n floats (x and y may be the same): min(1, max(0, 0.2 x + 0.5)) in
+ * float64 (0.2 is the double), rounded to float32 once. 0.2 x + 0.5 is never -0, so pmax / pmin give
+ * Math.max / Math.min's values, NaN included.
+ */
+export function f32_hard_sigmoid_rows(x: usize, y: usize, n: i32): void {
+  const a = f64x2.splat(0.2);
+  const b = f64x2.splat(0.5);
+  const zero = f64x2.splat(0);
+  const one = f64x2.splat(1);
+  const pairBytes = (<usize>(n & ~1)) << 2;
+  const bytes = (<usize>n) << 2;
+  let k: usize = 0;
+  for (; k < pairBytes; k += 8) {
+    const v = f64x2.promote_low_f32x4(v128.load64_zero(x + k));
+    const r = f64x2.pmin(f64x2.pmax(f64x2.add(f64x2.mul(a, v), b), zero), one);
+    v128.store64_lane(y + k, f32x4.demote_f64x2_zero(r), 0);
+  }
+  if (k < bytes) {
+    let r = 0.2 * <f64>load<f32>(x + k) + 0.5;
+    if (r < 0) r = 0;
+    if (r > 1) r = 1;
+    store<f32>(y + k, <f32>r);
+  }
+}
