@@ -37,7 +37,7 @@ import {
   SOFTMAX_WGSL,
   floatBits,
 } from '../gpu/kernels/layers.js';
-import { batchNormAffine } from './kernels.js';
+import { batchNormAffine, broadcastStrides } from './kernels.js';
 import { padBefore, type Pointwise } from './layers.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
 import type { Graph } from './graph.js';
@@ -504,16 +504,7 @@ export class GpuRunner {
     }
     const full = (s: readonly number[]) => [...new Array<number>(pad).fill(1), ...s];
     const d = full(outShape);
-    const strides = (s: readonly number[]) => {
-      const f = full(s);
-      const out = new Array<number>(BINARY_RANK).fill(0);
-      let stride = 1;
-      for (let k = BINARY_RANK - 1; k >= 0; k--) {
-        out[k] = f[k] === 1 ? 0 : stride;
-        stride *= f[k];
-      }
-      return out;
-    };
+    const strides = (s: readonly number[]) => broadcastStrides(full(s));
     const sa = strides(a.shape);
     const sb = strides(b.shape);
     const params: Record<string, number> = { multiply: mode === 'multiply' ? 1 : 0 };

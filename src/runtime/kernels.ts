@@ -378,6 +378,17 @@ export function broadcastBinary(
   return out;
 }
 
+/** Element strides of a row-major `shape`, 0 along its size-1 axes (which broadcast). */
+export function broadcastStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(0);
+  let step = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = shape[d] === 1 ? 0 : step;
+    step *= shape[d];
+  }
+  return strides;
+}
+
 function broadcastIndex(flat: number, shape: readonly number[], outShape: readonly number[]): number {
   let index = 0;
   let stride = 1;

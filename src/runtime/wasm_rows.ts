@@ -14,7 +14,7 @@
 import type { WasmHeap } from '../kernels/wasm/heap.js';
 import { float32Bits } from '../kernels/wasm/bits.js';
 import { engineFor } from '../parallel/engine_for.js';
-import { broadcastBinary, concatChunks, scaleShift, zeroPad } from './kernels.js';
+import { broadcastBinary, broadcastStrides, concatChunks, scaleShift, zeroPad } from './kernels.js';
 import type { Pointwise } from './layers.js';
 
 interface RowExports {
@@ -150,15 +150,7 @@ export function binaryFast(
   const n = outShape[rank - 1];
   const rows = rank > 1 ? outShape[rank - 2] : 1;
   const outer = outShape.slice(0, Math.max(0, rank - 2));
-  const strides = shapes.map((shape) => {
-    const s = new Array<number>(rank).fill(0);
-    let step = 1;
-    for (let d = rank - 1; d >= 0; d--) {
-      s[d] = shape[d] === 1 ? 0 : step;
-      step *= shape[d];
-    }
-    return s;
-  });
+  const strides = shapes.map(broadcastStrides);
   const index = new Array<number>(outer.length).fill(0);
   const images = size / (rows * n);
   for (let img = 0; img < images; img++) {
