@@ -46,6 +46,7 @@ import { winogradMatrices, type WinogradTile } from '../kernels/winograd_matrice
 import { packedWeights } from '../plan/weights_cache.js';
 import { float32Bits } from '../kernels/wasm/bits.js';
 import { conv2dIgemm, type OutputClamp } from './igemm.js';
+import { sizeOf } from '../tensor.js';
 import { spaceToDepthFilter, spaceToDepthRows } from './space_to_depth.js';
 import {
   round4,
@@ -229,7 +230,7 @@ export function inPlaceAddresses(
   clamp?: OutputClamp,
 ): WinogradInPlace {
   const { g, input } = problem;
-  const whole = (a: Float32Array, shape: readonly number[]) => a.length >= shape.reduce((x, y) => x * y, 1);
+  const whole = (a: Float32Array, shape: readonly number[]) => a.length >= sizeOf(shape);
   return {
     inputAt: input && whole(input, g.inputShape) ? heap.addressOf(input) : -1,
     outputAt: out && whole(out, g.outputShape) ? heap.addressOf(out) : -1,

@@ -44,14 +44,15 @@ export function epilogueFast(
   // An activation the row kernels compute (the general ReLU, the hard sigmoid) on an output in wasm
   // memory: bias and residual first with no bounds, then the activation in place, at the address
   // taken now (the first pass may grow the memory, which detaches `out`).
-  const at =
+  const rowAct =
     act !== null &&
     clampOf(act) === null &&
     pointwiseInWasm(act) &&
     engine &&
     hasRowKernels(engine.kernels as object)
-      ? engine.heap.addressOf(out)
-      : -1;
+      ? act
+      : null;
+  const at = rowAct && engine ? engine.heap.addressOf(out) : -1;
   const bounds = at >= 0 ? ([-Infinity, Infinity] as [number, number]) : clampOf(act);
   if (!engine || !kernel || bounds === null || out.length === 0) {
     epilogue(out, bias, residual, act, width);
@@ -59,7 +60,7 @@ export function epilogueFast(
   }
   if (bias !== null || residual !== null || bounds[0] !== -Infinity || bounds[1] !== Infinity)
     biasClamp(engine.heap, kernel, out, bias, residual, bounds);
-  if (at >= 0) runPointwise(engine.kernels as object, act!, at, at, out.length);
+  if (rowAct && at >= 0) runPointwise(engine.kernels as object, rowAct, at, at, out.length);
 }
 
 /** f32_bias_clamp over `out`, with out and residual where they are in wasm memory, else copied through scratch. */
