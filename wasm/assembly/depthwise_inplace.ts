@@ -13,8 +13,9 @@
  *   - rows: for each output row a row table holds, per filter row, the address of its input row, or of
  *     `zero` (a row of zeros iw * c floats + 16 bytes long) when the row is padding, so rows above and
  *     below the image take the same loops as any other;
- *   - columns, 3x3 filters with width dilation 1 and at least 4 channels (MobileNet's; row3x3): a
- *     padding column is a zero vector, in an edge loop for the few pixels at each end of a row;
+ *   - columns, 3x3 filters with width dilation 1 and at least 4 channels (MobileNet's): a padding
+ *     column is a zero vector, loaded as such by the first and last step of a row with at most one
+ *     padding column a side at stride 1 or 2 (row3x3Wide, row3x3Padded), else in an edge loop (row3x3);
  *   - columns, other filters: pixels whose window lies inside the image's width (interiorGeneric) take
  *     a tap loop over the row table; the others (edgePixel) gather each tap's address, `zero` for a
  *     padding tap, into a tap table.
@@ -143,6 +144,137 @@ function single3x3(
 }
 
 /**
+ * STEP_S1 (7) stride-1 pixels of one channel tile: their windows start at the input columns at r0, r1,
+ * r2 (filter rows 0-2) and share their columns, so a filter row takes 9 loads for 21 multiply-adds.
+ * Seven independent sums, each from +0 in (ky, kx) order (f32_dwconv's bits), keep the multiply-add
+ * units busy where three pixels a step left their latency exposed; with 7 sums in registers the
+ * weights are loaded per filter row (3 vectors) instead of held (9). zl / zr: the first / last of the
+ * 9 columns is padding (a zero vector, still multiplied). b: the tile's bias; the clamp bounds are
+ * splats at lim.
+ */
+function sevenStride1(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  qq: usize,
+  px: usize,
+  wt: usize,
+  b: usize,
+  lim: usize,
+  zl: bool,
+  zr: bool,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  let a4 = f32x4.splat(0);
+  let a5 = f32x4.splat(0);
+  let a6 = f32x4.splat(0);
+  for (let ky = 0; ky < 3; ky++) {
+    const p = ky == 0 ? r0 : ky == 1 ? r1 : r2;
+    const w = wt + <usize>ky * 48;
+    const k0 = v128.load(w);
+    const k1 = v128.load(w, 16);
+    const k2 = v128.load(w, 32);
+    let x = zl ? f32x4.splat(0) : v128.load(p);
+    a0 = madd(x, k0, a0);
+    x = v128.load(p + px);
+    a0 = madd(x, k1, a0);
+    a1 = madd(x, k0, a1);
+    x = v128.load(p + 2 * px);
+    a0 = madd(x, k2, a0);
+    a1 = madd(x, k1, a1);
+    a2 = madd(x, k0, a2);
+    x = v128.load(p + 3 * px);
+    a1 = madd(x, k2, a1);
+    a2 = madd(x, k1, a2);
+    a3 = madd(x, k0, a3);
+    x = v128.load(p + 4 * px);
+    a2 = madd(x, k2, a2);
+    a3 = madd(x, k1, a3);
+    a4 = madd(x, k0, a4);
+    x = v128.load(p + 5 * px);
+    a3 = madd(x, k2, a3);
+    a4 = madd(x, k1, a4);
+    a5 = madd(x, k0, a5);
+    x = v128.load(p + 6 * px);
+    a4 = madd(x, k2, a4);
+    a5 = madd(x, k1, a5);
+    a6 = madd(x, k0, a6);
+    x = v128.load(p + 7 * px);
+    a5 = madd(x, k2, a5);
+    a6 = madd(x, k1, a6);
+    x = zr ? f32x4.splat(0) : v128.load(p + 8 * px);
+    a6 = madd(x, k2, a6);
+  }
+  const bias = v128.load(b);
+  const lo = v128.load32_splat(lim);
+  const hi = v128.load32_splat(lim, 4);
+  v128.store(qq, finish(a0, bias, lo, hi));
+  v128.store(qq + px, finish(a1, bias, lo, hi));
+  v128.store(qq + 2 * px, finish(a2, bias, lo, hi));
+  v128.store(qq + 3 * px, finish(a3, bias, lo, hi));
+  v128.store(qq + 4 * px, finish(a4, bias, lo, hi));
+  v128.store(qq + 5 * px, finish(a5, bias, lo, hi));
+  v128.store(qq + 6 * px, finish(a6, bias, lo, hi));
+}
+
+/** STEP_S2 (4) stride-2 pixels of one channel tile, as sevenStride1: 9 columns a filter row for 12 multiply-adds. */
+function fourStride2(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  qq: usize,
+  px: usize,
+  wt: usize,
+  b: usize,
+  lim: usize,
+  zl: bool,
+  zr: bool,
+): void {
+  let a0 = f32x4.splat(0);
+  let a1 = f32x4.splat(0);
+  let a2 = f32x4.splat(0);
+  let a3 = f32x4.splat(0);
+  for (let ky = 0; ky < 3; ky++) {
+    const p = ky == 0 ? r0 : ky == 1 ? r1 : r2;
+    const w = wt + <usize>ky * 48;
+    const k0 = v128.load(w);
+    const k1 = v128.load(w, 16);
+    const k2 = v128.load(w, 32);
+    let x = zl ? f32x4.splat(0) : v128.load(p);
+    a0 = madd(x, k0, a0);
+    x = v128.load(p + px);
+    a0 = madd(x, k1, a0);
+    x = v128.load(p + 2 * px);
+    a0 = madd(x, k2, a0);
+    a1 = madd(x, k0, a1);
+    x = v128.load(p + 3 * px);
+    a1 = madd(x, k1, a1);
+    x = v128.load(p + 4 * px);
+    a1 = madd(x, k2, a1);
+    a2 = madd(x, k0, a2);
+    x = v128.load(p + 5 * px);
+    a2 = madd(x, k1, a2);
+    x = v128.load(p + 6 * px);
+    a2 = madd(x, k2, a2);
+    a3 = madd(x, k0, a3);
+    x = v128.load(p + 7 * px);
+    a3 = madd(x, k1, a3);
+    x = zr ? f32x4.splat(0) : v128.load(p + 8 * px);
+    a3 = madd(x, k2, a3);
+  }
+  const bias = v128.load(b);
+  const lo = v128.load32_splat(lim);
+  const hi = v128.load32_splat(lim, 4);
+  v128.store(qq, finish(a0, bias, lo, hi));
+  v128.store(qq + px, finish(a1, bias, lo, hi));
+  v128.store(qq + 2 * px, finish(a2, bias, lo, hi));
+  v128.store(qq + 3 * px, finish(a3, bias, lo, hi));
+}
+
+/**
  * Three stride-1 pixels of one channel tile, from the input columns at p0, p1, p2 (the first pixel's
  * window start in filter rows 0-2) on: their windows share columns, so a filter row takes 5 loads
  * instead of 9, each sum still in (ky, kx) order. zl: the first of the 5 columns is padding (a zero
@@ -236,6 +368,78 @@ function touchColumns(r1: usize, r2: usize, ca: i32, cb: i32, px: usize, sw: i32
   for (let a = r2 + from0, z = r2 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
   if (sw == 2) for (let a = r1 + from0, z = r1 + to0; a < z; a += 64) t = v128.or(t, v128.load(a));
   v128.store(lim, t, 16);
+}
+
+/**
+ * Rows in steps of several pixels, all channels a step (row3x3Wide), in the relaxed SIMD build; the
+ * plain SIMD build (multiply, then add) keeps a tile at a time over the row with the weights in
+ * registers (row3x3Padded): there the steps measured 6% slower (MobileNetV2's layers, kernel alone,
+ * Node 20), with fused multiply-add 27% faster (Node 24).
+ */
+const WIDE_STEPS: bool = ASC_FEATURE_RELAXED_SIMD;
+
+/** Pixels a step of row3x3Wide: 7 at stride 1 (MobileNet's widths 112, 56, 28, 14, 7 need no moved-back step; 6, 8 and 10 measured slower), 4 at stride 2 (2, 3, 5 and 7 slower). */
+const STEP_S1: i32 = 7;
+const STEP_S2: i32 = 4;
+
+/**
+ * One output row of a 3x3 filter at stride 1 or 2 whose padding is at most one column a side (padL:
+ * the first pixel's window starts at column -1; padR: the last one's ends at column iw), at least one
+ * step long: steps of STEP_S1 / STEP_S2 pixels left to right, the last one moved back to end at the
+ * row's end (pixels computed twice get the same bits), and in each step every channel tile, last to
+ * first (so a partial tile's spill into the next pixel is overwritten, as in row3x3). Pixel by pixel
+ * all channels: each step reads its input lines for all tiles at once, while they are in L1 (tile by
+ * tile over a row, the former order, read each line four times from L2: MobileNetV2's depthwise layers
+ * 2.2 -> 1.6 ms inside the model). touch (large images) at stride 2: each step's new input columns are
+ * first read line by line (see touchColumns; measured slower at stride 1, whose input the producer
+ * left in cache).
+ */
+function row3x3Wide(
+  r0: usize,
+  r1: usize,
+  r2: usize,
+  end: i32,
+  sw: i32,
+  padL: bool,
+  padR: bool,
+  c: i32,
+  iw: i32,
+  w: usize,
+  q: usize,
+  b: usize,
+  lim: usize,
+  touch: bool,
+): void {
+  const px = (<usize>c) << 2;
+  const step = <usize>sw * px;
+  const n = sw == 1 ? STEP_S1 : STEP_S2;
+  const last = lastTile(c);
+  const wLast = w + ((<usize>last) >> 4) * TILE3X3;
+  const left = padL ? 1 : 0;
+  for (let ox = 0; ox < end; ox += n) {
+    const first = ox + n <= end ? ox : end - n;
+    if (touch && sw == 2) {
+      const ca = first * sw - left;
+      let cb = (first + n) * sw + 2 - left;
+      if (cb > iw) cb = iw;
+      touchColumns(r1, r2, ca < 0 ? 0 : ca, cb, px, sw, lim);
+    }
+    // Pixel ox's window starts at column ox * sw - 1 with a left padding column, ox * sw without.
+    const col = <usize>first * step - (padL ? px : 0);
+    const zl = padL && first == 0;
+    const zr = padR && first + n == end;
+    const s0 = r0 + col;
+    const s1 = r1 + col;
+    const s2 = r2 + col;
+    const qo = q + <usize>first * px;
+    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+      if (sw == 1) {
+        inline.always(sevenStride1(s0 + o, s1 + o, s2 + o, qo + o, px, wt, b + o, lim, zl, zr));
+      } else {
+        inline.always(fourStride2(s0 + o, s1 + o, s2 + o, qo + o, px, wt, b + o, lim, zl, zr));
+      }
+    }
+  }
 }
 
 /**
@@ -644,11 +848,13 @@ export function f32_dwconv_inplace(
   // Pixels at the image's end whose last tile's store would pass y's end (a tile spans 4 pixels of 1
   // channel; of 2 or 3 channels, it spills only into the next pixel).
   const tail = (c & 3) == 0 ? 0 : c == 1 ? 3 : 1;
-  // Padding columns past the last pixel's window start + 2; row3x3Padded takes rows with at most one
-  // on each side, stride 1 rows of 6 pixels or more (a first and a last triple), stride 2 of 2 or more.
+  // Padding columns past the last pixel's window start + 2; rows with at most one on each side take
+  // row3x3Wide (relaxed SIMD, at least one step long) or row3x3Padded (stride 1 rows of 6 pixels or
+  // more: a first and a last triple; stride 2 of 2 or more).
   const padRight = (ow - 1) * sw - padLeft + 3 - iw;
   const fastPadded =
     fast3x3 && padLeft <= 1 && padRight <= 1 && ((sw == 1 && ow >= 6) || (sw == 2 && ow >= 2));
+  const fastWide = WIDE_STEPS && fastPadded && ((sw == 1 && ow >= STEP_S1) || (sw == 2 && ow >= STEP_S2));
   for (let oy = 0; oy < oh; oy++) {
     for (let ky = 0; ky < kh; ky++) {
       const iy = oy * sh - padTop + ky * dh;
@@ -661,11 +867,14 @@ export function f32_dwconv_inplace(
     if (tailHere > ow) tailHere = ow;
     const end = ow - tailHere;
     const padded = fastPadded && end == ow;
+    const wide = fastWide && end == ow;
     if (fast3x3) {
       const r0 = load<usize>(rt);
       const r1 = load<usize>(rt, 4);
       const r2 = load<usize>(rt, 8);
-      if (padded) {
+      if (wide) {
+        row3x3Wide(r0, r1, r2, end, sw, padLeft == 1, padRight == 1, c, iw, w, q, b, lim, touch);
+      } else if (padded) {
         row3x3Padded(r0, r1, r2, end, sw, padLeft == 1, padRight == 1, c, iw, w, q, b, lim, touch);
       } else {
         row3x3(r0, r1, r2, end, from, to, c, sw, iw, padLeft, w, q, b, lim, touch);
