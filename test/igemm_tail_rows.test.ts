@@ -1,7 +1,8 @@
 /**
  * f32_igemm_4x8 on row counts that are not a multiple of 4, and on GEMMs of at most 12 rows: the last
  * 1 to 3 rows go to 2x8, 1x8 and 1x16 tiles instead of a 4x8 tile computing rows past m, and short GEMMs
- * take panels in pairs (2x16 and 1x16 tiles). Checked on every kernel module this engine runs: each row
+ * take panels in pairs (2x16 and 1x16 tiles); in the relaxed SIMD build, rows of at least 64 floats
+ * go 5 rows a tile, 20 rows at a time. Checked on every kernel module this engine runs: each row
  * gets the same bits as in 4x8 tiles (so results stay identical whatever the split of rows over threads
  * or blocks), the values match a float64 GEMM, and nothing is written past row m.
  */
@@ -21,7 +22,8 @@ const FULL_ROWS = 16;
 
 /**
  * C = A x W through the kernel, A being `m` rows of ks segments of kc floats (row r's segment s at
- * a[(r * ks + s) * kc]); returns FULL_ROWS rows of C, the rows past m as the kernel left them (NaN).
+ * a[(r * ks + s) * kc]); returns `total` rows of C (a multiple of 4), the rows past m as the kernel
+ * left them (NaN). With `first`, the GEMM's rows are A's rows first, first + 1, ...
  */
 function runKernel(
   m: number,
@@ -30,28 +32,30 @@ function runKernel(
   kc: number,
   a: Float32Array,
   w: Float32Array,
+  total = FULL_ROWS,
+  first = 0,
 ): Float32Array {
   const engine = wasmEngine();
   assert.ok(engine, 'WebAssembly SIMD engine');
   const { heap } = engine;
   const weights = heap.placeWeights(packFilterPanels(w, ks * kc, n, 1));
   const tableAt = heap.scratchBase;
-  const aAt = align64(tableAt + FULL_ROWS * ks * 4);
+  const aAt = align64(tableAt + total * ks * 4);
   const cAt = align64(aAt + a.byteLength);
-  heap.ensure(cAt + FULL_ROWS * n * 4);
-  const table = new Uint32Array(heap.memory.buffer, tableAt, FULL_ROWS * ks);
-  for (let t = 0; t < FULL_ROWS / 4; t++) {
+  heap.ensure(cAt + total * n * 4);
+  const table = new Uint32Array(heap.memory.buffer, tableAt, total * ks);
+  for (let t = 0; t < total / 4; t++) {
     for (let s = 0; s < ks; s++) {
       for (let i = 0; i < 4; i++) {
-        const row = Math.min(4 * t + i, m - 1); // rows past m repeat a valid entry
+        const row = first + Math.min(4 * t + i, m - 1); // rows past m repeat a valid entry
         table[(t * ks + s) * 4 + i] = (row * ks + s) * kc * 4;
       }
     }
   }
   heap.f32.set(a, aAt >> 2);
-  heap.f32.fill(NaN, cAt >> 2, (cAt >> 2) + FULL_ROWS * n);
+  heap.f32.fill(NaN, cAt >> 2, (cAt >> 2) + total * n);
   engine.kernels.f32_igemm_4x8(m, n, ks, kc, tableAt, aAt, weights, cAt, n);
-  return heap.f32.slice(cAt >> 2, (cAt >> 2) + FULL_ROWS * n);
+  return heap.f32.slice(cAt >> 2, (cAt >> 2) + total * n);
 }
 
 function float64Gemm(m: number, n: number, k: number, a: Float32Array, w: Float32Array): Float64Array {
@@ -98,6 +102,39 @@ for (const variant of variants) {
           part.subarray(m * n).every((v) => Number.isNaN(v)),
           `${label}: the kernel wrote rows past m`,
         );
+      }
+    }
+  });
+}
+
+for (const variant of variants) {
+  test(`${variant}: rows in 5-row tiles (K >= 64, 20 rows at a time) get the bits of a lone row`, () => {
+    assert.equal(setWasmVariant(variant), variant);
+    // 47 rows: 40 in 5-row tiles (relaxed SIMD), 4-row tiles and a 3-row tail after them. n = 8 one
+    // panel; 13 a partial second panel; 20 a narrow (4x4) last panel beside the 5-row tiles; ks = 3
+    // segments of 22 and 1 of 64 (each at the 5-row threshold or past it).
+    const m = 47;
+    const total = 48;
+    for (const [n, ks, kc] of [
+      [8, 1, 64],
+      [13, 3, 22],
+      [20, 1, 70],
+    ]) {
+      const k = ks * kc;
+      const a = seededUniform(total * k, n + 7);
+      const w = seededUniform(k * n, n + 8);
+      const all = runKernel(m, n, ks, kc, a, w, total);
+      const exact = float64Gemm(m, n, k, a, w);
+      for (let i = 0; i < m * n; i++) {
+        assert.ok(Math.abs(all[i] - exact[i]) < 1e-5 * k, `n ${n}: C[${i}] ${all[i]}, float64 ${exact[i]}`);
+      }
+      assert.ok(
+        all.subarray(m * n).every((v) => Number.isNaN(v)),
+        `n ${n}: the kernel wrote rows past m`,
+      );
+      for (let r = 0; r < m; r++) {
+        const lone = runKernel(1, n, ks, kc, a, w, 4, r);
+        assertSameBits(all.subarray(r * n, (r + 1) * n), lone.subarray(0, n), `n ${n}, ks ${ks}, row ${r}`);
       }
     }
   });

@@ -17,10 +17,13 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * Also measured and not faster on Sapphire Rapids, where this loop runs at ~34.5 GFLOP/s of the ~36
- * that 128-bit multiply + add allow (~43 of ~48 with fused multiply-add): 5- and 6-row tiles, one long
- * segment of contiguous rows (explicit im2col), and one call per row tile over all its panels (the
- * extra live integers make V8 spill the loop counter in the relaxed build).
+ * With fused multiply-add, rows of at least 64 floats go 5 rows a tile (tile5x8, 20 rows at a time so
+ * that the 4-row tiles after them start a table block): on Sapphire Rapids, whose 128-bit peak is 56
+ * GFLOP/s (a loop of independent fused multiply-adds), 4-row tiles run at 46-48 and 5-row ones at
+ * 50-54 (eight accumulators only just cover the instruction's latency, ten leave slack); with
+ * multiply, then add, 5-row tiles spill and run at 33 against 40. Also measured and not faster: one
+ * long segment of contiguous rows (explicit im2col), and one call per row tile over all its panels
+ * (the extra live integers make V8 spill the loop counter in the relaxed build).
  *
  * One source builds two modules: plain SIMD (multiply, then add) and relaxed SIMD (fused
  * multiply-add where the hardware has it); ASC_FEATURE_RELAXED_SIMD is a compile-time constant.
@@ -101,6 +104,82 @@ function tile4x8(
   if (rows > 1) store8(c + ldc, c1l, c1h, cols);
   if (rows > 2) store8(c + 2 * ldc, c2l, c2h, cols);
   if (rows > 3) store8(c + 3 * ldc, c3l, c3h, cols);
+}
+
+/**
+ * One 5 x 8 tile (see panelTiles): p0..p4 are its rows' entries in the indirection table (16 bytes
+ * apart from one segment to the next, whichever 4-row block each row lies in). The same steps as
+ * tile4x8 row by row, so each row gets the same bits; ten accumulators give the fused multiply-adds
+ * slack beyond their latency, where tile4x8's eight only just cover it (measured on Sapphire Rapids, a
+ * loop of 4-row steps ran at 47, of 5-row steps at 56 GFLOP/s, the core's 128-bit peak).
+ */
+function tile5x8(
+  cols: i32,
+  ks: i32,
+  kc: i32,
+  p0: usize,
+  p1: usize,
+  p2: usize,
+  p3: usize,
+  p4: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  let c1l = c0l;
+  let c1h = c0l;
+  let c2l = c0l;
+  let c2h = c0l;
+  let c3l = c0l;
+  let c3h = c0l;
+  let c4l = c0l;
+  let c4h = c0l;
+  for (let s = 0; s < ks; s++) {
+    let a0 = <usize>load<u32>(p0) + aOffset;
+    let a1 = <usize>load<u32>(p1) + aOffset;
+    let a2 = <usize>load<u32>(p2) + aOffset;
+    let a3 = <usize>load<u32>(p3) + aOffset;
+    let a4 = <usize>load<u32>(p4) + aOffset;
+    p0 += 16;
+    p1 += 16;
+    p2 += 16;
+    p3 += 16;
+    p4 += 16;
+    let k = kc;
+    do {
+      const wl = v128.load(w);
+      const wh = v128.load(w, 16);
+      let x = v128.load32_splat(a0);
+      c0l = madd(x, wl, c0l);
+      c0h = madd(x, wh, c0h);
+      x = v128.load32_splat(a1);
+      c1l = madd(x, wl, c1l);
+      c1h = madd(x, wh, c1h);
+      x = v128.load32_splat(a2);
+      c2l = madd(x, wl, c2l);
+      c2h = madd(x, wh, c2h);
+      x = v128.load32_splat(a3);
+      c3l = madd(x, wl, c3l);
+      c3h = madd(x, wh, c3h);
+      x = v128.load32_splat(a4);
+      c4l = madd(x, wl, c4l);
+      c4h = madd(x, wh, c4h);
+      a0 += 4;
+      a1 += 4;
+      a2 += 4;
+      a3 += 4;
+      a4 += 4;
+      w += 32;
+    } while (--k);
+  }
+  store8(c, c0l, c0h, cols);
+  store8(c + ldc, c1l, c1h, cols);
+  store8(c + 2 * ldc, c2l, c2h, cols);
+  store8(c + 3 * ldc, c3l, c3h, cols);
+  store8(c + 4 * ldc, c4l, c4h, cols);
 }
 
 /**
@@ -366,6 +445,16 @@ function tile4x4(
  */
 const FULL_TILE_FOR_3_ROWS: bool = ASC_FEATURE_RELAXED_SIMD;
 
+/** 5-row tiles (tile5x8) where the rows allow; see tile5x8. */
+const FIVE_ROW_TILES: bool = ASC_FEATURE_RELAXED_SIMD;
+
+/**
+ * Rows of fewer floats than this keep 4-row tiles: there the tile's fixed costs weigh more than the
+ * loop's speed (measured on 1x1 convolutions, Sapphire Rapids: K of 16-32 8-16% slower in 5-row tiles,
+ * 64 the same, 96-2048 7-11% faster).
+ */
+const FIVE_ROW_MIN_K: i32 = 64;
+
 /** Bytes of packed weights kept hot in cache while every row tile passes over them. */
 const PANEL_CHUNK_BYTES: usize = 192 << 10;
 
@@ -489,7 +578,39 @@ function panelTiles(
   const panelBytes = panelBytesOf(ks, kc);
   const tileBytes = (<usize>ks) << 4;
   const ldcBytes = (<usize>ldc) << 2;
-  for (let r = 0; r < m; r += 4) {
+  let r0 = 0;
+  if (FIVE_ROW_TILES && ks * kc >= FIVE_ROW_MIN_K) {
+    // Rows [0, m5) in 5-row tiles over the panels wider than 4 columns (a narrow last panel takes
+    // tile4x4 below, m5 being a multiple of 4); the rest of the rows as before.
+    const m5 = m - (m % 20);
+    const wide = last == (n + 7) >> 3 && n - ((last - 1) << 3) <= 4 ? last - 1 : last;
+    for (let r = 0; r < m5; r += 5) {
+      const crow = c + <usize>r * ldcBytes;
+      const p0 = ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
+      const p1 = ind + <usize>((r + 1) >> 2) * tileBytes + ((<usize>((r + 1) & 3)) << 2);
+      const p2 = ind + <usize>((r + 2) >> 2) * tileBytes + ((<usize>((r + 2) & 3)) << 2);
+      const p3 = ind + <usize>((r + 3) >> 2) * tileBytes + ((<usize>((r + 3) & 3)) << 2);
+      const p4 = ind + <usize>((r + 4) >> 2) * tileBytes + ((<usize>((r + 4) & 3)) << 2);
+      for (let q = first; q < wide; q++) {
+        const cols = min(8, n - (q << 3));
+        epilogueColBias = epilogueBias + ((<usize>q) << 5);
+        const wq = w + <usize>q * panelBytes;
+        tile5x8(cols, ks, kc, p0, p1, p2, p3, p4, aOffset, wq, crow + ((<usize>q) << 5), ldcBytes);
+      }
+    }
+    if (wide < last) {
+      const q = wide;
+      epilogueColBias = epilogueBias + ((<usize>q) << 5);
+      const wq = w + <usize>q * panelBytes;
+      for (let r = 0; r < m5; r += 4) {
+        const p = ind + <usize>(r >> 2) * tileBytes;
+        const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
+        tile4x4(4, n - (q << 3), ks, kc, p, aOffset, wq, cq, ldcBytes);
+      }
+    }
+    r0 = m5;
+  }
+  for (let r = r0; r < m; r += 4) {
     const rows = min(4, m - r);
     const p = ind + <usize>(r >> 2) * tileBytes;
     const crow = c + <usize>r * ldcBytes;
