@@ -17,8 +17,8 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * With fused multiply-add, rows of at least 64 floats go 5 rows a tile (tile5x8, 20 rows at a time so
- * that the 4-row tiles after them start a table block): on Sapphire Rapids, whose 128-bit peak is 56
+ * With fused multiply-add, rows of at least 64 floats go 5 rows a tile (tile5x8; the last 5t rows,
+ * with m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see fiveRowTiles): on Sapphire Rapids, whose 128-bit peak is 56
  * GFLOP/s (a loop of independent fused multiply-adds), 4-row tiles run at 46-48 and 5-row ones at
  * 50-54 (eight accumulators only just cover the instruction's latency, ten leave slack); with
  * multiply, then add, 5-row tiles spill and run at 33 against 40. Also measured and not faster: one
@@ -578,40 +578,10 @@ function panelTiles(
   const panelBytes = panelBytesOf(ks, kc);
   const tileBytes = (<usize>ks) << 4;
   const ldcBytes = (<usize>ldc) << 2;
-  let r0 = 0;
-  if (FIVE_ROW_TILES && ks * kc >= FIVE_ROW_MIN_K) {
-    // Rows [0, m5) in 5-row tiles over the panels wider than 4 columns (a narrow last panel takes
-    // tile4x4 below, m5 being a multiple of 4); the rest of the rows as before.
-    const m5 = m - (m % 20);
-    const wide = last == (n + 7) >> 3 && n - ((last - 1) << 3) <= 4 ? last - 1 : last;
-    for (let r = 0; r < m5; r += 5) {
-      const crow = c + <usize>r * ldcBytes;
-      const p0 = ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
-      const p1 = ind + <usize>((r + 1) >> 2) * tileBytes + ((<usize>((r + 1) & 3)) << 2);
-      const p2 = ind + <usize>((r + 2) >> 2) * tileBytes + ((<usize>((r + 2) & 3)) << 2);
-      const p3 = ind + <usize>((r + 3) >> 2) * tileBytes + ((<usize>((r + 3) & 3)) << 2);
-      const p4 = ind + <usize>((r + 4) >> 2) * tileBytes + ((<usize>((r + 4) & 3)) << 2);
-      for (let q = first; q < wide; q++) {
-        const cols = min(8, n - (q << 3));
-        epilogueColBias = epilogueBias + ((<usize>q) << 5);
-        const wq = w + <usize>q * panelBytes;
-        tile5x8(cols, ks, kc, p0, p1, p2, p3, p4, aOffset, wq, crow + ((<usize>q) << 5), ldcBytes);
-      }
-    }
-    if (wide < last) {
-      const q = wide;
-      epilogueColBias = epilogueBias + ((<usize>q) << 5);
-      const wq = w + <usize>q * panelBytes;
-      for (let r = 0; r < m5; r += 4) {
-        const p = ind + <usize>(r >> 2) * tileBytes;
-        const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
-        tile4x4(4, n - (q << 3), ks, kc, p, aOffset, wq, cq, ldcBytes);
-      }
-    }
-    r0 = m5;
-  }
-  for (let r = r0; r < m; r += 4) {
-    const rows = min(4, m - r);
+  // Rows [0, a) in 4-row tiles, then [a, m) in 5-row tiles (none where fiveRowTiles says so).
+  const a = m - 5 * fiveRowTiles(m, ks * kc);
+  for (let r = 0; r < a; r += 4) {
+    const rows = min(4, a - r);
     const p = ind + <usize>(r >> 2) * tileBytes;
     const crow = c + <usize>r * ldcBytes;
     for (let q = first; q < last; q++) {
@@ -631,6 +601,50 @@ function panelTiles(
       }
     }
   }
+  if (a == m) return;
+  // A narrow last panel (1-4 columns) takes tile4x4 over these rows too (a is a multiple of 4).
+  const wide = last == (n + 7) >> 3 && n - ((last - 1) << 3) <= 4 ? last - 1 : last;
+  for (let r = a; r < m; r += 5) {
+    const crow = c + <usize>r * ldcBytes;
+    const p0 = rowEntry(ind, r, tileBytes);
+    const p1 = rowEntry(ind, r + 1, tileBytes);
+    const p2 = rowEntry(ind, r + 2, tileBytes);
+    const p3 = rowEntry(ind, r + 3, tileBytes);
+    const p4 = rowEntry(ind, r + 4, tileBytes);
+    for (let q = first; q < wide; q++) {
+      const cols = min(8, n - (q << 3));
+      epilogueColBias = epilogueBias + ((<usize>q) << 5);
+      const wq = w + <usize>q * panelBytes;
+      tile5x8(cols, ks, kc, p0, p1, p2, p3, p4, aOffset, wq, crow + ((<usize>q) << 5), ldcBytes);
+    }
+  }
+  if (wide < last) {
+    const q = wide;
+    epilogueColBias = epilogueBias + ((<usize>q) << 5);
+    const wq = w + <usize>q * panelBytes;
+    for (let r = a; r < m; r += 4) {
+      const p = ind + <usize>(r >> 2) * tileBytes;
+      const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
+      tile4x4(min(4, m - r), n - (q << 3), ks, kc, p, aOffset, wq, cq, ldcBytes);
+    }
+  }
+}
+
+/** Row r's first entry in the indirection table (4-row blocks of tileBytes, 4 bytes a row). */
+function rowEntry(ind: usize, r: i32, tileBytes: usize): usize {
+  return ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
+}
+
+/**
+ * How many 5-row tiles end a GEMM of m rows of k floats: the most, t, that leaves the rows before them
+ * a multiple of 4 (m - 5t = 0 mod 4, so t = m mod 4), so that those take 4-row tiles from a table
+ * block's start without a tail; none in the plain SIMD build or below FIVE_ROW_MIN_K.
+ */
+function fiveRowTiles(m: i32, k: i32): i32 {
+  if (!FIVE_ROW_TILES || k < FIVE_ROW_MIN_K) return 0;
+  const t = m / 5;
+  const fit = t - ((((t - m) % 4) + 4) % 4);
+  return fit > 0 ? fit : 0;
 }
 
 /**
