@@ -1,8 +1,8 @@
 /**
  * f32_igemm_4x8 on row counts that are not a multiple of 4, and on GEMMs of at most 12 rows: the last
  * 1 to 3 rows go to 2x8, 1x8 and 1x16 tiles instead of a 4x8 tile computing rows past m, and short GEMMs
- * take panels in pairs (2x16 and 1x16 tiles); in the relaxed SIMD build, rows of at least 64 floats
- * end in 5-row tiles. Checked on every kernel module this engine runs: each row
+ * take panels in pairs (2x16 and 1x16 tiles); in the relaxed SIMD build, rows in segments of at least
+ * 64 floats end in 5-row tiles. Checked on every kernel module this engine runs: each row
  * gets the same bits as in 4x8 tiles (so results stay identical whatever the split of rows over threads
  * or blocks), the values match a float64 GEMM, and nothing is written past row m.
  */
@@ -108,16 +108,16 @@ for (const variant of variants) {
 }
 
 for (const variant of variants) {
-  test(`${variant}: rows in 5-row tiles (K >= 64, the last 5t rows) get the bits of a lone row`, () => {
+  test(`${variant}: rows in 5-row tiles (segments >= 64, the last 5t rows) get the bits of a lone row`, () => {
     assert.equal(setWasmVariant(variant), variant);
     // 47 rows: 12 in 4-row tiles, then 35 in 5-row tiles (relaxed SIMD). n = 8 one panel; 13 a
     // partial second panel; 20 a narrow last panel, whose 4x4 tiles end in a 3-row one beside the
-    // 5-row tiles; ks = 3 segments of 22 and 1 of 64 (each at the 5-row threshold or past it).
+    // 5-row tiles; segments of 64 (the 5-row threshold, 3 of them a row) and 70.
     const m = 47;
     const total = 48;
     for (const [n, ks, kc] of [
       [8, 1, 64],
-      [13, 3, 22],
+      [13, 3, 64],
       [20, 1, 70],
     ]) {
       const k = ks * kc;

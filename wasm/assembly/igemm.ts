@@ -17,7 +17,7 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * With fused multiply-add, rows of at least 64 floats go 5 rows a tile (tile5x8; the last 5t rows,
+ * With fused multiply-add, rows in segments of at least 64 floats go 5 rows a tile (tile5x8; the last 5t rows,
  * with m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see fiveRowTiles): on Sapphire Rapids, whose 128-bit peak is 56
  * GFLOP/s (a loop of independent fused multiply-adds), 4-row tiles run at 46-48 and 5-row ones at
  * 50-54 (eight accumulators only just cover the instruction's latency, ten leave slack); with
@@ -449,11 +449,12 @@ const FULL_TILE_FOR_3_ROWS: bool = ASC_FEATURE_RELAXED_SIMD;
 const FIVE_ROW_TILES: bool = ASC_FEATURE_RELAXED_SIMD;
 
 /**
- * Rows of fewer floats than this keep 4-row tiles: there the tile's fixed costs weigh more than the
- * loop's speed (measured on 1x1 convolutions, Sapphire Rapids: K of 16-32 8-16% slower in 5-row tiles,
- * 64 the same, 96-2048 7-11% faster).
+ * Rows whose segments (kc) are shorter than this keep 4-row tiles: there a tile's or a segment's fixed
+ * costs weigh more than the loop's speed (measured on Sapphire Rapids: 1x1 convolutions with K of 16-32
+ * 8-16% slower in 5-row tiles, 64 the same, 96-2048 7-11% faster; ResNet's 7x7 stem, 7 segments of 21,
+ * 48 -> 44 GFLOP/s; 3x3 ones in segments of 160-768 floats 48 -> 53).
  */
-const FIVE_ROW_MIN_K: i32 = 64;
+const FIVE_ROW_MIN_KC: i32 = 64;
 
 /** Bytes of packed weights kept hot in cache while every row tile passes over them. */
 const PANEL_CHUNK_BYTES: usize = 192 << 10;
@@ -579,7 +580,7 @@ function panelTiles(
   const tileBytes = (<usize>ks) << 4;
   const ldcBytes = (<usize>ldc) << 2;
   // Rows [0, a) in 4-row tiles, then [a, m) in 5-row tiles (none where fiveRowTiles says so).
-  const a = m - 5 * fiveRowTiles(m, ks * kc);
+  const a = m - 5 * fiveRowTiles(m, kc);
   for (let r = 0; r < a; r += 4) {
     const rows = min(4, a - r);
     const p = ind + <usize>(r >> 2) * tileBytes;
@@ -636,12 +637,12 @@ function rowEntry(ind: usize, r: i32, tileBytes: usize): usize {
 }
 
 /**
- * How many 5-row tiles end a GEMM of m rows of k floats: the most, t, that leaves the rows before them
- * a multiple of 4 (m - 5t = 0 mod 4, so t = m mod 4), so that those take 4-row tiles from a table
- * block's start without a tail; none in the plain SIMD build or below FIVE_ROW_MIN_K.
+ * How many 5-row tiles end a GEMM of m rows in segments of kc floats: the most, t, that leaves the rows
+ * before them a multiple of 4 (m - 5t = 0 mod 4, so t = m mod 4), so that those take 4-row tiles from
+ * a table block's start without a tail; none in the plain SIMD build or below FIVE_ROW_MIN_KC.
  */
-function fiveRowTiles(m: i32, k: i32): i32 {
-  if (!FIVE_ROW_TILES || k < FIVE_ROW_MIN_K) return 0;
+function fiveRowTiles(m: i32, kc: i32): i32 {
+  if (!FIVE_ROW_TILES || kc < FIVE_ROW_MIN_KC) return 0;
   const t = m / 5;
   const fit = t - ((((t - m) % 4) + 4) % 4);
   return fit > 0 ? fit : 0;
