@@ -220,7 +220,10 @@ function sevenStride1(
   v128.store(qq + 6 * px, finish(a6, bias, lo, hi));
 }
 
-/** STEP_S2 (4) stride-2 pixels of one channel tile, as sevenStride1: 9 columns a filter row for 12 multiply-adds. */
+/**
+ * STEP_S2 (4) stride-2 pixels of one channel tile, as sevenStride1: 9 columns a filter row for 12
+ * multiply-adds.
+ */
 function fourStride2(
   r0: usize,
   r1: usize,
@@ -378,7 +381,10 @@ function touchColumns(r1: usize, r2: usize, ca: i32, cb: i32, px: usize, sw: i32
  */
 const WIDE_STEPS: bool = ASC_FEATURE_RELAXED_SIMD;
 
-/** Pixels a step of row3x3Wide: 7 at stride 1 (MobileNet's widths 112, 56, 28, 14, 7 need no moved-back step; 6, 8 and 10 measured slower), 4 at stride 2 (2, 3, 5 and 7 slower). */
+/**
+ * Pixels a step of row3x3Wide: 7 at stride 1 (MobileNet's widths 112, 56, 28, 14 and 7 need no
+ * moved-back step; 6, 8 and 10 measured slower), 4 at stride 2 (2, 3, 5 and 7 slower).
+ */
 const STEP_S1: i32 = 7;
 const STEP_S2: i32 = 4;
 

@@ -17,12 +17,13 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * With fused multiply-add, rows in segments of at least 64 floats go 5 rows a tile (tile5x8; the last 5t rows,
- * with m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see fiveRowTiles): on Sapphire Rapids, whose 128-bit peak is 56
- * GFLOP/s (a loop of independent fused multiply-adds), 4-row tiles run at 46-48 and 5-row ones at
- * 50-54 (eight accumulators only just cover the instruction's latency, ten leave slack); with
- * multiply, then add, 5-row tiles spill and run at 33 against 40. Also measured and not faster: one
- * long segment of contiguous rows (explicit im2col), and one call per row tile over all its panels
+ * With fused multiply-add, rows in segments of at least 64 floats end in 5-row tiles (tile5x8: the
+ * last 5t rows, m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see
+ * fiveRowTiles). On Sapphire Rapids, whose 128-bit peak is 56 GFLOP/s (a loop of independent fused
+ * multiply-adds), 4-row tiles run at 46-48 and 5-row ones at 50-54: eight accumulators only just
+ * cover the instruction's latency, ten leave slack. With multiply, then add, 5-row tiles spill and run
+ * at 33 against 40. Also measured and not faster: one long segment of contiguous rows (explicit
+ * im2col), and one call per row tile over all its panels
  * (the extra live integers make V8 spill the loop counter in the relaxed build).
  *
  * One source builds two modules: plain SIMD (multiply, then add) and relaxed SIMD (fused
@@ -638,7 +639,7 @@ function rowEntry(ind: usize, r: i32, tileBytes: usize): usize {
 
 /**
  * How many 5-row tiles end a GEMM of m rows in segments of kc floats: the most, t, that leaves the rows
- * before them a multiple of 4 (m - 5t = 0 mod 4, so t = m mod 4), so that those take 4-row tiles from
+ * before them a multiple of 4 (m - 5t = 0 mod 4, i.e. t = m mod 4), so that those take 4-row tiles from
  * a table block's start without a tail; none in the plain SIMD build or below FIVE_ROW_MIN_KC.
  */
 function fiveRowTiles(m: i32, kc: i32): i32 {
