@@ -1,5 +1,5 @@
 /**
- * f32_igemm_4x8 on row counts that are not a multiple of 4, and on GEMMs of at most 12 rows: the last
+ * f32_igemm_4x8 on row counts that are not a multiple of 4, and on GEMMs of at most 16 rows: the last
  * 1 to 3 rows go to 2x8, 1x8 and 1x16 tiles instead of a 4x8 tile computing rows past m, and short GEMMs
  * take panels in pairs (2x16 and 1x16 tiles); in the relaxed SIMD build, rows in segments of at least
  * 64 floats end in 5-row tiles. Checked on every kernel module this engine runs: each row
@@ -17,8 +17,8 @@ import { assertSameBits } from './helpers/threads.js';
 
 after(() => setWasmVariant('auto'));
 
-/** Rows of the reference GEMM: more than the kernel's few-rows limit (12), so only 4x8 tiles compute it. */
-const FULL_ROWS = 16;
+/** Rows of the reference GEMM: more than the kernel's few-rows limit (16), so only 4x8 tiles compute it. */
+const FULL_ROWS = 20;
 
 /**
  * C = A x W through the kernel, A being `m` rows of ks segments of kc floats (row r's segment s at
@@ -74,8 +74,8 @@ const variants = WASM_VARIANTS.filter((v) => wasmVariantSupported(v));
 for (const variant of variants) {
   test(`${variant}: rows of a partial 4-row tile get the bits of a full tile, and nothing past m is written`, () => {
     assert.equal(setWasmVariant(variant), variant);
-    // m <= 12 (panel pairs): n = 13 and 12 a full and a partial second panel; 24 a pair and a last
-    // odd panel; 20 a pair and a 4x4 tile; 8 and 3 one panel. m > 12 (4-row tiles, then the tail):
+    // m <= 16 (panel pairs): n = 13 and 12 a full and a partial second panel; 24 a pair and a last
+    // odd panel; 20 a pair and a 4x4 tile; 8 and 3 one panel. m > 16 (4-row tiles, then the tail):
     // n = 8 one panel; 13 a lone row's 1x16 tile over a full and a partial panel; 24 a 1x16 tile and a
     // 1x8 tile; 20 a 1x16 tile and the 4x4 tile; 3 the 4x4 tile alone. ks = 2: two segments.
     for (const [n, ks, kc] of [
