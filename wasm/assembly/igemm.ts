@@ -680,8 +680,7 @@ function fewRowsGemm(
     const wq = w + <usize>q * panelBytes;
     const cols2 = min(8, n - ((q + 1) << 3));
     for (let r = 0; r < m; r += 2) {
-      // Row r's entry in its 4-row block of the indirection table (blocks are 16 bytes a segment).
-      const p = ind + <usize>(r >> 2) * tileBytes + ((<usize>(r & 3)) << 2);
+      const p = rowEntry(ind, r, tileBytes);
       const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
       epilogueColBias = epilogueBias + ((<usize>q) << 5);
       if (r + 1 < m) tile2x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, cq, ldcBytes);
