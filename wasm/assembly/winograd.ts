@@ -17,7 +17,7 @@
  * held in locals.
  */
 import { madd } from './simd';
-import { f32_igemm_4x8 } from './igemm';
+import { f32_igemm_4x8, setWeightStream } from './igemm';
 
 function k(x: f32): v128 {
   return f32x4.splat(x);
@@ -548,6 +548,8 @@ export function f32_winograd_gemm(
   ldm: i32,
 ): void {
   const groupBytes = <usize>((opg + 7) >> 3) * <usize>cpg * 32;
+  // The points' weights lie one after the other: each GEMM reads ahead into the next one's.
+  setWeightStream(u + <usize>(alpha2 - 1) * uSlice + <usize>groups * groupBytes);
   for (let ij = 0; ij < alpha2; ij++) {
     const vij = v + <usize>ij * vSlice;
     const uij = u + <usize>ij * uSlice;
@@ -566,6 +568,7 @@ export function f32_winograd_gemm(
       );
     }
   }
+  setWeightStream(0);
 }
 
 /**
