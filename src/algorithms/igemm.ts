@@ -30,6 +30,7 @@ import { float32Bits } from '../kernels/wasm/bits.js';
 import { NR, packFilterPanels, packGroupBlockPanels } from '../kernels/wasm/pack.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { conv2dIm2col } from './im2col.js';
+import { recordIgemm, replayIgemm, type IgemmReplay } from './igemm_replay.js';
 import { bandInputFinite, finiteCheckBytes, groupsPerPanel, writeFiniteCheck } from './igemm_groups.js';
 
 /** Names the packed form of a filter in the weights cache. */
@@ -116,9 +117,14 @@ interface ClampExports {
   f32_bias_clamp?(y: number, n: number, b: number, c: number, r: number, lo: number, hi: number): void;
 }
 
+/** Where placeBias puts the clamp's bias: after the run's scratch. */
+export function biasAddress(run: IgemmRun): number {
+  return align64(run.outputBand + run.layout.outputBytes) + 64;
+}
+
 /** Places the clamp's bias after the run's scratch: its address (0 without a bias). */
 function placeBias(heap: WasmHeap, run: IgemmRun, clamp: OutputClamp): number {
-  const biasAt = align64(run.outputBand + run.layout.outputBytes) + 64;
+  const biasAt = biasAddress(run);
   heap.ensure(biasAt + (clamp.bias ? clamp.bias.length * 4 : 0));
   if (!clamp.bias) return 0;
   heap.f32.set(clamp.bias, biasAt >> 2);
@@ -179,7 +185,8 @@ export function fusedEpilogueArgs(
   };
 }
 
-type FusedCall = (call: number[], bandAt: number, bandPixel: number) => void;
+/** Runs one call with the fused epilogue; its argument list is also appended to `keep` when given. */
+type FusedCall = (call: number[], bandAt: number, bandPixel: number, keep?: number[][]) => void;
 
 /** fusedEpilogueArgs, run on this thread's kernel instance; null where it cannot (or no kernel). */
 function fusedStage(
@@ -191,15 +198,17 @@ function fusedStage(
   const kernel = engine.kernels.f32_igemm_4x8_epilogue;
   const args = kernel ? fusedEpilogueArgs(engine.heap, run, residualAt, clamp) : null;
   if (!kernel || !args) return null;
-  return (c, bandAt, bandPixel) => {
+  return (c, bandAt, bandPixel, keep) => {
     const a = args(c, bandAt, bandPixel);
     kernel(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13]);
+    keep?.push(a);
   };
 }
 
 /**
  * `out` (optional, the output's size): written and returned instead of a new array. `clamp`: see
- * OutputClamp.
+ * OutputClamp. `replay`: kept by a caller that runs the same convolution again and again on data that
+ * stays in wasm memory (a model step); see igemm_replay.ts.
  */
 export function conv2dIgemm(
   g: ConvGeometry,
@@ -207,12 +216,14 @@ export function conv2dIgemm(
   filter: Float32Array,
   out?: Float32Array,
   clamp?: OutputClamp,
+  replay?: IgemmReplay,
 ): Float32Array {
   const engine = wasmEngine();
   if (!engine) return conv2dIm2col(g, input, filter);
   const output = out ?? new Float32Array(g.batch * g.outHeight * g.outWidth * g.outChannels);
   if (output.length === 0) return output;
-  runIgemm(engine, g, input, filter, output, clamp);
+  if (replay && clamp && replayIgemm(engine, replay, input, filter, output, clamp)) return output;
+  runIgemm(engine, g, input, filter, output, clamp, replay);
   return output;
 }
 
@@ -222,12 +233,17 @@ export interface IgemmRun {
   layout: IgemmLayout;
   /** The filter packed one group at a time (packFilterPanels). */
   weights: number;
+  /** The packed form placed at `weights`, and its key in the weights cache. */
+  packed: Float32Array;
+  packKey: string;
   /** Groups sharing a panel in the block-diagonal packing at blockWeights (1: no such packing). */
   groupsPerPanel: number;
   blockWeights: number;
   /** The finiteness check's table, zeros and result (see bandInputFinite); 0 without blockWeights. */
   finiteCheck: number;
+  /** The indirection table's address in the scratch area, and its values (the same for every run of the geometry). */
   table: number;
+  tableData: Int32Array;
   inputBand: number;
   outputBand: number;
   /** The table addresses the input's own rows (readsInputInPlace): the band is the input, not a copy. */
@@ -273,10 +289,13 @@ export function placeIgemm(
     g,
     layout,
     weights,
+    packed,
+    packKey,
     groupsPerPanel: blocks,
     blockWeights: blocks > 1 ? weights + perGroupFloats * 4 : 0,
     finiteCheck: blocks > 1 ? finiteCheck : 0,
     table: tableAddress,
+    tableData: table,
     inputBand,
     outputBand,
     inPlaceInput,
@@ -448,6 +467,7 @@ function runIgemm(
   filter: Float32Array,
   output: Float32Array,
   clamp?: OutputClamp,
+  replay?: IgemmReplay,
 ): void {
   const { heap, kernels } = engine;
   // Addresses of input and output when they already live in wasm memory (the model runtime's arena),
@@ -465,6 +485,11 @@ function runIgemm(
   const at = inPlace(run, inputAt, chunkTiles > 0 ? -1 : outputAt);
   const inRowBytes = g.inWidth * g.inChannels * 4;
   const outRowBytes = g.outWidth * g.outChannels * 4;
+  // Calls that read and write in place with the epilogue in the kernel can be replayed (igemm_replay.ts).
+  const keep =
+    replay && fused && at.input >= 0 && at.output >= 0 && chunkTiles === 0 && run.groupsPerPanel === 1
+      ? ([] as number[][])
+      : undefined;
   for (let b = 0; b < g.batch; b++) {
     for (let band = 0; band < run.layout.bands; band++) {
       const { first, rows } = bandRows(run, band);
@@ -488,7 +513,7 @@ function runIgemm(
       const parts = groupTiles > 0 ? Math.ceil(Math.ceil((rows * g.outWidth) / 4) / groupTiles) : 1;
       for (const calls of bandKernelCalls(here, rows, parts, blocked)) {
         for (const c of calls) {
-          if (fused) fused(c, here.outputBand, bandPixel);
+          if (fused) fused(c, here.outputBand, bandPixel, keep);
           else kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
         }
       }
@@ -497,6 +522,12 @@ function runIgemm(
     }
   }
   if (clamp && (stage || fused)) clamp.applied = true;
+  if (replay) {
+    replay.recorded =
+      keep && clamp
+        ? recordIgemm(heap, run, keep, { inputAt, outputAt, residualAt }, clamp, biasAddress(run))
+        : undefined;
+  }
 }
 
 /**

@@ -130,6 +130,14 @@ export function markUnchanging(filter: Float32Array): void {
   if (entry) entry.snapshot = null;
 }
 
+/**
+ * The current form of `filter` named `key` if one is cached (after the same check of the filter's
+ * values as packedWeights), else undefined; never packs.
+ */
+export function currentPackedWeights(filter: Float32Array, key: string): Float32Array | undefined {
+  return entries.has(filter) ? entryOf(filter).forms.get(key) : undefined;
+}
+
 /** The form `packed` replaced when its filter's values changed (same filter array and key), if any. */
 export function replacedForm(packed: Float32Array): Float32Array | undefined {
   return predecessors.get(packed)?.deref();

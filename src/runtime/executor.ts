@@ -12,6 +12,7 @@ import { convGeometry, depthwiseGeometry, type ConvGeometry } from '../geometry.
 import { planConv2d, runConv2d, type Conv2dPlan } from '../plan/planner.js';
 import { WORKER_ALGORITHMS } from '../parallel/conv2d_async.js';
 import { conv2dIgemm, type OutputClamp } from '../algorithms/igemm.js';
+import type { IgemmReplay } from '../algorithms/igemm_replay.js';
 import { defaultThreads, planThreads } from '../plan/threads.js';
 import { runConv2dThreaded, syncThreadsSupported } from '../parallel/conv2d_threaded.js';
 import { runDepthwiseConv2d } from '../ops/depthwise_conv2d.js';
@@ -130,12 +131,14 @@ function convRunner(
   const threads = planThreads(g, plan.algorithm, options.threads);
   if (clamp && plan.algorithm === 'igemm' && threads === 1) {
     // igemm on one thread applies bias + clamp to each band in wasm memory (conv2dIgemm's clamp);
-    // where it could not, the caller's epilogue does.
+    // where it could not, the caller's epilogue does. Its calls are replayed while the step's data stay
+    // where they were (igemm_replay.ts).
+    const replay: IgemmReplay = {};
     return {
       algorithm: describe(plan),
       run: (x, out) => {
         clamp.applied = false;
-        into(out, conv2dIgemm(g, x, filter, out, clamp));
+        into(out, conv2dIgemm(g, x, filter, out, clamp, replay));
       },
       clamps: true,
     };

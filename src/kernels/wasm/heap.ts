@@ -181,6 +181,11 @@ export class WasmHeap {
     return address;
   }
 
+  /** Where placeWeights put `packed`, if it is still resident there; else -1. */
+  residentAddress(packed: Float32Array): number {
+    return this.resident.get(packed) ?? -1;
+  }
+
   private dropWeights(): void {
     this.resident = new WeakMap();
     this.residentCount = 0;
