@@ -37,6 +37,7 @@ import { PoolBrokenError } from '../parallel/pool.js';
 import { align64, WasmMemoryError, type WasmHeap } from '../kernels/wasm/heap.js';
 import { packedWeights } from '../plan/weights_cache.js';
 import { depthwiseConv2dFast } from './depthwise_fast.js';
+import { DWCONV_ARG, recordDwconv, replayable, type DwconvRecord } from './depthwise_replay.js';
 
 /** The kernel's signature (see wasm/assembly/depthwise.ts): addresses and steps in bytes. */
 interface DwconvExports {
@@ -101,6 +102,8 @@ export interface DwconvOutputClamp {
  */
 export interface DwconvFilterCache {
   packed?: Float32Array;
+  /** The last in-place call on one thread, to replay (depthwise_replay.ts). */
+  recorded?: DwconvRecord;
 }
 
 /** Hard limit on one call's scratch (input band + output band). */
@@ -192,6 +195,8 @@ export function depthwiseConv2dWasm(
   filterCache?: DwconvFilterCache,
   threads = 1,
 ): Float32Array {
+  const recorded = filterCache?.recorded;
+  if (recorded && out && replayDwconv(recorded, g, input, out, clamp, filterCache!)) return out;
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
   const layout = engine ? dwconvLayout(g) : null;
@@ -413,7 +418,75 @@ function depthwiseInPlace(
   }
   if (!done) for (const a of args) kernels.f32_dwconv_inplace(...(a as Parameters<DwconvInPlace>));
   if (clamp) clamp.applied = true;
+  if (filterCache) {
+    filterCache.recorded =
+      threads > 1
+        ? undefined
+        : recordDwconv(
+            {
+              heap,
+              geometry: g,
+              kernel: kernels.f32_dwconv_inplace as (...args: number[]) => void,
+              inputAt: inAt,
+              outputAt: outAt,
+              clampBias: bias,
+              lo: clamp ? clamp.lo : -Infinity,
+              hi: clamp ? clamp.hi : Infinity,
+              packed,
+              weights,
+              bias: bias ?? new Float32Array(c),
+              zero,
+              scratchBytes: biasAt - tables,
+              calls: args,
+            },
+            tables,
+          );
+  }
   return out;
+}
+
+/** Runs a recorded in-place call again when nothing it names has moved (see depthwise_replay.ts). */
+function replayDwconv(
+  r: DwconvRecord,
+  g: DepthwiseGeometry,
+  input: Float32Array,
+  out: Float32Array,
+  clamp: DwconvOutputClamp | undefined,
+  filterCache: DwconvFilterCache,
+): boolean {
+  const lo = clamp ? clamp.lo : -Infinity;
+  const hi = clamp ? clamp.hi : Infinity;
+  const zero = zeroRows.get(r.heap)?.address ?? -1;
+  if (!replayable(r, g, input, out, clamp?.bias ?? null, lo, hi, filterCache.packed, zero)) return false;
+  const base = r.heap.scratchBase;
+  const t = DWCONV_ARG.tables;
+  for (const a of r.calls) {
+    r.kernel(
+      a[0],
+      a[1],
+      a[2],
+      a[3],
+      a[4],
+      a[5],
+      a[6],
+      a[7],
+      a[8],
+      a[9],
+      a[10],
+      a[11],
+      a[12],
+      a[13],
+      a[14],
+      a[15],
+      a[16],
+      base + a[t],
+      a[18],
+      a[19],
+      a[20],
+    );
+  }
+  if (clamp) clamp.applied = true;
+  return true;
 }
 
 type DwconvInPlace = NonNullable<DwconvExports['f32_dwconv_inplace']>;
