@@ -35,6 +35,11 @@ import { bandInputFinite, finiteCheckBytes, groupsPerPanel, writeFiniteCheck } f
 
 /** Names the packed form of a filter in the weights cache. */
 const PACK_KEY = 'f32-igemm-4x8';
+/**
+ * An output written in place goes up the image in pieces of about this many bytes, last rows first
+ * (see runIgemm), so that its first rows are the ones still in cache when the next layer starts.
+ */
+const UPWARD_PIECE_BYTES = 256 << 10;
 
 /** Scratch budget of one band: indirection table, input rows and output rows. */
 export const IGEMM_SCRATCH_BYTES = 4 << 20;
@@ -485,15 +490,20 @@ function runIgemm(
   const at = inPlace(run, inputAt, chunkTiles > 0 ? -1 : outputAt);
   const inRowBytes = g.inWidth * g.inChannels * 4;
   const outRowBytes = g.outWidth * g.outChannels * 4;
+  // Input and output in place (a model's arena): the output is written from its last rows up, since
+  // the next layer reads it from the top, and it finds its first rows still in cache (MobileNetV2's
+  // 112x112x96 depthwise layer, 4.8 MB of input, 0.36 -> 0.32 ms). Each row's bits are the same.
+  const upward = at.input >= 0 && at.output >= 0 && groupTiles === 0;
   // Calls that read and write in place with the epilogue in the kernel can be replayed (igemm_replay.ts).
   const keep =
     replay && fused && at.input >= 0 && at.output >= 0 && chunkTiles === 0 && run.groupsPerPanel === 1
       ? ([] as number[][])
       : undefined;
   for (let b = 0; b < g.batch; b++) {
-    for (let band = 0; band < run.layout.bands; band++) {
+    for (let i = 0; i < run.layout.bands; i++) {
+      const band = upward ? run.layout.bands - 1 - i : i;
       const { first, rows } = bandRows(run, band);
-      if (rows === 0) break;
+      if (rows === 0) continue;
       let here = run;
       if (at.input >= 0 || at.output >= 0) {
         here = {
@@ -510,8 +520,15 @@ function runIgemm(
         continue;
       }
       const blocked = run.groupsPerPanel > 1 && bandInputFinite(kernels, heap, run, rows);
-      const parts = groupTiles > 0 ? Math.ceil(Math.ceil((rows * g.outWidth) / 4) / groupTiles) : 1;
-      for (const calls of bandKernelCalls(here, rows, parts, blocked)) {
+      // Upward, a band in pieces of rows (as many pixels a piece as output channels at least, so that
+      // bandKernelCalls splits rows only), the last piece first.
+      const pieces = Math.ceil((rows * outRowBytes) / UPWARD_PIECE_BYTES);
+      const inPieces = upward && pieces > 1 && rows * g.outWidth >= pieces * g.outChannels;
+      const parts =
+        groupTiles > 0 ? Math.ceil(Math.ceil((rows * g.outWidth) / 4) / groupTiles) : inPieces ? pieces : 1;
+      const lists = bandKernelCalls(here, rows, parts, blocked);
+      if (inPieces) lists.reverse();
+      for (const calls of lists) {
         for (const c of calls) {
           if (fused) fused(c, here.outputBand, bandPixel, keep);
           else kernels.f32_igemm_4x8(c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
