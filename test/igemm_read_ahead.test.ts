@@ -12,20 +12,10 @@ import { WASM_VARIANTS, wasmVariantSupported } from '../src/kernels/wasm/feature
 import { packFilterPanels } from '../src/kernels/wasm/pack.js';
 import { align64 } from '../src/kernels/wasm/heap.js';
 import { seededUniform } from './helpers/layout.js';
+import { float64Gemm } from './helpers/gemm.js';
 import { assertSameBits } from './helpers/threads.js';
 
 after(() => setWasmVariant('auto'));
-
-function float64Gemm(m: number, n: number, k: number, a: Float32Array, w: Float32Array): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let r = 0; r < m; r++)
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let i = 0; i < k; i++) sum += a[r * k + i] * w[i * n + j];
-      c[r * n + j] = sum;
-    }
-  return c;
-}
 
 function assertGemm(
   c: Float32Array,

@@ -21,6 +21,7 @@ import { wasmEngine } from '../src/kernels/wasm/engine.js';
 import { loadLayersModel } from '../src/runtime/index.js';
 import { Tensor } from '../src/tensor.js';
 import { assertSameBits } from './helpers/threads.js';
+import { growThenEmptyArena } from './helpers/replay.js';
 import { seededUniform } from './helpers/layout.js';
 import { artifactsOf, seedWeights } from './helpers/tfjs_models.js';
 
@@ -100,21 +101,7 @@ test('whatever moves between calls makes the next one plan again, with the right
     const clamp = { bias, lo: 0, hi: 6 };
     assert.equal(call(first, clamp), false, 'first call: plans');
     assert.equal(call(first, clamp), true, 'same data: replays');
-    // The memory grows (views of the old buffer are detached; the data keep their byte offsets), by
-    // more than the region pinned below, which then needs no growth.
-    const region = 4 << 20;
-    heap.ensure(heap.memory.buffer.byteLength + 2 * region);
-    assert.equal(call(first, clamp), false, 'after the memory grew: plans');
-    assert.equal(call(first, clamp), true, 'then replays');
-    // Pinning a region that fits no hole drops the resident weights (and the recorded table and bias
-    // with them): it starts where the arena did, so writing it overwrites what a replay would read.
-    const buffer = heap.memory.buffer;
-    const big = heap.pin(region);
-    assert.equal(heap.memory.buffer, buffer, 'the pin did not grow the memory');
-    new Float32Array(heap.memory.buffer, big, region / 4).fill(7);
-    heap.unpin(big);
-    assert.equal(call(first, clamp), false, 'after the weight arena was emptied: plans');
-    assert.equal(call(first, clamp), true, 'then replays');
+    growThenEmptyArena(heap, () => call(first, clamp));
     assert.equal(call(second, clamp), false, 'output and residual elsewhere: plans');
     assert.equal(call(second, { ...clamp, bias: bias.slice() }), false, 'another bias array: plans');
     assert.equal(call(second, { ...clamp, hi: 4 }), false, 'other bounds: plans');

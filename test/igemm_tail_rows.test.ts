@@ -13,6 +13,7 @@ import { WASM_VARIANTS, wasmVariantSupported } from '../src/kernels/wasm/feature
 import { packFilterPanels } from '../src/kernels/wasm/pack.js';
 import { align64 } from '../src/kernels/wasm/heap.js';
 import { seededUniform } from './helpers/layout.js';
+import { float64Gemm } from './helpers/gemm.js';
 import { assertSameBits } from './helpers/threads.js';
 
 after(() => setWasmVariant('auto'));
@@ -56,17 +57,6 @@ function runKernel(
   heap.f32.fill(NaN, cAt >> 2, (cAt >> 2) + total * n);
   engine.kernels.f32_igemm_4x8(m, n, ks, kc, tableAt, aAt, weights, cAt, n);
   return heap.f32.slice(cAt >> 2, (cAt >> 2) + total * n);
-}
-
-function float64Gemm(m: number, n: number, k: number, a: Float32Array, w: Float32Array): Float64Array {
-  const c = new Float64Array(m * n);
-  for (let r = 0; r < m; r++)
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let i = 0; i < k; i++) sum += a[r * k + i] * w[i * n + j];
-      c[r * n + j] = sum;
-    }
-  return c;
 }
 
 const variants = WASM_VARIANTS.filter((v) => wasmVariantSupported(v));
