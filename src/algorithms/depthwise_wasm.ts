@@ -196,7 +196,8 @@ export function depthwiseConv2dWasm(
   threads = 1,
 ): Float32Array {
   const recorded = filterCache?.recorded;
-  if (recorded && out && replayDwconv(recorded, g, input, out, clamp, filterCache!)) return out;
+  if (recorded && out && threads <= 1 && replayDwconv(recorded, g, input, out, clamp, filterCache!))
+    return out;
   const engine = wasmEngine();
   const kernels = engine?.kernels as unknown as Partial<DwconvExports> | undefined;
   const layout = engine ? dwconvLayout(g) : null;
