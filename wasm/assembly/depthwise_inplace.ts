@@ -373,6 +373,24 @@ function touchColumns(r1: usize, r2: usize, ca: i32, cb: i32, px: usize, sw: i32
   v128.store(lim, t, 16);
 }
 
+/** One channel tile of a row3x3Wide step (inlined where called). */
+function wideTile(
+  s0: usize,
+  s1: usize,
+  s2: usize,
+  qo: usize,
+  sw: i32,
+  px: usize,
+  wt: usize,
+  b: usize,
+  lim: usize,
+  zl: bool,
+  zr: bool,
+): void {
+  if (sw == 1) inline.always(sevenStride1(s0, s1, s2, qo, px, wt, b, lim, zl, zr));
+  else inline.always(fourStride2(s0, s1, s2, qo, px, wt, b, lim, zl, zr));
+}
+
 /**
  * Rows in steps of several pixels, all channels a step (row3x3Wide), in the relaxed SIMD build; the
  * plain SIMD build (multiply, then add) keeps a tile at a time over the row with the weights in
@@ -438,11 +456,17 @@ function row3x3Wide(
     const s1 = r1 + col;
     const s2 = r2 + col;
     const qo = q + <usize>first * px;
-    for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
-      if (sw == 1) {
-        inline.always(sevenStride1(s0 + o, s1 + o, s2 + o, qo + o, px, wt, b + o, lim, zl, zr));
-      } else {
-        inline.always(fourStride2(s0 + o, s1 + o, s2 + o, qo + o, px, wt, b + o, lim, zl, zr));
+    // Channel tiles in ascending order where none spills (channels a multiple of 4): the step's lines
+    // are then met in address order (MobileNetV2's ten shapes 1.08-1.11 -> 1.03-1.04 ms, kernel alone;
+    // one loop choosing the direction per tile lost it). A partial last tile must go first, its spill
+    // into the next pixel overwritten after.
+    if ((c & 3) == 0) {
+      for (let o: isize = 0, wt = w; o <= last; o += 16, wt += TILE3X3) {
+        inline.always(wideTile(s0 + o, s1 + o, s2 + o, qo + o, sw, px, wt, b + o, lim, zl, zr));
+      }
+    } else {
+      for (let o = last, wt = wLast; o >= 0; o -= 16, wt -= TILE3X3) {
+        inline.always(wideTile(s0 + o, s1 + o, s2 + o, qo + o, sw, px, wt, b + o, lim, zl, zr));
       }
     }
   }
