@@ -493,10 +493,11 @@ function runIgemm(
   // Input and output in place (a model's arena): the output is written from its last rows up, since
   // the next layer reads it from the top, and it finds its first rows still in cache (MobileNetV2's
   // 112x112x96 depthwise layer, 4.8 MB of input, 0.36 -> 0.32 ms). Each row's bits are the same.
-  const upward = at.input >= 0 && at.output >= 0 && groupTiles === 0;
+  const bothInPlace = at.input >= 0 && at.output >= 0;
+  const upward = bothInPlace && groupTiles === 0;
   // Calls that read and write in place with the epilogue in the kernel can be replayed (igemm_replay.ts).
   const keep =
-    replay && fused && at.input >= 0 && at.output >= 0 && chunkTiles === 0 && run.groupsPerPanel === 1
+    replay && fused && bothInPlace && chunkTiles === 0 && run.groupsPerPanel === 1
       ? ([] as number[][])
       : undefined;
   for (let b = 0; b < g.batch; b++) {

@@ -42,6 +42,9 @@ interface IgemmRecord {
   calls: number[][];
 }
 
+/** Argument positions in f32_igemm_4x8_epilogue's list (see fusedEpilogueArgs). */
+const EPILOGUE_ARG = { table: 4, bias: 9 } as const;
+
 /** The indirection tables as float arrays for placeWeights, one view per table (so one identity). */
 const tableViews = new WeakMap<Int32Array, Float32Array>();
 
@@ -76,8 +79,9 @@ export function recordIgemm(
   if (bias && heap.residentAddress(bias) !== biasAt) return;
   const kept = calls.map((a) => {
     const c = a.slice();
-    c[4] = tableAt + (a[4] - run.table);
-    if (c[9] !== 0) c[9] = biasAt + (a[9] - scratchBias);
+    const { table: t, bias: b } = EPILOGUE_ARG;
+    c[t] = tableAt + (a[t] - run.table);
+    if (a[b] !== 0) c[b] = biasAt + (a[b] - scratchBias);
     return c;
   });
   return {

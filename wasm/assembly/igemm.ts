@@ -471,13 +471,14 @@ const FEW_ROWS: i32 = 16;
 
 /**
  * Read-ahead of the packed weights. A GEMM whose weights come from memory (a layer's weights are read
- * once a predict, and ResNet-50's are 100 MB) would otherwise wait for each chunk (or few-row GEMM's
- * panel pair) while its first row tile streams it in, then compute from cache: the two add up instead
- * of overlapping (ResNet-50's 7x7 1x1 layers ran at 40-42 GFLOP/s, the sum of their 4-8 MB at 9 GB/s
- * and their arithmetic at 52). So while the rows pass over one chunk, each tile also reads its share
- * of the next chunk's cache lines (touchAhead), and the next chunk's first tile finds them in cache.
- * The stream runs past the GEMM's own weights where the caller says more follow (setWeightStream:
- * Winograd's transform points, one GEMM each, lie one after the other).
+ * once a predict, and ResNet-50's are 100 MB) would otherwise wait for each chunk while its first row
+ * tile streams it in, then compute from cache: the two add up instead of overlapping (ResNet-50's 7x7
+ * 1x1 layers ran at 40-42 GFLOP/s, the sum of their 4-8 MB at 9 GB/s and their arithmetic at 52). So
+ * while the rows pass over one chunk, each tile also reads its share of the next chunk's cache lines
+ * (touchAhead), and the next chunk's first tile finds them in cache. The stream runs past the GEMM's
+ * own weights where the caller says more follow (setWeightStream: Winograd's transform points, one
+ * GEMM each, lie one after the other). fewRowsGemm does not read ahead: there the extra reads made
+ * Winograd's F(5x5) layers slower (they stream their weights at the memory's rate already).
  */
 let weightStreamEnd: usize = 0;
 /** The end of the current GEMM's stream: the larger of its own weights' end and weightStreamEnd. */
