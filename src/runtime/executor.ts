@@ -34,6 +34,7 @@ import { planArena, type ArenaPlan } from './arena.js';
 import { clampOf, epilogueFast } from './wasm_epilogue.js';
 import type { Graph } from './graph.js';
 import type { ConvOp, LayerOp, Op } from './fuse.js';
+import { bandFusionEnabled, bandPair, bandRunner } from './band_fusion.js';
 import { applyPointwise, batchNormAffine, softmaxAxis } from './kernels.js';
 import { globalPoolFast, pool2dFast, poolWasmAvailable } from './wasm_pool.js';
 import {
@@ -49,6 +50,15 @@ import {
 
 const op = 'loadLayersModel';
 
+/** One of the layers a step runs together (band fusion: a 1x1 convolution and its depthwise reader). */
+export interface StepPart {
+  name: string;
+  layers: string[];
+  className: string;
+  algorithm: string;
+  flops: number;
+}
+
 export interface Step {
   /** The layers it stands for ('conv1+bn1+relu1' when fused). */
   name: string;
@@ -60,8 +70,15 @@ export interface Step {
   flops: number;
   inputs: number[];
   output: number;
-  /** Computes values[output] (its arena slot, already in place) from values[inputs]. */
-  run(values: Float32Array[]): void;
+  /**
+   * Computes values[output] (its arena slot, already in place) from values[inputs]. A step with parts
+   * adds each part's time (ms) to partMs[k] when given one.
+   */
+  run(values: Float32Array[], partMs?: number[]): void;
+  /** Set when the step runs several layers' work interleaved (band_fusion.ts); profiles time each. */
+  parts?: StepPart[];
+  /** An arena slot of the step's own, for its lifetime only: values[tensor], `floats` long. */
+  scratch?: { tensor: number; floats: number };
   /** The same on the worker pool, asynchronously (igemm and Winograd on several threads; predictAsync uses it). */
   runAsync?(values: Float32Array[]): Promise<void>;
   /** It runs igemm or depthwise on several threads (synchronously on the worker pool, in predict). */
@@ -75,6 +92,8 @@ export interface CompileOptions {
   precision?: Precision;
   /** Fold ZeroPadding2D into the convolution, depthwise convolution or pooling that reads it (paddingFolds; default true). */
   fold?: boolean;
+  /** Run a 1x1 convolution and its depthwise reader in row bands where they qualify (band_fusion.ts; default bandFusionEnabled()). */
+  bands?: boolean;
 }
 
 export interface CompiledPlan {
@@ -474,7 +493,13 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
   const rootOf = (t: number) => root.get(t) ?? t;
   const start = new Map<number, number>();
   const end = new Map<number, number>();
+  const scratchFloats = new Map<number, number>();
   steps.forEach((s, i) => {
+    if (s.scratch) {
+      start.set(s.scratch.tensor, i);
+      end.set(s.scratch.tensor, i);
+      scratchFloats.set(s.scratch.tensor, s.scratch.floats);
+    }
     if (s.algorithm === 'alias') root.set(s.output, rootOf(s.inputs[0]));
     else start.set(s.output, i);
     for (const t of s.inputs) end.set(rootOf(t), i);
@@ -482,7 +507,7 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
   });
   for (const t of graph.outputs) end.set(rootOf(t), steps.length);
   const ids = [...start.keys()];
-  const sizes = ids.map((t) => batch * graph.shapes[t].reduce((a, b) => a * b, 1));
+  const sizes = ids.map((t) => scratchFloats.get(t) ?? batch * graph.shapes[t].reduce((a, b) => a * b, 1));
   const arena = planArena(
     ids.map((t, k) => ({ size: 4 * sizes[k], start: start.get(t)!, end: end.get(t)! })),
     64,
@@ -538,6 +563,73 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
   return { skipped, into };
 }
 
+/** How many ops read each tensor (as an input or a residual). */
+function readerCounts(ops: readonly Op[]): Map<number, number> {
+  const counts = new Map<number, number>();
+  for (const o of ops) {
+    for (const t of o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs) {
+      counts.set(t, (counts.get(t) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/**
+ * The 1x1 convolution `a` and its only reader, the depthwise convolution `b`, as one step in row bands
+ * (band_fusion.ts), or null where they do not qualify: both must run on one thread (igemm for `a`, the
+ * depthwise kernel in wasm for `b`) and `a`'s output must not be a model output.
+ */
+function bandStep(
+  graph: Graph,
+  a: ConvOp,
+  b: ConvOp,
+  pads: [[number, number], [number, number]] | null,
+  options: CompileOptions,
+): Step | null {
+  if (graph.outputs.includes(a.output) || !depthwiseWasmAvailable()) return null;
+  const { batch } = options;
+  const xShape = full(graph, a.input, batch);
+  const pair = bandPair(op, a, b, xShape, pads);
+  if (!pair) return null;
+  const [, , cin, mid] = pair.shape;
+  const ga = convGeometry(op, xShape, [1, 1, cin, mid]);
+  const plan = planConv2d(ga, 'auto', { precision: options.precision });
+  if (plan.algorithm !== 'igemm' || planThreads(ga, 'igemm', options.threads) !== 1) return null;
+  const dwFlops = pair.bands.reduce((sum, band) => sum + band.depthwise.flops, 0) * batch;
+  if (depthwiseThreads(dwFlops, options.threads) !== 1) return null;
+  markUnchanging(a.filter);
+  markUnchanging(b.filter);
+  const run = bandRunner(pair, batch);
+  const parts: StepPart[] = [
+    {
+      name: a.names.join('+'),
+      layers: a.names,
+      className: a.def.className,
+      algorithm: describe(plan),
+      flops: ga.flops,
+    },
+    {
+      name: b.names.join('+'),
+      layers: b.names,
+      className: b.def.className,
+      algorithm: 'depthwise wasm',
+      flops: dwFlops,
+    },
+  ];
+  return {
+    name: `${parts[0].name}+${parts[1].name}`,
+    layers: [...a.names, ...b.names],
+    className: a.def.className,
+    algorithm: `banded: ${parts[0].algorithm} + ${parts[1].algorithm}`,
+    flops: ga.flops + dwFlops,
+    inputs: [a.input],
+    output: b.output,
+    parts,
+    scratch: { tensor: a.output, floats: pair.bufferFloats },
+    run: (values, partMs) => run(values[a.input], values[a.output], values[b.output], partMs),
+  };
+}
+
 /** Plans every op for `options.batch` (and the thread request), with its activation arena. */
 export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOptions): CompiledPlan {
   const folded =
@@ -545,10 +637,25 @@ export function compilePlan(graph: Graph, ops: readonly Op[], options: CompileOp
       ? { skipped: new Set<Op>(), into: new Map<Op, never>() }
       : paddingFolds(graph, ops);
   const steps: Step[] = [];
-  for (const o of ops) {
-    if (folded.skipped.has(o)) continue;
-    const fold = folded.into.get(o);
-    const [f, pads] = fold ? [fold.op, fold.pads] : [o, null];
+  const planned = ops
+    .filter((o) => !folded.skipped.has(o))
+    .map((o) => folded.into.get(o) ?? { op: o, pads: null });
+  const readers = readerCounts(planned.map((p) => p.op));
+  for (let i = 0; i < planned.length; i++) {
+    const { op: f, pads } = planned[i];
+    const next = planned[i + 1];
+    const banded =
+      (options.bands ?? bandFusionEnabled()) &&
+      f.type === 'conv' &&
+      next?.op.type === 'conv' &&
+      readers.get(f.output) === 1
+        ? bandStep(graph, f, next.op, next.pads, options)
+        : null;
+    if (banded) {
+      steps.push(banded);
+      i++;
+      continue;
+    }
     steps.push(
       f.type === 'conv' ? convStep(graph, f, options, pads) : layerStep(graph, f, options.batch, pads),
     );

@@ -11,7 +11,7 @@ import { checkOptionKeys } from '../ops/options.js';
 import { checkThreads } from '../plan/threads.js';
 import { loadWorkerThreads } from '../parallel/pool.js';
 import type { ArenaPlan } from './arena.js';
-import { compilePlan, type CompiledPlan, type Step } from './executor.js';
+import { compilePlan, type CompiledPlan, type Step, type StepPart } from './executor.js';
 import type { Op } from './fuse.js';
 import type { Graph } from './graph.js';
 import { ActivationMemory } from './resident.js';
@@ -84,7 +84,7 @@ export class LayersModel {
     ops: readonly Op[],
     precision: Precision = 'auto',
     gpu: DeviceRunner | null = null,
-    /** loadLayersModel's `fuse`: false also keeps every ZeroPadding2D a step of its own. */
+    /** loadLayersModel's `fuse`: false also keeps every ZeroPadding2D a step of its own, and no bands. */
     private readonly fold = true,
   ) {
     this.graph = graph;
@@ -107,7 +107,9 @@ export class LayersModel {
     const key = `${batch}|${threads ?? ''}|${precision}`;
     let plan = this.compiled.get(key);
     if (!plan) {
-      plan = compilePlan(graph, this.ops, { batch, threads, precision, fold: this.fold });
+      // Unfused (fuse: false), every layer is a step of its own: no folds, no bands.
+      const unfused = this.fold ? {} : { fold: false, bands: false };
+      plan = compilePlan(graph, this.ops, { batch, threads, precision, ...unfused });
       this.compiled.set(key, plan);
     }
     return plan;
@@ -184,7 +186,7 @@ export class LayersModel {
     return { plan, steps, profile: opts.profile === true, outputs };
   }
 
-  private time(s: Step, ms: number): StepTime {
+  private time(s: Step | StepPart, ms: number): StepTime {
     return { name: s.name, className: s.className, algorithm: s.algorithm, ms };
   }
 
@@ -194,9 +196,13 @@ export class LayersModel {
     if (profile) {
       const times: StepTime[] = [];
       for (let i = 0; i < steps.length; i++) {
+        const step = steps[i];
+        const partMs = step.parts ? step.parts.map(() => 0) : undefined;
         const start = performance.now();
-        this.activations.runStep(plan, i);
-        times.push(this.time(steps[i], performance.now() - start));
+        this.activations.runStep(plan, i, partMs);
+        // A step of several layers' interleaved work is reported as its parts (band_fusion.ts).
+        if (step.parts) step.parts.forEach((part, k) => times.push(this.time(part, partMs![k])));
+        else times.push(this.time(step, performance.now() - start));
       }
       this.lastProfile = times;
     } else for (let i = 0; i < steps.length; i++) this.activations.runStep(plan, i);
@@ -254,9 +260,13 @@ export class LayersModel {
         this.activations.bind(plan);
         const times: StepTime[] = [];
         for (let i = 0; i < steps.length; i++) {
+          const step = steps[i];
+          const partMs = profile && step.parts ? step.parts.map(() => 0) : undefined;
           const start = performance.now();
-          await this.activations.runStepAsync(plan, i);
-          if (profile) times.push(this.time(steps[i], performance.now() - start));
+          await this.activations.runStepAsync(plan, i, partMs);
+          if (!profile) continue;
+          if (step.parts) step.parts.forEach((part, k) => times.push(this.time(part, partMs![k])));
+          else times.push(this.time(step, performance.now() - start));
         }
         if (profile) this.lastProfile = times;
         return outputs();
@@ -279,7 +289,7 @@ export class LayersModel {
     const graph = this.live('LayersModel.summary');
     const steps = this.steps(1);
     const chosen = new Map<string, { algorithm: string; flops: number }>();
-    for (const s of steps) {
+    for (const s of steps.flatMap((step) => step.parts ?? [step])) {
       chosen.set(s.layers[0], { algorithm: s.algorithm, flops: s.flops });
       for (const n of s.layers.slice(1)) chosen.set(n, { algorithm: `fused into ${s.layers[0]}`, flops: 0 });
     }

@@ -102,13 +102,15 @@ export class ActivationMemory {
     region.heap.unpin(region.address);
   }
 
-  /** Runs step `index` of a bound plan, again on fresh views if the memory grew under it. */
-  runStep(plan: CompiledPlan, index: number): void {
+  /** Runs step `index` of a bound plan, again on fresh views if the memory grew under it (partMs: see Step.run). */
+  runStep(plan: CompiledPlan, index: number, partMs?: number[]): void {
     const step = plan.steps[index];
     for (let attempt = 0; ; attempt++) {
       let failure: unknown = null;
+      // A run again after the memory grew times its parts afresh.
+      partMs?.fill(0);
       try {
-        step.run(plan.values);
+        step.run(plan.values, partMs);
       } catch (error) {
         failure = error;
       }
@@ -117,9 +119,9 @@ export class ActivationMemory {
   }
 
   /** runStep for a step's asynchronous form (predictAsync), or its synchronous one where it has none. */
-  async runStepAsync(plan: CompiledPlan, index: number): Promise<void> {
+  async runStepAsync(plan: CompiledPlan, index: number, partMs?: number[]): Promise<void> {
     const step = plan.steps[index];
-    if (!step.runAsync) return this.runStep(plan, index);
+    if (!step.runAsync) return this.runStep(plan, index, partMs);
     for (let attempt = 0; ; attempt++) {
       let failure: unknown = null;
       try {
