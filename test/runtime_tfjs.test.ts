@@ -548,6 +548,57 @@ test('Conv2D with groups (Keras; tfjs-layers has none) matches grouped conv2d pl
   assert.ok(relativeError(ours.predict(x).data, want) < 1e-6, 'grouped Conv2D');
 });
 
+test("DepthwiseConv2D's dilation_rate is applied, as Keras does (tfjs-layers ignores it): tf.depthwiseConv2d with dilations plus bias", async () => {
+  await tf.setBackend('cpu');
+  const kernel = randomInput([3, 3, 4, 1], 4);
+  const bias = randomInput([4], 5);
+  for (const [strides, padding] of [
+    [1, 'same'],
+    [1, 'valid'],
+  ] as const) {
+    const ours = await loadLayersModel({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          name: 'dilated',
+          layers: [
+            {
+              class_name: 'InputLayer',
+              config: { name: 'in', batch_input_shape: [null, 11, 9, 4], dtype: 'float32' },
+            },
+            {
+              class_name: 'DepthwiseConv2D',
+              config: { name: 'd', kernel_size: [3, 3], strides, padding, dilation_rate: [2, 3] },
+            },
+          ],
+        },
+      },
+      weightSpecs: [
+        { name: 'd/depthwise_kernel', shape: [3, 3, 4, 1], dtype: 'float32' },
+        { name: 'd/bias', shape: [4], dtype: 'float32' },
+      ],
+      weightData: new Float32Array([...kernel.data, ...bias.data]).buffer,
+    });
+    const x = randomInput([2, 11, 9, 4], 6);
+    const want = tf.tidy(() => {
+      const y = tf.depthwiseConv2d(
+        tf.tensor4d(x.data, [2, 11, 9, 4]),
+        tf.tensor4d(kernel.data, [3, 3, 4, 1]),
+        strides,
+        padding,
+        'NHWC',
+        [2, 3],
+      );
+      return tf.add(y, tf.tensor1d(bias.data)).dataSync() as Float32Array;
+    });
+    for (const threads of [1, 2]) {
+      const got = ours.predict(x, { threads }).data;
+      assert.ok(relativeError(got, want) < 1e-6, `dilated DepthwiseConv2D, ${padding}, ${threads} thread(s)`);
+    }
+    ours.dispose();
+  }
+});
+
 test("precision: 'highest' keeps a model's convolutions off Winograd and the FFT, at load or per predict", async () => {
   await tf.setBackend('cpu');
   const model = seq(
