@@ -17,7 +17,8 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * With fused multiply-add, rows in segments of at least 64 floats end in 5-row tiles (tile5x8: the
+ * With fused multiply-add, rows in shorter segments go two at a time over three panels (tile2x24, see
+ * wideGemm), and rows in segments of at least 64 floats end in 5-row tiles (tile5x8: the
  * last 5t rows, m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see
  * fiveRowTiles). On Sapphire Rapids, whose 128-bit peak is 56 GFLOP/s (a loop of independent fused
  * multiply-adds), 4-row tiles run at 46-48 and 5-row ones at 50-54: eight accumulators only just
@@ -386,6 +387,78 @@ function tile2x16(
 }
 
 /**
+ * Two rows over three full panels (w, w2, w3: 24 columns), for rows in short segments (see wideGemm).
+ * Twelve accumulators, two broadcasts and one weight vector live at a time: 15 registers, what V8
+ * leaves on x86-64 (a 3 x 16 tile, 16 of them, spilled and ran 5-15% slower than 4 x 8). Each
+ * accumulator takes the same steps as in tile4x8, so every row gets the same bits.
+ */
+function tile2x24(
+  ks: i32,
+  kc: i32,
+  p0: usize,
+  p1: usize,
+  aOffset: usize,
+  w: usize,
+  w2: usize,
+  w3: usize,
+  c: usize,
+  ldc: usize,
+): void {
+  let c0l = f32x4.splat(0);
+  let c0h = c0l;
+  let c1l = c0l;
+  let c1h = c0l;
+  let d0l = c0l;
+  let d0h = c0l;
+  let d1l = c0l;
+  let d1h = c0l;
+  let e0l = c0l;
+  let e0h = c0l;
+  let e1l = c0l;
+  let e1h = c0l;
+  for (let s = 0; s < ks; s++) {
+    let a0 = <usize>load<u32>(p0) + aOffset;
+    let a1 = <usize>load<u32>(p1) + aOffset;
+    p0 += 16;
+    p1 += 16;
+    let k = kc;
+    do {
+      const x0 = v128.load32_splat(a0);
+      const x1 = v128.load32_splat(a1);
+      let b = v128.load(w);
+      c0l = madd(x0, b, c0l);
+      c1l = madd(x1, b, c1l);
+      b = v128.load(w, 16);
+      c0h = madd(x0, b, c0h);
+      c1h = madd(x1, b, c1h);
+      b = v128.load(w2);
+      d0l = madd(x0, b, d0l);
+      d1l = madd(x1, b, d1l);
+      b = v128.load(w2, 16);
+      d0h = madd(x0, b, d0h);
+      d1h = madd(x1, b, d1h);
+      b = v128.load(w3);
+      e0l = madd(x0, b, e0l);
+      e1l = madd(x1, b, e1l);
+      b = v128.load(w3, 16);
+      e0h = madd(x0, b, e0h);
+      e1h = madd(x1, b, e1h);
+      a0 += 4;
+      a1 += 4;
+      w += 32;
+      w2 += 32;
+      w3 += 32;
+    } while (--k);
+  }
+  store8(c, c0l, c0h, 8);
+  store8(c + ldc, c1l, c1h, 8);
+  store8(c + 32, d0l, d0h, 8, 32);
+  store8(c + 32 + ldc, d1l, d1h, 8, 32);
+  store8(c + 64, e0l, e0h, 8, 64);
+  store8(c + 64 + ldc, e1l, e1h, 8, 64);
+}
+
+/**
  * A 4 x 4 tile: the first 4 columns of a panel, for a last panel with 1 to 4 columns (e.g. 10 output
  * channels = one panel of 8 and one of 2). The same steps as tile4x8 on the low half, so the columns
  * it computes get the same bits, at half the work of a full-width tile.
@@ -581,7 +654,7 @@ export function f32_igemm_4x8_epilogue(
  * C (m x n floats at c, leading dimension ldc floats) = indirect A x packed W, as described above.
  * ks and kc must be >= 1. Walks the weight panels in chunks that stay in cache and, within a chunk,
  * every 4-row tile, so a panel is reused by all rows while it is hot; at most FEW_ROWS rows take
- * fewRowsGemm instead.
+ * fewRowsGemm instead, and rows in short segments wideGemm.
  */
 export function f32_igemm_4x8(
   m: i32,
@@ -599,6 +672,10 @@ export function f32_igemm_4x8(
   streamEnd = max(ownEnd, weightStreamEnd);
   if (m <= FEW_ROWS) {
     fewRowsGemm(m, n, ks, kc, ind, aOffset, w, c, ldc);
+    return;
+  }
+  if (WIDE_TILES && n >= 24 && kc < WIDE_MAX_KC) {
+    wideGemm(m, n, ks, kc, ind, aOffset, w, c, ldc);
     return;
   }
   const panels = (n + 7) >> 3;
@@ -740,4 +817,83 @@ function fewRowsGemm(
     }
   }
   if (q < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, q, panels);
+}
+
+/**
+ * Rows in segments shorter than WIDE_MAX_KC (where 5-row tiles do not pay) take 2 x 24 tiles when
+ * there are at least three panels, with fused multiply-add: a 4 x 8 tile's fixed costs (its table
+ * entries, zeroing and storing eight accumulators, the output stage) weigh on a loop of 16-32 steps,
+ * and twelve accumulators give the multiply-adds slack beyond their latency. Measured on Sapphire
+ * Rapids with the output stage, kernel alone: MobileNetV2's 112x112x16 -> 96 expansion 31-34 -> 37
+ * GFLOP/s, 56x56x24 -> 144 38-40 -> 41-45; in the model block_1's expansion 1.13-1.17 -> 1.02-1.06 ms.
+ * Longer segments measured the same or slower (ResNet-50's 7x7 layers), so they keep panelTiles.
+ */
+const WIDE_TILES: bool = ASC_FEATURE_RELAXED_SIMD;
+const WIDE_MAX_KC: i32 = 64;
+
+/**
+ * Rows two at a time over three panels (tile2x24), panels in chunks of about PANEL_CHUNK_BYTES that
+ * every row pair passes over while they are in cache (and the next chunk read ahead, as in
+ * panelTiles). The last odd row takes one-row tiles; panels past the last full triple, panelTiles.
+ */
+function wideGemm(
+  m: i32,
+  n: i32,
+  ks: i32,
+  kc: i32,
+  ind: usize,
+  aOffset: usize,
+  w: usize,
+  c: usize,
+  ldc: i32,
+): void {
+  const panelBytes = panelBytesOf(ks, kc);
+  const panels = (n + 7) >> 3;
+  const triples = (n >> 3) / 3;
+  const tileBytes = (<usize>ks) << 4;
+  const ldcBytes = (<usize>ldc) << 2;
+  const m2 = m & ~1;
+  const chunk = max<i32>(1, <i32>(PANEL_CHUNK_BYTES / (3 * panelBytes)));
+  for (let first = 0; first < triples; first += chunk) {
+    const last = min(triples, first + chunk);
+    const next = w + <usize>(last * 3) * panelBytes;
+    touchRange(next, next + <usize>((last - first) * 3) * panelBytes, ((m + 1) >> 1) * (last - first));
+    for (let r = 0; r < m2; r += 2) {
+      const p0 = rowEntry(ind, r, tileBytes);
+      const p1 = rowEntry(ind, r + 1, tileBytes);
+      const crow = c + <usize>r * ldcBytes;
+      for (let t = first; t < last; t++) {
+        const q = t * 3;
+        const wq = w + <usize>q * panelBytes;
+        epilogueColBias = epilogueBias + ((<usize>q) << 5);
+        tile2x24(
+          ks,
+          kc,
+          p0,
+          p1,
+          aOffset,
+          wq,
+          wq + panelBytes,
+          wq + 2 * panelBytes,
+          crow + ((<usize>q) << 5),
+          ldcBytes,
+        );
+        if (touchAt < touchEnd) touchAhead();
+      }
+    }
+    if (m2 < m) {
+      const p = rowEntry(ind, m2, tileBytes);
+      const crow = c + <usize>m2 * ldcBytes;
+      for (let t = first; t < last; t++) {
+        const q = t * 3;
+        const wq = w + <usize>q * panelBytes;
+        epilogueColBias = epilogueBias + ((<usize>q) << 5);
+        tile1x16(8, ks, kc, p, aOffset, wq, wq + panelBytes, crow + ((<usize>q) << 5));
+        epilogueColBias = epilogueBias + ((<usize>(q + 2)) << 5);
+        tile1x8(8, ks, kc, p, aOffset, wq + 2 * panelBytes, crow + ((<usize>(q + 2)) << 5));
+        if (touchAt < touchEnd) touchAhead();
+      }
+    }
+  }
+  if (triples * 3 < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, triples * 3, panels);
 }
