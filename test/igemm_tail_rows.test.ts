@@ -65,7 +65,8 @@ for (const variant of variants) {
   test(`${variant}: rows of a partial 4-row tile get the bits of a full tile, and nothing past m is written`, () => {
     assert.equal(setWasmVariant(variant), variant);
     // m <= 16 (panel pairs): n = 13 and 12 a full and a partial second panel; 24 a pair and a last
-    // odd panel; 20 a pair and a 4x4 tile; 8 and 3 one panel. m > 16 (4-row tiles, then the tail):
+    // odd panel (relaxed SIMD: a triple); 50 two triples and a partial panel, 40 a triple and a pair
+    // (relaxed SIMD; plain: pairs); 20 a pair and a 4x4 tile; 8 and 3 one panel. m > 16 (4-row tiles, then the tail):
     // n = 8 one panel; 13 a lone row's 1x16 tile over a full and a partial panel; 24 a 1x16 tile and a
     // 1x8 tile; 20 a 1x16 tile and the 4x4 tile; 3 the 4x4 tile alone. ks = 2: two segments.
     for (const [n, ks, kc] of [
@@ -75,6 +76,8 @@ for (const variant of variants) {
       [24, 1, 19],
       [20, 2, 9],
       [3, 1, 21],
+      [50, 3, 7],
+      [40, 1, 70],
     ]) {
       const k = ks * kc;
       const a = seededUniform(FULL_ROWS * k, n);
