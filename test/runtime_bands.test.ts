@@ -3,8 +3,8 @@
  * convolution, run as one step a band of rows at a time on one thread. Against the plan without bands
  * (the same fused ops: the same bits) and tfjs-layers, on strides 1 and 2, SAME and a folded
  * ZeroPadding2D, dilation, a 5x5 filter, channels that are not a multiple of 4, heights that leave a
- * short last band, and batch 3 (no rows carried from one image to the next); the profile and the
- * summary name both layers; pairs that must not band do not.
+ * short last band, an input in the arena or the caller's array, and batch 3 (no rows carried from one
+ * image to the next); the profile times both layers; pairs that must not band do not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +25,8 @@ interface Case {
   depthwise: { kernelSize: number; strides: number; padding: 'same' | 'valid'; dilationRate?: number };
   /** A ZeroPadding2D ((0, 1), (0, 1)) before the depthwise layer, as MobileNetV2's stride-2 ones. */
   pad?: boolean;
+  /** A 3x3 Conv2D first, so that the 1x1 convolution reads an arena tensor rather than the model's input. */
+  stem?: boolean;
 }
 
 const CASES: Case[] = [
@@ -72,7 +74,13 @@ function pairModel(c: Case): tfl.LayersModel {
   const L = tfl.layers;
   const ap = (layer: tfl.layers.Layer, x: Sym | Sym[]) => layer.apply(x) as Sym;
   const input = tfl.input({ shape: c.shape });
-  let y = ap(L.conv2d({ filters: c.filters, kernelSize: 1, useBias: false, name: 'expand' }), input);
+  const x = c.stem
+    ? ap(
+        L.conv2d({ filters: c.shape[2], kernelSize: 3, padding: 'same', activation: 'relu', name: 'stem' }),
+        input,
+      )
+    : input;
+  let y = ap(L.conv2d({ filters: c.filters, kernelSize: 1, useBias: false, name: 'expand' }), x);
   y = ap(L.reLU({ maxValue: 6, name: 'expand_relu' }), ap(L.batchNormalization({ name: 'expand_BN' }), y));
   if (c.pad) {
     const padding: [[number, number], [number, number]] = [
@@ -200,7 +208,7 @@ test('band fusion: each band reads the rows its output rows need, carrying the o
   }
 });
 
-test('band fusion: the profile and summary show both layers; other pairs stay apart', async () => {
+test('band fusion: the profile times both layers; other pairs stay apart', async () => {
   await tf.setBackend('cpu');
   const c = CASES[1];
   const oracle = pairModel(c);
@@ -217,6 +225,8 @@ test('band fusion: the profile and summary show both layers; other pairs stay ap
   assert.ok(expand.ms > 0 && dw.ms > 0, 'both parts are timed');
   const step = model.steps(1, 1).find((s) => s.parts);
   assert.match(step!.algorithm, /^banded: igemm/);
+  // The summary (the default thread count's plan, banded or not) gives each layer its own algorithm.
+  assert.match(model.summary(), /^dw \(DepthwiseConv2D\) .* depthwise wasm /m);
   model.dispose();
 
   // Not banded: the 1x1 output has a second reader, or is a model output; or two threads.
