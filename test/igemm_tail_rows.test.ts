@@ -2,7 +2,8 @@
  * f32_igemm_4x8 on row counts that are not a multiple of 4, and on GEMMs of at most 16 rows: the last
  * 1 to 3 rows go to 2x8, 1x8 and 1x16 tiles instead of a 4x8 tile computing rows past m, and short GEMMs
  * take panels in pairs (2x16 and 1x16 tiles); in the relaxed SIMD build, rows in segments of at least
- * 64 floats end in 5-row tiles, and shorter ones go two rows over three panels (2x24 tiles). Checked on every kernel module this engine runs: each row
+ * 64 floats end in 5-row tiles, and segments of at most 128 floats (or GEMMs of 128 rows or more) go
+ * two rows over three panels (2x24 tiles). Checked on every kernel module this engine runs: each row
  * gets the same bits as in 4x8 tiles (so results stay identical whatever the split of rows over threads
  * or blocks), the values match a float64 GEMM, and nothing is written past row m.
  */
@@ -134,20 +135,22 @@ for (const variant of variants) {
 }
 
 for (const variant of variants) {
-  test(`${variant}: rows in 2x24 tiles (segments < 64, three panels) get the bits of a lone row`, () => {
+  test(`${variant}: rows in 2x24 tiles (segments of at most 128 floats, or 128 rows or more) get the bits of a lone row`, () => {
     assert.equal(setWasmVariant(variant), variant);
     // 47 rows: 23 row pairs and a last row. n = 24 one triple of panels; 50 two triples and a partial
-    // panel; 100 four triples and a 4-column panel (4x4 tiles); 40 a triple and two panels; 288 with
-    // 3 segments of 63: twelve triples in two chunks of panels.
-    const m = 47;
-    const total = 48;
-    for (const [n, ks, kc] of [
-      [24, 1, 16],
-      [50, 2, 9],
-      [100, 1, 24],
-      [40, 3, 5],
-      [288, 3, 63],
+    // panel; 100 four triples and a 4-column panel (4x4 tiles); 40 a triple and a pair; 61 two triples
+    // and a pair whose second panel is partial; 288 with 3 segments of 63: twelve triples in two chunks
+    // of panels; 131 rows in segments of 150 (wide by their count), two triples and a last panel.
+    for (const [m, n, ks, kc] of [
+      [47, 24, 1, 16],
+      [47, 50, 2, 9],
+      [47, 100, 1, 24],
+      [47, 40, 3, 5],
+      [47, 61, 2, 60],
+      [47, 288, 3, 63],
+      [131, 56, 1, 150],
     ]) {
+      const total = Math.ceil(m / 4) * 4;
       const k = ks * kc;
       const a = seededUniform(total * k, n + 17);
       const w = seededUniform(k * n, n + 18);

@@ -17,8 +17,9 @@
  * per loop iteration is deliberate: TurboFan unrolls the loop twice by itself, and a k loop unrolled
  * here (2x, 3x, 4x, constant load offsets) measured slower, plain and relaxed: Binaryen merges the
  * steps so that all their weight vectors are live at once, and V8 (15 xmm registers on x86-64) spills.
- * With fused multiply-add, rows in shorter segments go two at a time over three panels (tile2x24, see
- * wideGemm), and rows in segments of at least 64 floats end in 5-row tiles (tile5x8: the
+ * With fused multiply-add, rows in segments of at most 128 floats, and GEMMs of 128 rows or more, go
+ * two at a time over three panels (tile2x24, see wideGemm); rows in segments of at least 64 floats
+ * otherwise end in 5-row tiles (tile5x8: the
  * last 5t rows, m - 5t a multiple of 4, so that the 4-row tiles before them need no tail; see
  * fiveRowTiles). On Sapphire Rapids, whose 128-bit peak is 56 GFLOP/s (a loop of independent fused
  * multiply-adds), 4-row tiles run at 46-48 and 5-row ones at 50-54: eight accumulators only just
@@ -732,7 +733,7 @@ export function f32_igemm_4x8(
     fewRowsGemm(m, n, ks, kc, ind, aOffset, w, c, ldc);
     return;
   }
-  if (WIDE_TILES && n >= 24 && kc < WIDE_MAX_KC) {
+  if (WIDE_TILES && n >= 24 && (kc <= WIDE_MAX_KC || m >= WIDE_MIN_ROWS)) {
     wideGemm(m, n, ks, kc, ind, aOffset, w, c, ldc);
     return;
   }
@@ -907,21 +908,25 @@ function fewRowsGemm(
 }
 
 /**
- * Rows in segments shorter than WIDE_MAX_KC (where 5-row tiles do not pay) take 2 x 24 tiles when
- * there are at least three panels, with fused multiply-add: a 4 x 8 tile's fixed costs (its table
- * entries, zeroing and storing eight accumulators, the output stage) weigh on a loop of 16-32 steps,
- * and twelve accumulators give the multiply-adds slack beyond their latency. Measured on Sapphire
- * Rapids with the output stage, kernel alone: MobileNetV2's 112x112x16 -> 96 expansion 31-34 -> 37
- * GFLOP/s, 56x56x24 -> 144 38-40 -> 41-45; in the model block_1's expansion 1.13-1.17 -> 1.02-1.06 ms.
- * Longer segments measured the same or slower (ResNet-50's 7x7 layers), so they keep panelTiles.
+ * With fused multiply-add, rows in segments of at most 128 floats, and GEMMs of at least 128 rows,
+ * take 2 x 24 tiles when there are three panels or more (wideGemm). Short segments: a 4 x 8 tile's
+ * fixed costs (its table entries, zeroing and storing eight accumulators, the output stage) weigh on a
+ * loop of 16-32 steps, and twelve accumulators give the multiply-adds slack beyond their latency.
+ * Measured on Sapphire Rapids with the output stage, kernel alone: MobileNetV2's 112x112x16 -> 96
+ * expansion 31-34 -> 37 GFLOP/s, 56x56x24 -> 144 38-40 -> 41-45, in the model block_1's expansion
+ * 1.13-1.17 -> 1.02-1.06 ms; ResNet-50's 1x1 layers 1-5% faster (56x56x64 -> 256 43-44 -> 45-47), its
+ * igemm steps 80 -> 77-79 ms. GEMMs of few rows and long segments (7x7 images, K of 512 and more)
+ * measured 1-6% slower: each row pair reads the panels again, so they keep panelTiles.
  */
 const WIDE_TILES: bool = ASC_FEATURE_RELAXED_SIMD;
-const WIDE_MAX_KC: i32 = 64;
+const WIDE_MAX_KC: i32 = 128;
+const WIDE_MIN_ROWS: i32 = 128;
 
 /**
  * Rows two at a time over three panels (tile2x24), panels in chunks of about PANEL_CHUNK_BYTES that
  * every row pair passes over while they are in cache (and the next chunk read ahead, as in
- * panelTiles). The last odd row takes rowOverTriple; panels past the last full triple, panelTiles.
+ * panelTiles). The last odd row takes rowOverTriple; two panels past the last full triple go with the
+ * last chunk in 2 x 16 tiles, one in panelTiles.
  */
 function wideGemm(
   m: i32,
@@ -940,6 +945,9 @@ function wideGemm(
   const tileBytes = (<usize>ks) << 4;
   const ldcBytes = (<usize>ldc) << 2;
   const m2 = m & ~1;
+  // Two panels past the last triple (the second possibly partial) go with the last chunk as a pair.
+  const pair = panels - triples * 3 == 2;
+  const cols2 = min(8, n - ((triples * 3 + 1) << 3));
   const chunk = max<i32>(1, <i32>(PANEL_CHUNK_BYTES / (3 * panelBytes)));
   for (let first = 0; first < triples; first += chunk) {
     const last = min(triples, first + chunk);
@@ -967,6 +975,12 @@ function wideGemm(
         );
         if (touchAt < touchEnd) touchAhead();
       }
+      if (pair && last == triples) {
+        const q = triples * 3;
+        const wq = w + <usize>q * panelBytes;
+        epilogueColBias = epilogueBias + ((<usize>q) << 5);
+        tile2x16(cols2, ks, kc, p0, aOffset, wq, wq + panelBytes, crow + ((<usize>q) << 5), ldcBytes);
+      }
     }
     if (m2 < m) {
       const p = rowEntry(ind, m2, tileBytes);
@@ -976,7 +990,13 @@ function wideGemm(
         rowOverTriple(ks, kc, p, aOffset, w + <usize>q * panelBytes, panelBytes, crow + ((<usize>q) << 5), q);
         if (touchAt < touchEnd) touchAhead();
       }
+      if (pair && last == triples) {
+        const q = triples * 3;
+        const wq = w + <usize>q * panelBytes;
+        epilogueColBias = epilogueBias + ((<usize>q) << 5);
+        tile1x16(cols2, ks, kc, p, aOffset, wq, wq + panelBytes, crow + ((<usize>q) << 5));
+      }
     }
   }
-  if (triples * 3 < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, triples * 3, panels);
+  if (!pair && triples * 3 < panels) panelTiles(m, n, ks, kc, ind, aOffset, w, c, ldc, triples * 3, panels);
 }
