@@ -4,13 +4,15 @@
  * (the same fused ops: the same bits) and tfjs-layers, on strides 1 and 2, SAME and a folded
  * ZeroPadding2D, dilation, a 5x5 filter, channels that are not a multiple of 4, heights that leave a
  * short last band, an input in the arena or the caller's array, and batch 3 (no rows carried from one
- * image to the next); the profile times both layers; pairs that must not band do not.
+ * image to the next), and 20 random pairs (fast-check); the profile times both layers; pairs that must
+ * not band do not.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
+import fc from 'fast-check';
 import { loadLayersModel } from '../src/runtime/index.js';
 import { bandPair, setBandFusion } from '../src/runtime/band_fusion.js';
 import { artifactsOf, randomInput, relativeError, seedWeights, tfjsPredict } from './helpers/tfjs_models.js';
@@ -251,4 +253,93 @@ test('band fusion: the profile times both layers; other pairs stay apart', async
     ours.dispose();
   }
   oracle.dispose();
+});
+
+interface RandomPair {
+  h: number;
+  w: number;
+  cin: number;
+  extra: number;
+  kernel: number;
+  strides: number;
+  dilation: number;
+  padding: 'same' | 'valid';
+  pad: boolean;
+  batch: number;
+  activation: 'relu' | 'relu6' | 'linear';
+}
+
+const randomPair: fc.Arbitrary<RandomPair> = fc
+  .record({
+    h: fc.integer({ min: 9, max: 80 }),
+    w: fc.integer({ min: 4, max: 40 }),
+    cin: fc.integer({ min: 1, max: 12 }),
+    extra: fc.integer({ min: 0, max: 20 }),
+    kernel: fc.integer({ min: 1, max: 5 }),
+    strides: fc.integer({ min: 1, max: 2 }),
+    dilation: fc.integer({ min: 1, max: 2 }),
+    padding: fc.constantFrom('same' as const, 'valid' as const),
+    pad: fc.boolean(),
+    batch: fc.integer({ min: 1, max: 2 }),
+    activation: fc.constantFrom('relu' as const, 'relu6' as const, 'linear' as const),
+  })
+  // Keras takes no dilation with strides; a valid window must fit the (padded) image.
+  .filter((c) => c.strides === 1 || c.dilation === 1)
+  .filter((c) => Math.min(c.h, c.w) + (c.pad ? 1 : 0) >= (c.kernel - 1) * c.dilation + 1);
+
+/** The 1x1 convolution's filters: enough for 1 MiB of output an image (the band threshold). */
+const filtersOf = (c: RandomPair) => Math.ceil((1 << 18) / (c.h * c.w)) + c.extra;
+
+function randomPairModel(c: RandomPair): tfl.LayersModel {
+  const L = tfl.layers;
+  const input = tfl.input({ shape: [c.h, c.w, c.cin] });
+  let y = L.conv2d({ filters: filtersOf(c), kernelSize: 1, activation: c.activation, name: 'expand' }).apply(
+    input,
+  ) as Sym;
+  if (c.pad) {
+    const padding: [[number, number], [number, number]] = [
+      [0, 1],
+      [0, 1],
+    ];
+    y = L.zeroPadding2d({ padding, name: 'pad' }).apply(y) as Sym;
+  }
+  y = L.depthwiseConv2d({
+    kernelSize: c.kernel,
+    strides: c.strides,
+    dilationRate: c.dilation,
+    padding: c.pad ? 'valid' : c.padding,
+    activation: 'relu6',
+    name: 'dw',
+  }).apply(y) as Sym;
+  return tfl.model({ inputs: input, outputs: y });
+}
+
+test('band fusion on random shapes (fast-check): banded where it applies, and the same bits as without', async () => {
+  await tf.setBackend('cpu');
+  const drawn = fc.sample(randomPair, { seed: 0x0ba2d5, numRuns: 20 });
+  let banded = 0;
+  for (const c of drawn) {
+    const oracle = randomPairModel(c);
+    seedWeights(oracle, c.h + c.w);
+    const artifacts = await artifactsOf(oracle);
+    setBandFusion(false);
+    const plain = await loadLayersModel(artifacts, { warmup: false });
+    plain.steps(c.batch, 1);
+    setBandFusion(true);
+    const model = await loadLayersModel(artifacts, { warmup: false });
+    if (model.steps(c.batch, 1).some((s) => s.parts)) banded++;
+    const x = randomInput([c.batch, c.h, c.w, c.cin], c.kernel);
+    const label = JSON.stringify(c);
+    assert.deepEqual(model.predict(x, { threads: 1 }).data, plain.predict(x, { threads: 1 }).data, label);
+    assert.deepEqual(
+      model.predict(x, { threads: 1 }).data,
+      plain.predict(x, { threads: 1 }).data,
+      `${label}, replayed`,
+    );
+    plain.dispose();
+    model.dispose();
+    oracle.dispose();
+  }
+  // Bands apply to every drawn pair but those whose bands would read no row (none expected here).
+  assert.ok(banded >= drawn.length - 2, `banded ${banded} of ${drawn.length}`);
 });
