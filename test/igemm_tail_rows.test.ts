@@ -62,6 +62,36 @@ function runKernel(
 
 const variants = WASM_VARIANTS.filter((v) => wasmVariantSupported(v));
 
+/**
+ * m rows through the kernel (A and W seeded from `seed`): the values match a float64 GEMM, nothing
+ * past row m is written, and every row has the bits it gets alone (a one-row GEMM).
+ */
+function checkAgainstLoneRows(
+  m: number,
+  n: number,
+  ks: number,
+  kc: number,
+  total: number,
+  seed: number,
+): void {
+  const k = ks * kc;
+  const a = seededUniform(total * k, seed);
+  const w = seededUniform(k * n, seed + 1);
+  const all = runKernel(m, n, ks, kc, a, w, total);
+  const exact = float64Gemm(m, n, k, a, w);
+  for (let i = 0; i < m * n; i++) {
+    assert.ok(Math.abs(all[i] - exact[i]) < 1e-5 * k, `n ${n}: C[${i}] ${all[i]}, float64 ${exact[i]}`);
+  }
+  assert.ok(
+    all.subarray(m * n).every((v) => Number.isNaN(v)),
+    `n ${n}: the kernel wrote rows past m`,
+  );
+  for (let r = 0; r < m; r++) {
+    const lone = runKernel(1, n, ks, kc, a, w, 4, r);
+    assertSameBits(all.subarray(r * n, (r + 1) * n), lone.subarray(0, n), `n ${n}, ks ${ks}, row ${r}`);
+  }
+}
+
 for (const variant of variants) {
   test(`${variant}: rows of a partial 4-row tile get the bits of a full tile, and nothing past m is written`, () => {
     assert.equal(setWasmVariant(variant), variant);
@@ -114,22 +144,7 @@ for (const variant of variants) {
       [13, 3, 64],
       [20, 1, 70],
     ]) {
-      const k = ks * kc;
-      const a = seededUniform(total * k, n + 7);
-      const w = seededUniform(k * n, n + 8);
-      const all = runKernel(m, n, ks, kc, a, w, total);
-      const exact = float64Gemm(m, n, k, a, w);
-      for (let i = 0; i < m * n; i++) {
-        assert.ok(Math.abs(all[i] - exact[i]) < 1e-5 * k, `n ${n}: C[${i}] ${all[i]}, float64 ${exact[i]}`);
-      }
-      assert.ok(
-        all.subarray(m * n).every((v) => Number.isNaN(v)),
-        `n ${n}: the kernel wrote rows past m`,
-      );
-      for (let r = 0; r < m; r++) {
-        const lone = runKernel(1, n, ks, kc, a, w, 4, r);
-        assertSameBits(all.subarray(r * n, (r + 1) * n), lone.subarray(0, n), `n ${n}, ks ${ks}, row ${r}`);
-      }
+      checkAgainstLoneRows(m, n, ks, kc, total, n + 7);
     }
   });
 }
@@ -150,23 +165,7 @@ for (const variant of variants) {
       [47, 288, 3, 63],
       [131, 56, 1, 150],
     ]) {
-      const total = Math.ceil(m / 4) * 4;
-      const k = ks * kc;
-      const a = seededUniform(total * k, n + 17);
-      const w = seededUniform(k * n, n + 18);
-      const all = runKernel(m, n, ks, kc, a, w, total);
-      const exact = float64Gemm(m, n, k, a, w);
-      for (let i = 0; i < m * n; i++) {
-        assert.ok(Math.abs(all[i] - exact[i]) < 1e-5 * k, `n ${n}: C[${i}] ${all[i]}, float64 ${exact[i]}`);
-      }
-      assert.ok(
-        all.subarray(m * n).every((v) => Number.isNaN(v)),
-        `n ${n}: the kernel wrote rows past m`,
-      );
-      for (let r = 0; r < m; r++) {
-        const lone = runKernel(1, n, ks, kc, a, w, 4, r);
-        assertSameBits(all.subarray(r * n, (r + 1) * n), lone.subarray(0, n), `n ${n}, ks ${ks}, row ${r}`);
-      }
+      checkAgainstLoneRows(m, n, ks, kc, Math.ceil(m / 4) * 4, n + 17);
     }
   });
 }

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-test('predict allocates only its output after warm-up (one thread and two; Conv2DTranspose and FFT steps too)', () => {
+test('predict allocates only its output after warm-up (one thread and two; Conv2DTranspose, FFT and banded steps too)', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const child = spawnSync(process.execPath, ['--import', 'tsx', 'test/helpers/count_allocations.ts'], {
     cwd: root,
@@ -18,7 +18,15 @@ test('predict allocates only its output after warm-up (one thread and two; Conv2
   assert.equal(child.status, 0, child.stderr);
   const line = child.stdout.trim().split('\n').pop() ?? '';
   const counts = JSON.parse(line) as Record<
-    'outputs' | 'steps' | 'threads1' | 'threads2' | 'edgeAlgorithms' | 'edgeBatch1' | 'edgeBatch2',
+    | 'outputs'
+    | 'steps'
+    | 'threads1'
+    | 'threads2'
+    | 'edgeAlgorithms'
+    | 'edgeBatch1'
+    | 'edgeBatch2'
+    | 'bandSteps'
+    | 'bandBatch2',
     number
   >;
   assert.ok(counts.steps > 10, `the model has many steps: ${line}`);
@@ -27,4 +35,6 @@ test('predict allocates only its output after warm-up (one thread and two; Conv2
   assert.equal(counts.edgeAlgorithms, 3, `two Conv2DTranspose steps and an FFT step (${line})`);
   assert.equal(counts.edgeBatch1, 1, `Conv2DTranspose and FFT, batch 1: only the output (${line})`);
   assert.equal(counts.edgeBatch2, 1, `Conv2DTranspose and FFT, batch 2: only the output (${line})`);
+  assert.equal(counts.bandSteps, 1, `a 1x1 convolution and its depthwise reader in bands (${line})`);
+  assert.equal(counts.bandBatch2, 1, `banded, batch 2: only the output (${line})`);
 });

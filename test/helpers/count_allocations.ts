@@ -77,5 +77,16 @@ const edge = await loadLayersModel(await artifactsOf(edgeModel));
 result.edgeAlgorithms = edge.steps().filter((s) => /^(fft|conv2dTranspose)/.test(s.algorithm)).length;
 for (const batch of [1, 2])
   result[`edgeBatch${batch}`] = perPredict(edge, randomInput([batch, 8, 8, 4], 2), 1);
+
+// A 1x1 convolution and the depthwise layer reading it, run in row bands on one thread (1.1 MB of
+// expanded rows an image).
+const bandInput = tfl.input({ shape: [40, 40, 8] });
+let band = ap(L.conv2d({ filters: 176, kernelSize: 1, activation: 'relu6' }), bandInput);
+band = ap(L.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same', activation: 'relu6' }), band);
+const bandModel = tfl.model({ inputs: bandInput, outputs: band });
+seedWeights(bandModel, 5);
+const banded = await loadLayersModel(await artifactsOf(bandModel));
+result.bandSteps = banded.steps(2, 1).filter((s) => s.parts).length;
+result.bandBatch2 = perPredict(banded, randomInput([2, 40, 40, 8], 3), 1);
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);
