@@ -65,6 +65,8 @@ export interface BandPair {
   depthwise: ConvOp;
   /** [height, width, channels in, channels between, channels out] of one image. */
   shape: [number, number, number, number, number];
+  /** The depthwise convolution of one whole image (as the unbanded step would run it). */
+  whole: DepthwiseGeometry;
   bands: Band[];
   /** Floats of the band buffer. */
   bufferFloats: number;
@@ -138,6 +140,7 @@ export function bandPair(
     pointwise: a,
     depthwise: b,
     shape: [h, w, cin, mid, whole.outWidth],
+    whole,
     bands,
     bufferFloats: bufferRows * w * mid,
   };

@@ -515,6 +515,11 @@ function planSlots(graph: Graph, steps: readonly Step[], batch: number) {
   return { ids, sizes, arena };
 }
 
+/** The tensors an op reads: a convolution's input and residual, a layer's inputs. */
+function opInputs(o: Op): number[] {
+  return o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs;
+}
+
 /**
  * ZeroPadding2D layers whose only reader is a 'valid' DepthwiseConv2D (as in MobileNetV2 and V1
  * before every stride-2 depthwise layer) fold into it as its explicit padding: the depthwise kernel
@@ -529,11 +534,7 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
   const skipped = new Set<Op>();
   const into = new Map<Op, { op: Op; pads: [[number, number], [number, number]] }>();
   const readers = new Map<number, Op[]>();
-  for (const o of ops) {
-    for (const t of o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs) {
-      readers.set(t, [...(readers.get(t) ?? []), o]);
-    }
-  }
+  for (const o of ops) for (const t of opInputs(o)) readers.set(t, [...(readers.get(t) ?? []), o]);
   const outputs = new Set(graph.outputs);
   for (const o of ops) {
     if (o.type !== 'layer' || o.def.kind !== 'pad' || outputs.has(o.output)) continue;
@@ -566,11 +567,7 @@ function paddingFolds(graph: Graph, ops: readonly Op[]) {
 /** How many ops read each tensor (as an input or a residual). */
 function readerCounts(ops: readonly Op[]): Map<number, number> {
   const counts = new Map<number, number>();
-  for (const o of ops) {
-    for (const t of o.type === 'conv' ? [o.input, ...(o.residual === null ? [] : [o.residual])] : o.inputs) {
-      counts.set(t, (counts.get(t) ?? 0) + 1);
-    }
-  }
+  for (const o of ops) for (const t of opInputs(o)) counts.set(t, (counts.get(t) ?? 0) + 1);
   return counts;
 }
 
@@ -595,7 +592,7 @@ function bandStep(
   const ga = convGeometry(op, xShape, [1, 1, cin, mid]);
   const plan = planConv2d(ga, 'auto', { precision: options.precision });
   if (plan.algorithm !== 'igemm' || planThreads(ga, 'igemm', options.threads) !== 1) return null;
-  const dwFlops = pair.bands.reduce((sum, band) => sum + band.depthwise.flops, 0) * batch;
+  const dwFlops = pair.whole.flops * batch;
   if (depthwiseThreads(dwFlops, options.threads) !== 1) return null;
   markUnchanging(a.filter);
   markUnchanging(b.filter);

@@ -190,19 +190,23 @@ export class LayersModel {
     return { name: s.name, className: s.className, algorithm: s.algorithm, ms };
   }
 
+  /** A profiled step's times: its own, or its parts' (band_fusion.ts) from partMs. */
+  private times(step: Step, ms: number, partMs: number[] | undefined): StepTime[] {
+    return step.parts && partMs
+      ? step.parts.map((part, k) => this.time(part, partMs[k]))
+      : [this.time(step, ms)];
+  }
+
   /** All outputs, for models with several. */
   predictAll(x: Tensor | readonly Tensor[], options?: PredictOptions): Tensor[] {
     const { plan, steps, profile, outputs } = this.prepare('LayersModel.predict', x, options);
     if (profile) {
       const times: StepTime[] = [];
       for (let i = 0; i < steps.length; i++) {
-        const step = steps[i];
-        const partMs = step.parts ? step.parts.map(() => 0) : undefined;
+        const partMs = steps[i].parts?.map(() => 0);
         const start = performance.now();
         this.activations.runStep(plan, i, partMs);
-        // A step of several layers' interleaved work is reported as its parts (band_fusion.ts).
-        if (step.parts) step.parts.forEach((part, k) => times.push(this.time(part, partMs![k])));
-        else times.push(this.time(step, performance.now() - start));
+        times.push(...this.times(steps[i], performance.now() - start, partMs));
       }
       this.lastProfile = times;
     } else for (let i = 0; i < steps.length; i++) this.activations.runStep(plan, i);
@@ -260,13 +264,10 @@ export class LayersModel {
         this.activations.bind(plan);
         const times: StepTime[] = [];
         for (let i = 0; i < steps.length; i++) {
-          const step = steps[i];
-          const partMs = profile && step.parts ? step.parts.map(() => 0) : undefined;
+          const partMs = profile ? steps[i].parts?.map(() => 0) : undefined;
           const start = performance.now();
           await this.activations.runStepAsync(plan, i, partMs);
-          if (!profile) continue;
-          if (step.parts) step.parts.forEach((part, k) => times.push(this.time(part, partMs![k])));
-          else times.push(this.time(step, performance.now() - start));
+          if (profile) times.push(...this.times(steps[i], performance.now() - start, partMs));
         }
         if (profile) this.lastProfile = times;
         return outputs();

@@ -846,9 +846,9 @@ function fiveRowTiles(m: i32, kc: i32): i32 {
  * them (2 x 16 tiles, a lone last row as 1 x 16) before the next pair. The first row pair then reads
  * two sequential streams at once, which the hardware prefetchers fetch in parallel: measured on
  * Sapphire Rapids, the 14x14 layer after 16 ms of other work went from about 3.2 to 2.8 ms (2.1 when
- * its weights are still in cache, either way). With fused multiply-add whole triples of panels go
- * first, in 2 x 24 tiles (a lone last row in rowOverTriple; see FEW_TRIPLES). A last odd
- * panel takes the 4-row tiles.
+ * its weights are still in cache, either way). With fused multiply-add (and at least two rows) it is
+ * wideGemm one triple of panels at a time, without read-ahead (see FEW_TRIPLES). A last odd panel
+ * takes the 4-row tiles.
  */
 function fewRowsGemm(
   m: i32,
@@ -861,38 +861,15 @@ function fewRowsGemm(
   c: usize,
   ldc: i32,
 ): void {
+  if (FEW_TRIPLES && m >= 2 && n >= 24) {
+    wideGemm(m, n, ks, kc, ind, aOffset, w, c, ldc, true);
+    return;
+  }
   const panelBytes = panelBytesOf(ks, kc);
   const panels = (n + 7) >> 3;
   const tileBytes = (<usize>ks) << 4;
   const ldcBytes = (<usize>ldc) << 2;
   let q = 0;
-  if (FEW_TRIPLES && m >= 2) {
-    const triples = (n >> 3) / 3;
-    const m2 = m & ~1;
-    for (let t = 0; t < triples; t++, q += 3) {
-      const wq = w + <usize>q * panelBytes;
-      for (let r = 0; r < m2; r += 2) {
-        const cq = c + <usize>r * ldcBytes + ((<usize>q) << 5);
-        epilogueColBias = epilogueBias + ((<usize>q) << 5);
-        tile2x24(
-          ks,
-          kc,
-          rowEntry(ind, r, tileBytes),
-          rowEntry(ind, r + 1, tileBytes),
-          aOffset,
-          wq,
-          wq + panelBytes,
-          wq + 2 * panelBytes,
-          cq,
-          ldcBytes,
-        );
-      }
-      if (m2 < m) {
-        const cq = c + <usize>m2 * ldcBytes + ((<usize>q) << 5);
-        rowOverTriple(ks, kc, rowEntry(ind, m2, tileBytes), aOffset, wq, panelBytes, cq, q);
-      }
-    }
-  }
   for (; q + 1 < panels; q += 2) {
     const wq = w + <usize>q * panelBytes;
     const cols2 = min(8, n - ((q + 1) << 3));
@@ -926,7 +903,8 @@ const WIDE_MIN_ROWS: i32 = 128;
  * Rows two at a time over three panels (tile2x24), panels in chunks of about PANEL_CHUNK_BYTES that
  * every row pair passes over while they are in cache (and the next chunk read ahead, as in
  * panelTiles). The last odd row takes rowOverTriple; two panels past the last full triple go with the
- * last chunk in 2 x 16 tiles, one in panelTiles.
+ * last chunk in 2 x 16 tiles, one in panelTiles. With `fewRows` (fewRowsGemm) a chunk is one triple
+ * and nothing is read ahead.
  */
 function wideGemm(
   m: i32,
@@ -938,6 +916,7 @@ function wideGemm(
   w: usize,
   c: usize,
   ldc: i32,
+  fewRows: bool = false,
 ): void {
   const panelBytes = panelBytesOf(ks, kc);
   const panels = (n + 7) >> 3;
@@ -948,11 +927,12 @@ function wideGemm(
   // Two panels past the last triple (the second possibly partial) go with the last chunk as a pair.
   const pair = panels - triples * 3 == 2;
   const cols2 = min(8, n - ((triples * 3 + 1) << 3));
-  const chunk = max<i32>(1, <i32>(PANEL_CHUNK_BYTES / (3 * panelBytes)));
+  const chunk = fewRows ? 1 : max<i32>(1, <i32>(PANEL_CHUNK_BYTES / (3 * panelBytes)));
   for (let first = 0; first < triples; first += chunk) {
     const last = min(triples, first + chunk);
     const next = w + <usize>(last * 3) * panelBytes;
-    touchRange(next, next + <usize>((last - first) * 3) * panelBytes, ((m + 1) >> 1) * (last - first));
+    const ahead = fewRows ? 0 : <usize>((last - first) * 3) * panelBytes;
+    touchRange(next, next + ahead, ((m + 1) >> 1) * (last - first));
     for (let r = 0; r < m2; r += 2) {
       const p0 = rowEntry(ind, r, tileBytes);
       const p1 = rowEntry(ind, r + 1, tileBytes);
